@@ -1,0 +1,7 @@
+//! The thin browser layer: each function does one browser call and turns its
+//! failure into an [`AppError`](crate::core::AppError); no protocol logic.
+
+pub mod http;
+pub mod page;
+pub mod random;
+pub mod storage;

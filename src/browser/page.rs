@@ -1,0 +1,64 @@
+//! Where the app is (its base URL under any public path), the address bar,
+//! navigation away, and the clock.
+
+use crate::core::AppError;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The absolute URL of the folder that holds index.html, ending in `/`.
+/// trunk writes it into `<base href>`, so it is right under a subpath too.
+pub fn base_url() -> String {
+    let base = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .unwrap_or_default();
+    let folder = base.split(['?', '#']).next().unwrap_or_default();
+    match folder.rfind('/') {
+        Some(i) => folder[..=i].to_owned(),
+        None => format!("{folder}/"),
+    }
+}
+
+/// The base path for the router: `""` at the root, `"/app"` under `/app/`.
+pub fn base_path() -> String {
+    let url = base_url();
+    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.trim_end_matches('/').to_owned()
+}
+
+/// The raw query string of the address bar, with its `?`.
+pub fn query() -> String {
+    window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
+/// Replaces the current history entry with the same path and no query or
+/// fragment, so the authorization code and state leave the address bar and
+/// the history (RFC 9700 §4.2.4, browser-based apps BCP).
+pub fn strip_query() -> Result<(), AppError> {
+    let failed = |problem: &str| AppError::Navigation { problem: problem.to_owned() };
+    let w = window().ok_or_else(|| failed("no window"))?;
+    let path = w.location().pathname().map_err(|_| failed("no location"))?;
+    let history = w.history().map_err(|_| failed("no history"))?;
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path))
+        .map_err(|_| failed("history.replaceState was refused"))
+}
+
+/// Leaves the app for `url` (the provider's authorization endpoint).
+pub fn go_to(url: &str) -> Result<(), AppError> {
+    let failed = || AppError::Navigation { problem: "location.assign was refused".to_owned() };
+    window().ok_or_else(failed)?.location().assign(url).map_err(|_| failed())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A time in ms since the epoch, as an ISO 8601 UTC string.
+pub fn iso_time(ms: u64) -> String {
+    String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_iso_string())
+}

@@ -1,0 +1,15 @@
+//! Randomness from the browser's CSPRNG (`crypto.getRandomValues`, through
+//! getrandom's `wasm_js` backend).
+
+use crate::core::sign_in::Randomness;
+use crate::core::AppError;
+
+pub fn bytes32() -> Result<[u8; 32], AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| AppError::RandomUnavailable)?;
+    Ok(bytes)
+}
+
+pub fn sign_in_randomness() -> Result<Randomness, AppError> {
+    Ok(Randomness { verifier: bytes32()?, state: bytes32()?, nonce: bytes32()? })
+}

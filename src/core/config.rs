@@ -1,0 +1,175 @@
+//! The run-time configuration, read from `config.json` beside index.html so
+//! that one build serves every environment. Field names follow OpenID Connect
+//! Discovery metadata.
+
+use serde_json::{Map, Value};
+
+use super::error::AppError;
+use super::url;
+
+/// The scope asked for when config.json names none.
+pub const DEFAULT_SCOPE: &str = "openid profile";
+
+const FIELDS: [&str; 6] = ["issuer", "client_id", "scope", "redirect_uri", "authorization_endpoint", "token_endpoint"];
+
+/// The validated configuration. Built only by [`parse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub issuer: String,
+    pub client_id: String,
+    /// Space-separated scope tokens, normalised to single spaces.
+    pub scope: String,
+    pub redirect_uri: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+}
+
+impl Config {
+    /// Both endpoints given: no discovery request is needed.
+    pub fn has_endpoints(&self) -> bool {
+        self.authorization_endpoint.is_some() && self.token_endpoint.is_some()
+    }
+}
+
+/// Reads config.json. `app_base_url` is the absolute URL of the folder that
+/// holds index.html (ending in `/`); the default redirect URI is its
+/// `callback` page.
+pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| AppError::ConfigUnreadable { problem: e.to_string() })?;
+    let Value::Object(obj) = value else {
+        return Err(invalid("(top level)", "must be a JSON object"));
+    };
+    // RFC 6749 §2.1: a browser app cannot keep a secret, so one in the file
+    // is a mistake to stop at, not a value to ignore.
+    if obj.keys().any(|k| k.starts_with("client_secret")) {
+        return Err(AppError::ConfigHasSecret);
+    }
+    if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        let known = FIELDS.join(", ");
+        return Err(invalid(unknown, &format!("is not a known field (known fields: {known})")));
+    }
+    let issuer = required(&obj, "issuer")?;
+    check_url("issuer", &issuer)?;
+    if issuer.contains('?') {
+        return Err(invalid("issuer", "must not contain a query (OpenID Connect Discovery §3)"));
+    }
+    let client_id = required(&obj, "client_id")?;
+    let scope = optional(&obj, "scope")?.map_or(Ok(DEFAULT_SCOPE.to_owned()), |s| normalise_scope(&s))?;
+    let redirect_uri = optional(&obj, "redirect_uri")?.unwrap_or_else(|| format!("{app_base_url}callback"));
+    check_url("redirect_uri", &redirect_uri)?;
+    let authorization_endpoint = optional(&obj, "authorization_endpoint")?;
+    let token_endpoint = optional(&obj, "token_endpoint")?;
+    for (field, value) in [("authorization_endpoint", &authorization_endpoint), ("token_endpoint", &token_endpoint)] {
+        if let Some(v) = value {
+            check_url(field, v)?;
+        }
+    }
+    Ok(Config { issuer, client_id, scope, redirect_uri, authorization_endpoint, token_endpoint })
+}
+
+fn invalid(field: &str, problem: &str) -> AppError {
+    AppError::ConfigInvalid { field: field.to_owned(), problem: problem.to_owned() }
+}
+
+fn optional(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, AppError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(invalid(field, "must not be empty")),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(_) => Err(invalid(field, "must be a string")),
+    }
+}
+
+fn required(obj: &Map<String, Value>, field: &str) -> Result<String, AppError> {
+    optional(obj, field)?.ok_or_else(|| invalid(field, "is required"))
+}
+
+fn check_url(field: &str, value: &str) -> Result<(), AppError> {
+    url::problem(value).map_or(Ok(()), |p| Err(invalid(field, p)))
+}
+
+/// RFC 6749 §3.3: scope tokens are `%x21 / %x23-5B / %x5D-7E`, separated by
+/// spaces.
+fn normalise_scope(scope: &str) -> Result<String, AppError> {
+    let tokens: Vec<&str> = scope.split_whitespace().collect();
+    let allowed = |c: char| matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E');
+    if let Some(bad) = tokens.iter().find(|t| !t.chars().all(allowed)) {
+        return Err(invalid("scope", &format!("the scope token \"{bad}\" has characters RFC 6749 §3.3 does not allow")));
+    }
+    Ok(tokens.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:8080/app/";
+
+    fn field_error(json: &str) -> (String, String) {
+        match parse(json, BASE) {
+            Err(AppError::ConfigInvalid { field, problem }) => (field, problem),
+            other => panic!("expected ConfigInvalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse(r#"{"issuer":"https://auth.pingone.eu/env/as","client_id":"abc"}"#, BASE).unwrap();
+        assert_eq!(c.issuer, "https://auth.pingone.eu/env/as");
+        assert_eq!(c.scope, "openid profile");
+        assert_eq!(c.redirect_uri, "http://127.0.0.1:8080/app/callback");
+        assert!(!c.has_endpoints());
+    }
+
+    #[test]
+    fn all_fields_are_read() {
+        let c = parse(
+            r#"{"issuer":"https://i.example","client_id":"abc","scope":" openid   email ",
+                "redirect_uri":"https://app.example/cb","authorization_endpoint":"https://i.example/a",
+                "token_endpoint":"https://i.example/t"}"#,
+            BASE,
+        )
+        .unwrap();
+        assert_eq!(c.scope, "openid email");
+        assert_eq!(c.redirect_uri, "https://app.example/cb");
+        assert!(c.has_endpoints());
+    }
+
+    #[test]
+    fn a_client_secret_is_refused() {
+        let e = parse(r#"{"issuer":"https://i.example","client_id":"a","client_secret":"s"}"#, BASE).unwrap_err();
+        assert_eq!(e.code(), "config_client_secret");
+        assert!(e.message().contains("public client"));
+    }
+
+    #[test]
+    fn not_json_is_unreadable() {
+        assert_eq!(parse("{issuer:", BASE).unwrap_err().code(), "config_unreadable");
+        assert_eq!(parse("", BASE).unwrap_err().code(), "config_unreadable");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(field_error(r#"{"client_id":"a"}"#).0, "issuer");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example"}"#).0, "client_id");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":7}"#), ("client_id".into(), "must be a string".into()));
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":" "}"#).0, "client_id");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","scopes":"x"}"#).0, "scopes");
+        assert_eq!(field_error(r#"["issuer"]"#).0, "(top level)");
+    }
+
+    #[test]
+    fn urls_must_be_https_or_loopback() {
+        assert_eq!(field_error(r#"{"issuer":"http://idp.example","client_id":"a"}"#).0, "issuer");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example?x=1","client_id":"a"}"#).0, "issuer");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","redirect_uri":"https://a/cb#x"}"#).0, "redirect_uri");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_endpoint":"token"}"#).0, "token_endpoint");
+        assert!(parse(r#"{"issuer":"http://127.0.0.1:9400","client_id":"a"}"#, BASE).is_ok());
+    }
+
+    #[test]
+    fn scope_tokens_are_checked() {
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","scope":"openid \"x\""}"#).0, "scope");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","scope":"  "}"#).0, "scope");
+    }
+}

@@ -1,0 +1,167 @@
+//! OpenID Connect Discovery 1.0: where the provider's metadata lives, what
+//! this client reads from it, and the endpoints it ends up using.
+
+use serde::Deserialize;
+
+use super::config::Config;
+use super::error::AppError;
+use super::{pkce, url};
+
+/// OpenID Connect Discovery §4.1: the issuer, without a trailing `/`, then
+/// `/.well-known/openid-configuration`.
+pub fn discovery_url(issuer: &str) -> String {
+    format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'))
+}
+
+/// The metadata fields this client uses now or will (OpenID Connect
+/// Discovery §3, RFC 8414 §2, RFC 9207 §3).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ProviderMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// Reads a discovery response. The issuer in the document must be identical
+/// to the configured one (Discovery §4.3): this is what stops a document at
+/// one address from speaking for another issuer.
+pub fn parse_metadata(url: &str, status: u16, body: &str, expected_issuer: &str) -> Result<ProviderMetadata, AppError> {
+    let failed = |problem: String| AppError::DiscoveryFailed { url: url.to_owned(), problem };
+    if !(200..300).contains(&status) {
+        return Err(failed(format!("HTTP {status}")));
+    }
+    let metadata: ProviderMetadata =
+        serde_json::from_str(body).map_err(|e| failed(format!("not a metadata document: {e}")))?;
+    if metadata.issuer != expected_issuer {
+        return Err(AppError::DiscoveryIssuerMismatch { expected: expected_issuer.to_owned(), found: metadata.issuer });
+    }
+    // RFC 7636 §4.2 / RFC 9700 §2.1.1: S256 or nothing. A provider that lists
+    // its methods without S256 would fail later with a vaguer error.
+    if let Some(methods) = &metadata.code_challenge_methods_supported {
+        if !methods.iter().any(|m| m == pkce::METHOD) {
+            return Err(AppError::PkceS256Unsupported);
+        }
+    }
+    Ok(metadata)
+}
+
+/// What the sign-in talks to: the issuer, its two endpoints, and the
+/// metadata when it was discovered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub metadata: Option<ProviderMetadata>,
+}
+
+/// Endpoints from config.json win over discovered ones, so a provider
+/// without discovery (or with a wrong document) can still be used.
+pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Provider, AppError> {
+    let pick = |configured: &Option<String>, discovered: Option<&String>, field: &str| -> Result<String, AppError> {
+        if let Some(v) = configured {
+            return Ok(v.clone());
+        }
+        let v = discovered.ok_or_else(|| AppError::MetadataInvalid {
+            field: field.to_owned(),
+            problem: "is missing".to_owned(),
+        })?;
+        match url::problem(v) {
+            Some(p) => Err(AppError::MetadataInvalid { field: field.to_owned(), problem: format!("\"{v}\" {p}") }),
+            None => Ok(v.clone()),
+        }
+    };
+    let md = metadata.as_ref();
+    Ok(Provider {
+        issuer: config.issuer.clone(),
+        authorization_endpoint: pick(&config.authorization_endpoint, md.and_then(|m| m.authorization_endpoint.as_ref()), "authorization_endpoint")?,
+        token_endpoint: pick(&config.token_endpoint, md.and_then(|m| m.token_endpoint.as_ref()), "token_endpoint")?,
+        metadata,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config;
+
+    const ISSUER: &str = "http://127.0.0.1:9400";
+    const DOC: &str = r#"{"issuer":"http://127.0.0.1:9400","authorization_endpoint":"http://127.0.0.1:9400/auth",
+        "token_endpoint":"http://127.0.0.1:9400/token","jwks_uri":"http://127.0.0.1:9400/jwks",
+        "code_challenge_methods_supported":["S256"],"authorization_response_iss_parameter_supported":true,
+        "response_types_supported":["code"]}"#;
+
+    fn config(extra: &str) -> Config {
+        config::parse(&format!(r#"{{"issuer":"{ISSUER}","client_id":"c"{extra}}}"#), "http://127.0.0.1:8080/").unwrap()
+    }
+
+    #[test]
+    fn discovery_url_appends_the_well_known_path() {
+        assert_eq!(discovery_url("https://auth.pingone.eu/env/as"), "https://auth.pingone.eu/env/as/.well-known/openid-configuration");
+        assert_eq!(discovery_url("https://i.example/realm/"), "https://i.example/realm/.well-known/openid-configuration");
+    }
+
+    #[test]
+    fn a_good_document_gives_its_endpoints() {
+        let md = parse_metadata("u", 200, DOC, ISSUER).unwrap();
+        assert!(md.authorization_response_iss_parameter_supported);
+        let p = resolve(&config(""), Some(md)).unwrap();
+        assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
+        assert_eq!(p.token_endpoint, "http://127.0.0.1:9400/token");
+    }
+
+    #[test]
+    fn the_issuer_must_match_exactly() {
+        let e = parse_metadata("u", 200, DOC, "http://127.0.0.1:9400/").unwrap_err();
+        assert_eq!(e.code(), "discovery_issuer_mismatch");
+    }
+
+    #[test]
+    fn http_errors_and_bad_bodies_fail_discovery() {
+        assert_eq!(parse_metadata("u", 404, DOC, ISSUER).unwrap_err().code(), "discovery_failed");
+        assert_eq!(parse_metadata("u", 200, "<html>", ISSUER).unwrap_err().code(), "discovery_failed");
+        assert_eq!(parse_metadata("u", 200, r#"{"token_endpoint":"x"}"#, ISSUER).unwrap_err().code(), "discovery_failed");
+    }
+
+    #[test]
+    fn a_provider_without_s256_is_refused() {
+        let doc = DOC.replace(r#"["S256"]"#, r#"["plain"]"#);
+        assert_eq!(parse_metadata("u", 200, &doc, ISSUER).unwrap_err().code(), "pkce_s256_unsupported");
+    }
+
+    #[test]
+    fn configured_endpoints_win_and_missing_ones_are_named() {
+        let md = parse_metadata("u", 200, DOC, ISSUER).unwrap();
+        let p = resolve(&config(r#","token_endpoint":"https://t.example/token""#), Some(md)).unwrap();
+        assert_eq!(p.token_endpoint, "https://t.example/token");
+        assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
+
+        let md = parse_metadata("u", 200, r#"{"issuer":"http://127.0.0.1:9400"}"#, ISSUER).unwrap();
+        match resolve(&config(""), Some(md)).unwrap_err() {
+            AppError::MetadataInvalid { field, .. } => assert_eq!(field, "authorization_endpoint"),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn discovered_endpoints_must_be_https_or_loopback() {
+        let doc = DOC.replace("http://127.0.0.1:9400/token", "http://evil.example/token");
+        let md = parse_metadata("u", 200, &doc, ISSUER).unwrap();
+        assert_eq!(resolve(&config(""), Some(md)).unwrap_err().code(), "metadata_invalid");
+    }
+
+    #[test]
+    fn no_discovery_needed_when_both_endpoints_are_configured() {
+        let c = config(r#","authorization_endpoint":"https://a.example/a","token_endpoint":"https://a.example/t""#);
+        assert!(c.has_endpoints());
+        let p = resolve(&c, None).unwrap();
+        assert_eq!(p.authorization_endpoint, "https://a.example/a");
+    }
+}

@@ -1,0 +1,227 @@
+//! The one error type of the app. Each variant has a stable snake_case code
+//! (what tests and people search for) and one sentence that says what
+//! happened and what to do. A provider's own `error` passes through as the
+//! code; its description is kept apart so the UI can show it as text.
+
+use std::fmt;
+
+/// An error response from the provider: RFC 6749 §4.1.2.1 (authorization
+/// endpoint) or §5.2 (token endpoint).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderError {
+    pub error: String,
+    pub description: Option<String>,
+    pub uri: Option<String>,
+}
+
+impl ProviderError {
+    /// The code to show: the provider's `error` as is when it is made of the
+    /// characters RFC 6749 §4.1.2.1 allows (%x20-21 / %x23-5B / %x5D-7E),
+    /// otherwise a generic code, so a hostile value cannot pose as ours.
+    pub fn code(&self) -> &str {
+        let allowed = |c: char| matches!(c, '\x20'..='\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E');
+        if !self.error.is_empty() && self.error.len() <= 64 && self.error.chars().all(allowed) {
+            &self.error
+        } else {
+            "provider_error"
+        }
+    }
+
+    fn message(&self) -> &'static str {
+        match self.error.as_str() {
+            "access_denied" => "The sign-in was cancelled or refused at the provider. Sign in again, or ask the provider's administrator to give you access to this application.",
+            "invalid_grant" => "The provider did not accept the authorization code or the PKCE verifier (it may have expired or been used already). Sign in again.",
+            "invalid_client" | "unauthorized_client" => "The provider does not accept this client_id for this request. Check that the application is registered as a public client (token endpoint auth method none) with the authorization code grant.",
+            "invalid_scope" => "The provider refused the requested scope. Change `scope` in config.json to scopes the application is allowed.",
+            "invalid_request" => "The provider says the request is malformed. Check the redirect URI and PKCE settings of the application at the provider.",
+            "unsupported_response_type" | "unsupported_grant_type" => "The provider does not allow the authorization code grant for this application. Enable it in the provider's console.",
+            "login_required" | "consent_required" | "interaction_required" => "The provider needs you to sign in interactively. Sign in again.",
+            "server_error" | "temporarily_unavailable" => "The provider had a problem handling the request. Wait a moment and sign in again.",
+            _ => "The provider returned an error. Read its description below, then check the application's settings at the provider.",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppError {
+    /// config.json could not be fetched (absent, or an HTTP error).
+    ConfigMissing { url: String, status: Option<u16> },
+    /// config.json is not JSON.
+    ConfigUnreadable { problem: String },
+    /// config.json is JSON but a field is missing, mistyped or invalid.
+    ConfigInvalid { field: String, problem: String },
+    /// A public client has no secret (RFC 6749 §2.1, RFC 9700 §2.1.1).
+    ConfigHasSecret,
+    /// The discovery document could not be fetched or read.
+    DiscoveryFailed { url: String, problem: String },
+    /// OpenID Connect Discovery §4.3: the `issuer` in the document must be
+    /// identical to the configured one.
+    DiscoveryIssuerMismatch { expected: String, found: String },
+    /// The provider's metadata lacks something this client needs.
+    MetadataInvalid { field: String, problem: String },
+    /// RFC 7636 §4.2: this client only ever uses S256.
+    PkceS256Unsupported,
+    /// The authorization response is malformed (RFC 6749 §4.1.2, §3.1).
+    CallbackInvalid { problem: String },
+    /// No pending sign-in for the returned `state` (RFC 6749 §10.12).
+    StateMismatch,
+    /// An error response from the provider, passed through.
+    Provider(ProviderError),
+    /// An error response whose `state` this tab never issued: shown without
+    /// the provider's text, which an attacker could have written.
+    UnsolicitedError,
+    /// The token endpoint answered with a non-2xx status and no OAuth error.
+    TokenHttpStatus { status: u16 },
+    /// The token endpoint's 2xx body is not a valid RFC 6749 §5.1 response.
+    TokenResponseInvalid { problem: String },
+    /// RFC 6749 §7.1: the client must understand the token type.
+    TokenTypeUnsupported { token_type: String },
+    /// The ID token is not a decodable JWS compact serialization.
+    IdTokenMalformed { problem: String },
+    /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
+    Network { url: String },
+    /// sessionStorage is unavailable or failed.
+    Storage { problem: String },
+    /// The browser's CSPRNG is unavailable.
+    RandomUnavailable,
+    /// The browser refused a navigation or history change.
+    Navigation { problem: String },
+}
+
+impl AppError {
+    /// The stable machine code shown in the alert.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::ConfigMissing { .. } => "config_missing",
+            Self::ConfigUnreadable { .. } => "config_unreadable",
+            Self::ConfigInvalid { .. } => "config_invalid",
+            Self::ConfigHasSecret => "config_client_secret",
+            Self::DiscoveryFailed { .. } => "discovery_failed",
+            Self::DiscoveryIssuerMismatch { .. } => "discovery_issuer_mismatch",
+            Self::MetadataInvalid { .. } => "metadata_invalid",
+            Self::PkceS256Unsupported => "pkce_s256_unsupported",
+            Self::CallbackInvalid { .. } => "callback_invalid",
+            Self::StateMismatch => "state_mismatch",
+            Self::Provider(e) => e.code(),
+            Self::UnsolicitedError => "unsolicited_error_response",
+            Self::TokenHttpStatus { .. } => "token_http_error",
+            Self::TokenResponseInvalid { .. } => "token_response_invalid",
+            Self::TokenTypeUnsupported { .. } => "token_type_unsupported",
+            Self::IdTokenMalformed { .. } => "id_token_malformed",
+            Self::Network { .. } => "network_error",
+            Self::Storage { .. } => "storage_unavailable",
+            Self::RandomUnavailable => "random_unavailable",
+            Self::Navigation { .. } => "navigation_failed",
+        }
+    }
+
+    /// One sentence: what happened and what to do.
+    pub fn message(&self) -> String {
+        match self {
+            Self::ConfigMissing { url, status } => {
+                let how = status.map_or_else(|| "could not be fetched".to_owned(), |s| format!("answered HTTP {s}"));
+                format!("The configuration file {url} {how}: put a config.json with at least `issuer` and `client_id` beside index.html.")
+            }
+            Self::ConfigUnreadable { problem } => {
+                format!("config.json is not valid JSON ({problem}): fix the file and reload.")
+            }
+            Self::ConfigInvalid { field, problem } => {
+                format!("config.json, field `{field}`: {problem}.")
+            }
+            Self::ConfigHasSecret => "config.json contains `client_secret`, but this app is a public client that cannot keep a secret: remove the field and register the application at the provider as a public client (token endpoint auth method none) with PKCE.".to_owned(),
+            Self::DiscoveryFailed { url, problem } => format!(
+                "The provider's discovery document at {url} could not be read ({problem}): check `issuer` in config.json, or set `authorization_endpoint` and `token_endpoint` there."
+            ),
+            Self::DiscoveryIssuerMismatch { expected, found } => format!(
+                "The discovery document names the issuer \"{found}\" but config.json says \"{expected}\": they must be identical, so copy the provider's issuer into config.json exactly (watch the trailing slash)."
+            ),
+            Self::MetadataInvalid { field, problem } => format!(
+                "The provider's discovery document, field `{field}`: {problem}; set the endpoint in config.json or fix the provider's metadata."
+            ),
+            Self::PkceS256Unsupported => "The provider does not list S256 in `code_challenge_methods_supported`, and this app never falls back to `plain`: enable PKCE with S256 for the application at the provider.".to_owned(),
+            Self::CallbackInvalid { problem } => format!(
+                "The sign-in response is malformed ({problem}): start again with Sign in."
+            ),
+            Self::StateMismatch => "This sign-in response does not belong to a sign-in started in this tab (unknown or already used state), so it was not used: start again with Sign in.".to_owned(),
+            Self::Provider(e) => e.message().to_owned(),
+            Self::UnsolicitedError => "An error response arrived for a sign-in this tab did not start, so its text is not shown: start again with Sign in.".to_owned(),
+            Self::TokenHttpStatus { status } => format!(
+                "The token endpoint answered HTTP {status} without an OAuth error: check `token_endpoint` in config.json and the provider's status, then sign in again."
+            ),
+            Self::TokenResponseInvalid { problem } => format!(
+                "The token endpoint's answer is not a valid token response ({problem}): check that `token_endpoint` points at the provider's OAuth token endpoint."
+            ),
+            Self::TokenTypeUnsupported { token_type } => format!(
+                "The provider issued a token of type \"{token_type}\", and this app only uses Bearer tokens: configure the application at the provider to issue Bearer tokens."
+            ),
+            Self::IdTokenMalformed { problem } => format!(
+                "The provider's ID token could not be read ({problem}): check that the provider is an OpenID Connect provider, then sign in again."
+            ),
+            Self::Network { url } => format!(
+                "No answer could be read from {url}: check that the provider is reachable and that it allows this page's origin (CORS) for the application."
+            ),
+            Self::Storage { problem } => format!(
+                "The browser's sessionStorage is not available ({problem}): allow site data for this page (or leave private mode) and reload."
+            ),
+            Self::RandomUnavailable => "The browser's secure random generator is not available: use a current browser over https or localhost.".to_owned(),
+            Self::Navigation { problem } => format!(
+                "The browser refused to navigate ({problem}): reload the page and sign in again."
+            ),
+        }
+    }
+
+    /// The provider's own words, to be shown as text beside the message.
+    pub fn provider_detail(&self) -> Option<&ProviderError> {
+        match self {
+            Self::Provider(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for AppError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(error: &str) -> AppError {
+        AppError::Provider(ProviderError { error: error.into(), description: None, uri: None })
+    }
+
+    #[test]
+    fn provider_codes_pass_through() {
+        assert_eq!(provider("access_denied").code(), "access_denied");
+        assert_eq!(provider("invalid_grant").code(), "invalid_grant");
+        assert_eq!(provider("vendor_specific").code(), "vendor_specific");
+    }
+
+    #[test]
+    fn provider_codes_outside_the_rfc_charset_are_replaced() {
+        assert_eq!(provider("bad\"quote").code(), "provider_error");
+        assert_eq!(provider("").code(), "provider_error");
+        assert_eq!(provider("\u{202e}rtl").code(), "provider_error");
+    }
+
+    #[test]
+    fn every_message_is_one_sentence_ending_in_a_period() {
+        let samples = [
+            AppError::ConfigHasSecret,
+            AppError::StateMismatch,
+            AppError::Network { url: "https://x".into() },
+            provider("access_denied"),
+            provider("something_new"),
+        ];
+        for e in samples {
+            let m = e.message();
+            assert!(m.ends_with('.'), "{m}");
+            assert!(!e.code().is_empty());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The protocol core: every OAuth 2.0 / OpenID Connect step as plain Rust with
+//! no browser types, so each rule is unit-tested natively and the data each
+//! step produces can be shown (a later flow inspector reads the same values).
+//!
+//! Data flows config -> discovery -> sign_in -> callback -> token -> session.
+
+pub mod authorize;
+pub mod b64;
+pub mod callback;
+pub mod config;
+pub mod discovery;
+pub mod error;
+pub mod id_token;
+pub mod pending;
+pub mod pkce;
+pub mod secret;
+pub mod session;
+pub mod sign_in;
+pub mod token;
+pub mod url;
+
+pub use error::AppError;

@@ -1,0 +1,76 @@
+//! A signed-in session: the tokens, the claims read from the ID token, and
+//! the clock arithmetic around them.
+
+use super::id_token::IdTokenClaims;
+use super::token::TokenResponse;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub tokens: TokenResponse,
+    pub claims: Option<IdTokenClaims>,
+    /// The granted scope: the response's, or the requested one when the
+    /// response omits it (RFC 6749 §5.1: then it is identical to the request).
+    pub scope: String,
+    pub received_at_ms: u64,
+}
+
+impl Session {
+    pub fn new(tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
+        let scope = tokens.scope.clone().unwrap_or_else(|| requested_scope.to_owned());
+        Self { tokens, claims, scope, received_at_ms }
+    }
+
+    /// When the access token expires, in ms since the epoch: `expires_in`
+    /// counts from when the response arrived (RFC 6749 §5.1).
+    pub fn access_token_expires_at_ms(&self) -> Option<u64> {
+        self.tokens.expires_in.map(|s| self.received_at_ms.saturating_add(s.saturating_mul(1000)))
+    }
+}
+
+/// "in 59 min", "in 30 s", "expired", or "not stated by the provider".
+pub fn describe_expiry(expires_at_ms: Option<u64>, now_ms: u64) -> String {
+    let Some(at) = expires_at_ms else {
+        return "not stated by the provider".to_owned();
+    };
+    let left_s = at.saturating_sub(now_ms) / 1000;
+    match left_s {
+        0 => "expired".to_owned(),
+        1..=119 => format!("in {left_s} s"),
+        120..=7199 => format!("in {} min", left_s / 60),
+        _ => format!("in {} h {} min", left_s / 3600, (left_s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::token::parse_response;
+
+    fn tokens(extra: &str) -> TokenResponse {
+        parse_response(200, &format!(r#"{{"access_token":"a","token_type":"Bearer"{extra}}}"#)).unwrap()
+    }
+
+    #[test]
+    fn expiry_counts_from_when_the_response_arrived() {
+        let s = Session::new(tokens(r#","expires_in":3600"#), None, "openid", 1_000);
+        assert_eq!(s.access_token_expires_at_ms(), Some(3_601_000));
+        assert_eq!(Session::new(tokens(""), None, "openid", 1_000).access_token_expires_at_ms(), None);
+        let huge = Session::new(tokens(r#","expires_in":18446744073709551615"#), None, "x", 5);
+        assert_eq!(huge.access_token_expires_at_ms(), Some(u64::MAX));
+    }
+
+    #[test]
+    fn the_granted_scope_defaults_to_the_requested_one() {
+        assert_eq!(Session::new(tokens(""), None, "openid profile", 0).scope, "openid profile");
+        assert_eq!(Session::new(tokens(r#","scope":"openid""#), None, "openid profile", 0).scope, "openid");
+    }
+
+    #[test]
+    fn expiry_is_described_for_people() {
+        assert_eq!(describe_expiry(None, 0), "not stated by the provider");
+        assert_eq!(describe_expiry(Some(1_000), 5_000), "expired");
+        assert_eq!(describe_expiry(Some(31_000), 1_000), "in 30 s");
+        assert_eq!(describe_expiry(Some(3_600_000), 0), "in 60 min");
+        assert_eq!(describe_expiry(Some(9_000_000), 0), "in 2 h 30 min");
+    }
+}

@@ -1,0 +1,89 @@
+//! Starting a sign-in: from configuration and fresh randomness to the URL to
+//! visit and the pending request to keep. Pure, so the whole step can be
+//! tested and shown; the browser layer supplies the bytes and the clock.
+
+use super::authorize::{self, AuthorizationRequest, Nonce, State};
+use super::config::Config;
+use super::discovery::Provider;
+use super::pending::PendingRequest;
+use super::pkce::CodeVerifier;
+
+/// Random octets from the browser's CSPRNG, one set per sign-in.
+pub struct Randomness {
+    pub verifier: [u8; 32],
+    pub state: [u8; 32],
+    pub nonce: [u8; 32],
+}
+
+/// What starting a sign-in produces.
+#[derive(Debug)]
+pub struct SignInStart {
+    pub request: AuthorizationRequest,
+    pub url: String,
+    pub pending: PendingRequest,
+}
+
+pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u64) -> SignInStart {
+    let verifier = CodeVerifier::from_random(random.verifier);
+    // OpenID Connect Core §3.1.2.1: the nonce goes with requests for an ID token.
+    let nonce = authorize::scope_has_openid(&config.scope).then(|| Nonce::from_random(random.nonce));
+    let request = AuthorizationRequest {
+        client_id: config.client_id.clone(),
+        redirect_uri: config.redirect_uri.clone(),
+        scope: config.scope.clone(),
+        state: State::from_random(random.state),
+        code_challenge: verifier.challenge(),
+        nonce: nonce.clone(),
+    };
+    let url = request.url(&provider.authorization_endpoint);
+    let pending = PendingRequest {
+        code_verifier: verifier,
+        nonce,
+        redirect_uri: config.redirect_uri.clone(),
+        scope: config.scope.clone(),
+        created_at_ms: now_ms,
+    };
+    SignInStart { request, url, pending }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{config, discovery};
+
+    fn setup(scope: &str) -> (Config, Provider) {
+        let c = config::parse(
+            &format!(r#"{{"issuer":"https://i.example","client_id":"c","scope":"{scope}",
+                "authorization_endpoint":"https://i.example/authorize","token_endpoint":"https://i.example/token"}}"#),
+            "https://app.example/",
+        )
+        .unwrap();
+        let p = discovery::resolve(&c, None).unwrap();
+        (c, p)
+    }
+
+    fn random() -> Randomness {
+        Randomness { verifier: [1; 32], state: [2; 32], nonce: [3; 32] }
+    }
+
+    #[test]
+    fn the_challenge_sent_is_the_one_of_the_verifier_kept() {
+        let (c, p) = setup("openid profile");
+        let s = start(&c, &p, random(), 42);
+        assert_eq!(s.request.code_challenge, s.pending.code_verifier.challenge());
+        assert_eq!(s.pending.redirect_uri, "https://app.example/callback");
+        assert_eq!(s.pending.created_at_ms, 42);
+        assert_eq!(s.pending.nonce, s.request.nonce);
+        assert!(s.url.starts_with("https://i.example/authorize?"));
+        assert!(s.url.contains(&format!("state={}", s.request.state.as_str())));
+    }
+
+    #[test]
+    fn no_nonce_without_openid() {
+        let (c, p) = setup("api.read");
+        let s = start(&c, &p, random(), 0);
+        assert!(s.request.nonce.is_none());
+        assert!(s.pending.nonce.is_none());
+        assert!(!s.url.contains("nonce="));
+    }
+}

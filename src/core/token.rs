@@ -1,0 +1,230 @@
+//! The token endpoint: the request a public client sends (RFC 6749 §4.1.3,
+//! RFC 7636 §4.5) and the response it reads (RFC 6749 §5.1, §5.2).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::{AppError, ProviderError};
+use super::pkce::CodeVerifier;
+use super::secret::secret_string;
+
+secret_string!(
+    /// The single-use authorization code from the callback.
+    AuthorizationCode
+);
+secret_string!(
+    /// The access token: a bearer credential, kept in memory only.
+    AccessToken
+);
+secret_string!(
+    /// The refresh token, when the provider issues one.
+    RefreshToken
+);
+secret_string!(
+    /// The ID token as received (a JWS compact serialization).
+    IdToken
+);
+
+/// A form POST to the token endpoint. Its body holds the code and the
+/// verifier, so `Debug` shows only where it goes.
+pub struct TokenRequest {
+    pub url: String,
+    pub body: String,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest").field("url", &self.url).field("body", &"[redacted]").finish()
+    }
+}
+
+/// The media type of every token request body (RFC 6749 §4.1.3, Appendix B).
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// The authorization code grant for a public client: `client_id` identifies
+/// it (RFC 6749 §3.2.1), `code_verifier` proves it (RFC 7636 §4.5); there is
+/// no secret and no `Authorization` header. The code and the verifier are
+/// taken by value: each is good for one exchange.
+pub fn authorization_code_request(
+    token_endpoint: &str,
+    code: AuthorizationCode,
+    redirect_uri: &str,
+    client_id: &str,
+    verifier: CodeVerifier,
+) -> TokenRequest {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "authorization_code")
+        .append_pair("code", code.secret())
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("client_id", client_id)
+        .append_pair("code_verifier", &verifier.into_secret())
+        .finish();
+    TokenRequest { url: token_endpoint.to_owned(), body }
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub access_token: AccessToken,
+    pub token_type: String,
+    pub expires_in: Option<u64>,
+    pub scope: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
+    pub id_token: Option<IdToken>,
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    error: String,
+    error_description: Option<String>,
+    error_uri: Option<String>,
+}
+
+/// Reads the token endpoint's answer.
+///
+/// - An OAuth error object (§5.2; normally HTTP 400 or 401) becomes the
+///   provider's own error code.
+/// - Any other non-2xx status is an HTTP error.
+/// - A 2xx body must be a JSON object with a non-empty string `access_token`
+///   and `token_type` (§5.1), and the type must be `Bearer`, compared
+///   case-insensitively (§7.1, RFC 6750 §4): a client must not use a token
+///   type it does not understand.
+pub fn parse_response(status: u16, body: &str) -> Result<TokenResponse, AppError> {
+    let json: Option<Value> = serde_json::from_str(body).ok();
+    if let Some(err) = json.as_ref().and_then(|v| RawError::deserialize(v).ok()) {
+        return Err(AppError::Provider(ProviderError {
+            error: err.error,
+            description: err.error_description,
+            uri: err.error_uri,
+        }));
+    }
+    if !(200..300).contains(&status) {
+        return Err(AppError::TokenHttpStatus { status });
+    }
+    let invalid = |problem: &str| AppError::TokenResponseInvalid { problem: problem.to_owned() };
+    let Some(Value::Object(obj)) = json else {
+        return Err(invalid("the body is not a JSON object"));
+    };
+    let string = |name: &str| -> Result<Option<String>, AppError> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Err(invalid(&format!("`{name}` is empty"))),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(&format!("`{name}` is not a string"))),
+        }
+    };
+    let access_token = string("access_token")?.ok_or_else(|| invalid("`access_token` is missing"))?;
+    let token_type = string("token_type")?.ok_or_else(|| invalid("`token_type` is missing"))?;
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        return Err(AppError::TokenTypeUnsupported { token_type });
+    }
+    Ok(TokenResponse {
+        access_token: AccessToken::new(access_token),
+        token_type,
+        expires_in: expires_in(obj.get("expires_in")).map_err(|p| invalid(p))?,
+        scope: string("scope")?,
+        refresh_token: string("refresh_token")?.map(RefreshToken::new),
+        id_token: string("id_token")?.map(IdToken::new),
+    })
+}
+
+/// `expires_in` is a number of seconds (§5.1). Some providers send it as a
+/// numeric string; that is read too, anything else is refused.
+fn expires_in(value: Option<&Value>) -> Result<Option<u64>, &'static str> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or("`expires_in` is not a whole number of seconds"),
+        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| "`expires_in` is not a whole number of seconds"),
+        Some(_) => Err("`expires_in` is not a number"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    fn request() -> TokenRequest {
+        authorization_code_request(
+            "https://i.example/as/token",
+            AuthorizationCode::new("c0de/+="),
+            "http://127.0.0.1:8080/callback",
+            "my client",
+            CodeVerifier::parse(VERIFIER.into()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_request_body_is_the_public_client_pkce_exchange() {
+        let r = request();
+        assert_eq!(r.url, "https://i.example/as/token");
+        let params: Vec<(String, String)> = form_urlencoded::parse(r.body.as_bytes()).into_owned().collect();
+        let names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["grant_type", "code", "redirect_uri", "client_id", "code_verifier"]);
+        assert_eq!(params[0].1, "authorization_code");
+        assert_eq!(params[1].1, "c0de/+=");
+        assert_eq!(params[2].1, "http://127.0.0.1:8080/callback");
+        assert_eq!(params[3].1, "my client");
+        assert_eq!(params[4].1, VERIFIER);
+        assert!(r.body.contains("code=c0de%2F%2B%3D"), "{}", r.body);
+        assert!(!r.body.contains("secret"));
+    }
+
+    #[test]
+    fn debug_hides_the_body() {
+        let s = format!("{:?}", request());
+        assert!(!s.contains(VERIFIER) && !s.contains("c0de"));
+    }
+
+    #[test]
+    fn a_full_success_response() {
+        let t = parse_response(
+            200,
+            r#"{"access_token":"at","token_type":"bearer","expires_in":3600,"scope":"openid profile",
+                "refresh_token":"rt","id_token":"a.b.c"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.access_token.secret(), "at");
+        assert_eq!(t.expires_in, Some(3600));
+        assert_eq!(t.scope.as_deref(), Some("openid profile"));
+        assert_eq!(t.refresh_token.unwrap().secret(), "rt");
+        assert_eq!(t.id_token.unwrap().secret(), "a.b.c");
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_and_expires_in_may_be_a_string() {
+        let t = parse_response(200, r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
+        assert_eq!((t.expires_in, t.scope, t.refresh_token, t.id_token), (None, None, None, None));
+        let t = parse_response(201, r#"{"access_token":"at","token_type":"Bearer","expires_in":"60"}"#).unwrap();
+        assert_eq!(t.expires_in, Some(60));
+    }
+
+    #[test]
+    fn provider_errors_pass_through() {
+        let e = parse_response(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#).unwrap_err();
+        assert_eq!(e.code(), "invalid_grant");
+        assert_eq!(e.provider_detail().unwrap().description.as_deref(), Some("grant request is invalid"));
+        assert_eq!(parse_response(401, r#"{"error":"invalid_client"}"#).unwrap_err().code(), "invalid_client");
+    }
+
+    #[test]
+    fn other_failures_have_their_own_codes() {
+        assert_eq!(parse_response(500, "oops").unwrap_err(), AppError::TokenHttpStatus { status: 500 });
+        assert_eq!(parse_response(404, r#"{"message":"x"}"#).unwrap_err().code(), "token_http_error");
+        assert_eq!(parse_response(200, "<html>").unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, "[]").unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"token_type":"Bearer"}"#).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"","token_type":"Bearer"}"#).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"a"}"#).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"Bearer","expires_in":-1}"#).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"DPoP"}"#).unwrap_err().code(), "token_type_unsupported");
+    }
+
+    #[test]
+    fn debug_of_a_response_hides_every_token() {
+        let t = parse_response(200, r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET","id_token":"ID-SECRET"}"#).unwrap();
+        let s = format!("{t:?}");
+        assert!(!s.contains("SECRET"), "{s}");
+    }
+}

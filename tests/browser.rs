@@ -1,0 +1,88 @@
+//! The browser layer in headless Chrome (wasm-bindgen-test): real
+//! sessionStorage, real crypto.getRandomValues, real history.
+#![cfg(target_arch = "wasm32")]
+
+use gloo_storage::{SessionStorage, Storage};
+use pkce_spa::browser::{page, random, storage};
+use pkce_spa::core::authorize::{Nonce, State};
+use pkce_spa::core::pending::{self, PendingRequest};
+use pkce_spa::core::pkce::CodeVerifier;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn pending_request(tag: u8) -> PendingRequest {
+    PendingRequest {
+        code_verifier: CodeVerifier::from_random([tag; 32]),
+        nonce: Some(Nonce::from_random([tag ^ 0xff; 32])),
+        redirect_uri: "http://127.0.0.1:8080/callback".into(),
+        scope: "openid".into(),
+        created_at_ms: 1_700_000_000_000,
+    }
+}
+
+#[wasm_bindgen_test]
+fn pending_requests_are_kept_per_state_and_taken_once() {
+    SessionStorage::clear();
+    let (a, b) = (State::from_random([1; 32]), State::from_random([2; 32]));
+    storage::save_pending(&a, &pending_request(1)).unwrap();
+    storage::save_pending(&b, &pending_request(2)).unwrap();
+    assert_eq!(SessionStorage::length(), 2, "two sign-ins, two entries");
+
+    assert_eq!(storage::take_pending(&a).unwrap(), Some(pending_request(1)));
+    assert_eq!(SessionStorage::length(), 1, "taken means removed");
+    assert_eq!(storage::take_pending(&a).unwrap(), None, "a state is good once");
+    assert!(storage::take_pending(&b).unwrap().is_some());
+    assert_eq!(SessionStorage::length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn the_stored_entry_is_under_the_state_key() {
+    SessionStorage::clear();
+    let state = State::from_random([7; 32]);
+    storage::save_pending(&state, &pending_request(7)).unwrap();
+    let key = pending::storage_key(&state);
+    let raw: serde_json::Value = SessionStorage::get(&key).unwrap();
+    assert_eq!(raw["redirect_uri"], "http://127.0.0.1:8080/callback");
+    storage::take_pending(&state).unwrap();
+    assert!(SessionStorage::get::<serde_json::Value>(&key).is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_tampered_entry_counts_as_absent_and_is_removed() {
+    SessionStorage::clear();
+    let state = State::from_random([8; 32]);
+    let key = pending::storage_key(&state);
+    SessionStorage::set(&key, serde_json::json!({"code_verifier": "short"})).unwrap();
+    assert_eq!(storage::take_pending(&state).unwrap(), None);
+    assert_eq!(SessionStorage::length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn randomness_comes_from_the_browser() {
+    let a = random::bytes32().unwrap();
+    let b = random::bytes32().unwrap();
+    assert_ne!(a, b);
+    assert_ne!(a, [0; 32]);
+    let r = random::sign_in_randomness().unwrap();
+    assert!(r.verifier != r.state && r.state != r.nonce);
+}
+
+#[wasm_bindgen_test]
+fn strip_query_removes_the_response_from_the_address_bar() {
+    let w = web_sys::window().unwrap();
+    let path = w.location().pathname().unwrap();
+    w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}?code=abc&state=xyz"))).unwrap();
+    assert_eq!(page::query(), "?code=abc&state=xyz");
+    page::strip_query().unwrap();
+    assert_eq!(page::query(), "");
+    assert_eq!(w.location().pathname().unwrap(), path);
+}
+
+#[wasm_bindgen_test]
+fn the_base_url_is_a_folder_of_this_page() {
+    let base = page::base_url();
+    assert!(base.starts_with("http://127.0.0.1:") || base.starts_with("http://localhost:"), "{base}");
+    assert!(base.ends_with('/'));
+    assert!(!page::base_path().ends_with('/'));
+}

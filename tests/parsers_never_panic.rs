@@ -1,0 +1,56 @@
+//! Whatever arrives from the address bar, the provider or config.json, the
+//! parsers answer with a value or an error, never a panic.
+#![cfg(not(target_arch = "wasm32"))]
+
+use pkce_spa::core::token::IdToken;
+use pkce_spa::core::{callback, config, discovery, id_token, token};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn callback_query(q in ".*") {
+        let _ = callback::parse(&q);
+    }
+
+    #[test]
+    fn callback_query_of_known_names(parts in prop::collection::vec(("(code|state|error|error_description|iss|x)", "[a-z%+=&0-9]{0,6}"), 0..6)) {
+        let q: Vec<String> = parts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = callback::parse(&q.join("&"));
+    }
+
+    #[test]
+    fn token_response(status in 0u16..600, body in ".*") {
+        let _ = token::parse_response(status, &body);
+    }
+
+    #[test]
+    fn token_response_json(status in 0u16..600, at in prop::option::of(".{0,4}"), tt in prop::option::of("(Bearer|bearer|DPoP|)"), exp in prop::option::of(any::<i64>())) {
+        let mut obj = serde_json::Map::new();
+        if let Some(at) = at { obj.insert("access_token".into(), at.into()); }
+        if let Some(tt) = tt { obj.insert("token_type".into(), tt.into()); }
+        if let Some(exp) = exp { obj.insert("expires_in".into(), exp.into()); }
+        let _ = token::parse_response(status, &serde_json::Value::Object(obj).to_string());
+    }
+
+    #[test]
+    fn jwt_decoder(t in ".*") {
+        let _ = id_token::decode(&IdToken::new(t));
+    }
+
+    #[test]
+    fn jwt_decoder_of_three_base64url_parts(a in "[A-Za-z0-9_-]{0,40}", b in "[A-Za-z0-9_-]{0,80}", c in "[A-Za-z0-9_-]{0,8}") {
+        let _ = id_token::decode(&IdToken::new(format!("{a}.{b}.{c}")));
+    }
+
+    #[test]
+    fn config_file(text in ".*") {
+        let _ = config::parse(&text, "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn discovery_document(status in 0u16..600, body in ".*") {
+        let _ = discovery::parse_metadata("u", status, &body, "https://i.example");
+    }
+}
