@@ -31,7 +31,9 @@ pub fn Callback() -> impl IntoView {
         match outcome {
             Ok(s) => {
                 session.set(Some(s));
-                navigate("/", NavigateOptions { replace: true, ..Default::default() });
+                // The app's own folder, `/` or `/app/`, with its trailing slash.
+                let home = format!("{}/", page::base_path());
+                navigate(&home, NavigateOptions { resolve: false, replace: true, ..Default::default() });
             }
             Err(e) => {
                 failure.try_set(Some(e));

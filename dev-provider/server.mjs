@@ -1,0 +1,454 @@
+// Local development OpenID provider for pkce-spa.
+//
+// A real oidc-provider (v9) instance with one PUBLIC client (no secret,
+// token_endpoint_auth_method "none") that must use Authorization Code + PKCE
+// (S256). Any user name signs in; consent is granted automatically.
+//
+// For development and end-to-end tests only: keys are generated in memory at
+// every start, cookie keys are fixed, storage is oidc-provider's in-memory
+// adapter, and the server listens on 127.0.0.1 only.
+//
+// Environment:
+//   PORT          default 9400
+//   ISSUER        default http://127.0.0.1:${PORT} (no trailing slash, no path)
+//   CLIENT_ID     default pkce-spa-dev
+//   APP_ORIGINS   comma-separated, default http://127.0.0.1:8080,http://localhost:8080
+//                 each origin O gets redirect URIs O/callback and O/app/callback
+//                 and post-logout redirect URIs O/ and O/app/; only these
+//                 origins may read the provider's answers cross-origin (CORS).
+
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+
+import Provider from 'oidc-provider';
+
+const PORT = Number.parseInt(process.env.PORT ?? '9400', 10);
+if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
+  console.error(`dev-provider: invalid PORT ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
+const HOST = '127.0.0.1';
+const ISSUER = (process.env.ISSUER || `http://${HOST}:${PORT}`).replace(/\/+$/, '');
+const CLIENT_ID = process.env.CLIENT_ID || 'pkce-spa-dev';
+const APP_ORIGINS = (process.env.APP_ORIGINS ?? 'http://127.0.0.1:8080,http://localhost:8080')
+  .split(',')
+  .map((value) => value.trim())
+  .filter(Boolean)
+  .map((value) => {
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      console.error(`dev-provider: APP_ORIGINS entry is not a URL: ${value}`);
+      process.exit(2);
+    }
+    return url.origin;
+  });
+const ALLOWED_ORIGINS = new Set(APP_ORIGINS);
+
+// ---------------------------------------------------------------------------
+// Keys: a fresh RSA key pair per start, so the dev-only quick-start keys that
+// oidc-provider would otherwise use are never in play.
+// ---------------------------------------------------------------------------
+function signingJwks() {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: 'jwk' });
+  return {
+    keys: [{
+      ...jwk,
+      kid: `dev-${crypto.randomBytes(8).toString('hex')}`,
+      alg: 'RS256',
+      use: 'sig',
+    }],
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Small HTML helpers.
+// ---------------------------------------------------------------------------
+function escapeHtml(value) {
+  return String(value)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+function page(title, body) {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 26rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.4; }
+  label { display: block; margin-bottom: .25rem; font-weight: 600; }
+  input[type=text] { width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
+  .buttons { display: flex; gap: .5rem; margin-top: 1rem; }
+  button { padding: .5rem 1rem; font-size: 1rem; cursor: pointer; }
+  .message { color: #a00; }
+  .note { color: #555; font-size: .9rem; }
+</style>
+</head>
+<body>
+${body}
+</body>
+</html>`;
+}
+
+function loginPage(uid, { message, login = '' } = {}) {
+  const action = `/interaction/${encodeURIComponent(uid)}`;
+  return page('Local development provider', `<main>
+<h1>Local development provider</h1>
+<p class="note">Any user name signs in. This provider is for local development only.</p>
+${message ? `<p class="message" role="alert">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="${escapeHtml(action)}/login" autocomplete="off">
+  <label for="login">User name</label>
+  <input type="text" id="login" name="login" value="${escapeHtml(login)}" autofocus>
+  <div class="buttons">
+    <button type="submit">Continue</button>
+    <button type="submit" formaction="${escapeHtml(action)}/abort">Cancel</button>
+  </div>
+</form>
+</main>`);
+}
+
+function send(res, status, html) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(html);
+}
+
+async function readForm(req, limit = 16 * 1024) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) {
+      throw Object.assign(new Error('request body too large'), { status: 413 });
+    }
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+// ---------------------------------------------------------------------------
+// Accounts: any user name is an account whose claims are derived from it.
+// ---------------------------------------------------------------------------
+async function findAccount(ctx, id) {
+  return {
+    accountId: id,
+    async claims(/* use, scope, claims, rejected */) {
+      return {
+        sub: id,
+        name: id,
+        preferred_username: id,
+        email: `${id}@example.test`,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Provider configuration.
+// ---------------------------------------------------------------------------
+const redirectUris = APP_ORIGINS.flatMap((origin) => [`${origin}/callback`, `${origin}/app/callback`]);
+const postLogoutRedirectUris = APP_ORIGINS.flatMap((origin) => [`${origin}/`, `${origin}/app/`]);
+
+const configuration = {
+  clients: [{
+    client_id: CLIENT_ID,
+    client_name: 'pkce-spa (development)',
+    application_type: 'web',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: redirectUris,
+    post_logout_redirect_uris: postLogoutRedirectUris,
+  }],
+
+  // PKCE is mandatory for every client. oidc-provider v9 only implements
+  // S256 (discovery advertises code_challenge_methods_supported: ["S256"]).
+  pkce: {
+    required: () => true,
+  },
+
+  // Only what this app uses: the code flow, and public clients.
+  responseTypes: ['code'],
+  clientAuthMethods: ['none'],
+
+  scopes: ['openid', 'profile', 'email', 'offline_access'],
+  claims: {
+    openid: ['sub'],
+    profile: ['name', 'preferred_username'],
+    email: ['email'],
+  },
+  // Put the scope-requested claims (name, email, ...) into the ID token as
+  // well, not only at the userinfo endpoint (oidc-provider's default, true,
+  // keeps them out of the ID token whenever an access token is issued).
+  conformIdTokenClaims: false,
+
+  findAccount,
+
+  jwks: signingJwks(),
+
+  // Fixed keys for signing the provider's own cookies: development only.
+  cookies: {
+    keys: ['pkce-spa-dev-provider-cookie-key-1', 'pkce-spa-dev-provider-cookie-key-2'],
+  },
+
+  // CORS for the client-bound endpoints (token, userinfo, revocation, ...):
+  // only the configured app origins, and only for our client. (The v9 default
+  // allows a public client's redirect_uri origins; this is the same idea but
+  // explicit.) Preflights and the open endpoints (discovery, jwks) are
+  // additionally limited to the same origins by restrictCors() below.
+  clientBasedCORS(ctx, origin, client) {
+    return client.clientId === CLIENT_ID && ALLOWED_ORIGINS.has(origin);
+  },
+
+  interactions: {
+    url(ctx, interaction) {
+      return `/interaction/${interaction.uid}`;
+    },
+  },
+
+  features: {
+    devInteractions: { enabled: false },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // Confirm the logout automatically (development convenience), without
+      // the default page's external web font.
+      async logoutSource(ctx, form) {
+        ctx.type = 'html';
+        ctx.body = page('Signing out', `<main>
+<h1>Signing out</h1>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+<script>document.querySelector('button[name="logout"]').click();</script>
+</main>`);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.type = 'html';
+        ctx.body = page('Signed out', '<main><h1>Signed out</h1><p>You are signed out of the local development provider.</p></main>');
+      },
+    },
+  },
+
+  ttl: {
+    AccessToken: 60 * 60,
+    AuthorizationCode: 60,
+    IdToken: 60 * 60,
+    RefreshToken: 24 * 60 * 60,
+    Interaction: 60 * 60,
+    Session: 24 * 60 * 60,
+    Grant: 24 * 60 * 60,
+  },
+
+  // Error pages without the default page's external web font.
+  async renderError(ctx, out) {
+    ctx.type = 'html';
+    ctx.body = page('Local development provider: error', `<main>
+<h1>Something went wrong</h1>
+${Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`).join('\n')}
+</main>`);
+  },
+};
+
+const provider = new Provider(ISSUER, configuration);
+
+// ---------------------------------------------------------------------------
+// Interactions (login page, automatic consent, cancel).
+// ---------------------------------------------------------------------------
+async function grantConsent(details) {
+  const { prompt: { details: missing }, params, session } = details;
+  let { grantId } = details;
+  const grant = grantId
+    ? await provider.Grant.find(grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+
+  if (missing.missingOIDCScope) {
+    grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  }
+  if (missing.missingOIDCClaims) {
+    grant.addOIDCClaims(missing.missingOIDCClaims);
+  }
+  if (missing.missingResourceScopes) {
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes)) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+  }
+  grantId = await grant.save();
+
+  // An existing grant is modified in place; a new one is handed over.
+  return details.grantId ? {} : { grantId };
+}
+
+async function handleInteraction(req, res, uid, action) {
+  let details;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch (err) {
+    // SessionNotFound and friends: the interaction cookie is missing/expired.
+    send(res, 400, page('Local development provider: error', `<main>
+<h1>Sign-in session not found</h1>
+<p>${escapeHtml(err.error_description || err.message)}</p>
+<p>Start the sign-in again from the application.</p>
+</main>`));
+    return;
+  }
+  if (details.uid !== uid) {
+    send(res, 400, page('Local development provider: error', '<main><h1>Sign-in session mismatch</h1><p>Start the sign-in again from the application.</p></main>'));
+    return;
+  }
+
+  const promptName = details.prompt.name;
+
+  if (req.method === 'GET' && action === undefined) {
+    if (promptName === 'login') {
+      send(res, 200, loginPage(uid));
+      return;
+    }
+    if (promptName === 'consent') {
+      const consent = await grantConsent(details);
+      await provider.interactionFinished(req, res, { consent }, { mergeWithLastSubmission: true });
+      return;
+    }
+    send(res, 400, page('Local development provider: error', `<main><h1>Unsupported prompt</h1><p>${escapeHtml(promptName)}</p></main>`));
+    return;
+  }
+
+  if (req.method === 'POST' && action === 'login') {
+    if (promptName !== 'login') {
+      send(res, 400, page('Local development provider: error', '<main><h1>Not expecting a sign-in here</h1></main>'));
+      return;
+    }
+    const form = await readForm(req);
+    const login = (form.get('login') ?? '').trim();
+    if (!login) {
+      send(res, 400, loginPage(uid, { message: 'Enter a user name.' }));
+      return;
+    }
+    if (login.length > 200) {
+      send(res, 400, loginPage(uid, { message: 'That user name is too long.', login: login.slice(0, 200) }));
+      return;
+    }
+    await provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
+    return;
+  }
+
+  if (req.method === 'POST' && action === 'abort') {
+    await readForm(req);
+    await provider.interactionFinished(req, res, {
+      error: 'access_denied',
+      error_description: 'The person cancelled the sign-in',
+    }, { mergeWithLastSubmission: false });
+    return;
+  }
+
+  res.statusCode = 405;
+  res.setHeader('Allow', 'GET, POST');
+  res.end();
+}
+
+// ---------------------------------------------------------------------------
+// Response post-processing at the node:http level.
+// ---------------------------------------------------------------------------
+
+// Runs fn(res) once, just before the status line and headers are written
+// (Koa and interactionFinished both end up in res.writeHead, explicitly or
+// through res.end()'s implicit header).
+function beforeHeaders(res, fn) {
+  const writeHead = res.writeHead;
+  let done = false;
+  res.writeHead = function patchedWriteHead(...args) {
+    if (!done) {
+      done = true;
+      fn(res, args);
+    }
+    return writeHead.apply(this, args);
+  };
+}
+
+// oidc-provider answers preflights, discovery and jwks for ANY Origin, and
+// its client-based check only runs once a client is identified. Drop every
+// Access-Control-* header when the request's Origin is not an app origin, so
+// other origins can never read the provider's answers.
+function restrictCors(req, res) {
+  const origin = req.headers.origin;
+  if (origin === undefined || ALLOWED_ORIGINS.has(origin)) return;
+  beforeHeaders(res, () => {
+    for (const name of res.getHeaderNames()) {
+      if (name.startsWith('access-control-')) res.removeHeader(name);
+    }
+  });
+}
+
+// >>> TEST_MISBEHAVE hook (not built yet) <<<
+// A later, test-only switch (env TEST_MISBEHAVE) will rewrite the provider's
+// responses here, e.g. to return a wrong `iss`, a broken token response or an
+// unexpected error, so the app's error handling can be exercised end to end.
+// It must stay off unless TEST_MISBEHAVE is set. Plug it in by wrapping `res`
+// (see beforeHeaders above) before handing the request to the provider.
+function misbehave(/* req, res */) {}
+
+// ---------------------------------------------------------------------------
+// HTTP server.
+// ---------------------------------------------------------------------------
+const providerCallback = provider.callback();
+const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|abort))?$/;
+
+const server = http.createServer(async (req, res) => {
+  let pathname = '/';
+  try {
+    pathname = new URL(req.url, ISSUER).pathname;
+  } catch {
+    // leave '/'
+  }
+  // One line per request: method and path only (no query, no bodies, no tokens).
+  res.on('finish', () => {
+    console.log(`${req.method} ${pathname} ${res.statusCode}`);
+  });
+
+  restrictCors(req, res);
+  misbehave(req, res);
+
+  try {
+    const match = INTERACTION_PATH.exec(pathname);
+    if (match) {
+      await handleInteraction(req, res, match[1], match[2]);
+      return;
+    }
+    providerCallback(req, res);
+  } catch (err) {
+    console.error(`dev-provider: error handling ${req.method} ${pathname}: ${err.message}`);
+    if (!res.headersSent) {
+      send(res, err.status || 500, page('Local development provider: error', '<main><h1>Internal error</h1></main>'));
+    } else {
+      res.destroy();
+    }
+  }
+});
+
+server.on('error', (err) => {
+  console.error(`dev-provider: ${err.message}`);
+  process.exit(1);
+});
+
+server.listen(PORT, HOST, () => {
+  console.log(`dev-provider: issuer ${ISSUER}, client ${CLIENT_ID}`);
+  console.log(`dev-provider: listening on http://${HOST}:${PORT}, app origins ${APP_ORIGINS.join(', ') || '(none)'}`);
+});
+
+function shutdown(signal) {
+  console.log(`dev-provider: ${signal}, shutting down`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections?.();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,65 @@
+// Playwright configuration for the pkce-spa end-to-end tests.
+//
+// Uses the system (Debian) Chromium at /usr/bin/chromium; no browser is ever
+// downloaded. Starts the local development provider on :9411 and a static
+// server for the release builds (../dist and ../dist-app) on :8181.
+import { defineConfig } from '@playwright/test';
+
+const PROVIDER_PORT = 9411;
+const APP_PORT = 8181;
+const PROVIDER_ISSUER = `http://127.0.0.1:${PROVIDER_PORT}`;
+const APP_ORIGIN = `http://127.0.0.1:${APP_PORT}`;
+
+export default defineConfig({
+  testDir: 'tests',
+  workers: 1,
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  forbidOnly: !!process.env.CI,
+  use: {
+    baseURL: APP_ORIGIN,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+    trace: 'off',
+    screenshot: 'only-on-failure',
+  },
+  webServer: [
+    {
+      command: 'node ../dev-provider/server.mjs',
+      env: {
+        PORT: String(PROVIDER_PORT),
+        APP_ORIGINS: APP_ORIGIN,
+      },
+      url: `${PROVIDER_ISSUER}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: 'node serve.mjs',
+      env: {
+        APP_PORT: String(APP_PORT),
+        PROVIDER_ISSUER,
+      },
+      url: `${APP_ORIGIN}/config.json`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
+});

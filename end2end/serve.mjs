@@ -1,0 +1,182 @@
+// Tiny static file server for the end-to-end tests (node:http only, no deps).
+//
+//   /app/...        from DIST_APP_DIR (default ../dist-app, the build made with
+//                   `trunk build --release --public-url /app/`)
+//   everything else from DIST_DIR (default ../dist, public url `/`)
+//
+// A GET/HEAD for a path that is not an existing file gets that mount's
+// index.html (SPA fallback). /config.json and /app/config.json are generated,
+// never read from disk: {"issuer": PROVIDER_ISSUER, "client_id": CLIENT_ID}.
+//
+// Environment: APP_PORT (default 8181), PROVIDER_ISSUER (default
+// http://127.0.0.1:9411), CLIENT_ID (default pkce-spa-dev), DIST_DIR,
+// DIST_APP_DIR (relative paths resolve against this folder).
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const HOST = '127.0.0.1';
+const PORT = Number.parseInt(process.env.APP_PORT ?? '8181', 10);
+const PROVIDER_ISSUER = process.env.PROVIDER_ISSUER || 'http://127.0.0.1:9411';
+const CLIENT_ID = process.env.CLIENT_ID || 'pkce-spa-dev';
+const DIST_DIR = path.resolve(HERE, process.env.DIST_DIR || '../dist');
+const DIST_APP_DIR = path.resolve(HERE, process.env.DIST_APP_DIR || '../dist-app');
+
+if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
+  console.error(`serve: invalid APP_PORT ${JSON.stringify(process.env.APP_PORT)}`);
+  process.exit(2);
+}
+
+// Longest prefix first.
+const MOUNTS = [
+  { prefix: '/app/', root: DIST_APP_DIR },
+  { prefix: '/', root: DIST_DIR },
+];
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+const CONFIG_BODY = JSON.stringify({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID });
+
+function plain(res, status, text, extraHeaders = {}) {
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...extraHeaders,
+  });
+  res.end(text);
+}
+
+async function isFile(file) {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function sendFile(req, res, file) {
+  const info = await stat(file);
+  res.writeHead(200, {
+    'Content-Type': TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
+}
+
+async function handle(req, res) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    plain(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
+    return;
+  }
+
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(req.url, `http://${HOST}`).pathname);
+  } catch {
+    plain(res, 400, 'bad request\n');
+    return;
+  }
+  if (pathname.includes('\0') || pathname.includes('\\')) {
+    plain(res, 400, 'bad request\n');
+    return;
+  }
+
+  // The runtime configuration the app fetches at start.
+  if (pathname === '/config.json' || pathname === '/app/config.json') {
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(CONFIG_BODY),
+    });
+    res.end(req.method === 'HEAD' ? undefined : CONFIG_BODY);
+    return;
+  }
+
+  // `/app` without the trailing slash belongs to the /app/ mount.
+  if (pathname === '/app') {
+    res.writeHead(308, { Location: '/app/', 'Cache-Control': 'no-store' });
+    res.end();
+    return;
+  }
+
+  const mount = MOUNTS.find((m) => pathname.startsWith(m.prefix));
+  const relative = pathname.slice(mount.prefix.length);
+  const file = path.resolve(mount.root, relative);
+  // Refuse anything that would leave the mount's root (e.g. /%2e%2e/...).
+  if (file !== mount.root && !file.startsWith(mount.root + path.sep)) {
+    plain(res, 403, 'forbidden\n');
+    return;
+  }
+
+  if (relative !== '' && await isFile(file)) {
+    await sendFile(req, res, file);
+    return;
+  }
+
+  // SPA fallback: the mount's index.html.
+  const index = path.join(mount.root, 'index.html');
+  if (await isFile(index)) {
+    await sendFile(req, res, index);
+    return;
+  }
+  plain(res, 404, `not found (no ${index}; build the app first)\n`);
+}
+
+const server = http.createServer((req, res) => {
+  res.on('finish', () => {
+    let pathname = req.url;
+    try {
+      pathname = new URL(req.url, `http://${HOST}`).pathname;
+    } catch {
+      // keep the raw url
+    }
+    console.log(`${req.method} ${pathname} ${res.statusCode}`);
+  });
+  handle(req, res).catch((err) => {
+    console.error(`serve: ${req.method} ${req.url}: ${err.message}`);
+    if (!res.headersSent) plain(res, 500, 'internal error\n');
+    else res.destroy();
+  });
+});
+
+server.on('error', (err) => {
+  console.error(`serve: ${err.message}`);
+  process.exit(1);
+});
+
+server.listen(PORT, HOST, () => {
+  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}, /app/ from ${DIST_APP_DIR}, issuer ${PROVIDER_ISSUER}`);
+});
+
+function shutdown() {
+  server.close(() => process.exit(0));
+  server.closeAllConnections?.();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
