@@ -1,18 +1,34 @@
 //! The sign-in flow, step by step: each function runs one protocol step of
 //! the core against the browser layer.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{http, page, random, storage};
+use crate::core::authorize::{self, State};
 use crate::core::callback::{self, AuthorizationResponse};
 use crate::core::config::{self, Config};
 use crate::core::discovery::{self, Provider};
+use crate::core::id_token::{self, Expectations, IdTokenClaims, KeySource};
+use crate::core::jwks::{self, Jwks};
+use crate::core::pending::{self, PendingRequest};
 use crate::core::session::Session;
-use crate::core::{id_token, sign_in, token, AppError};
+use crate::core::token::{self, TokenResponse};
+use crate::core::{sign_in, AppError};
 
 /// What the app knows before anyone signs in.
 #[derive(Clone, Debug)]
 pub struct AppSetup {
     pub config: Config,
     pub provider: Provider,
+    /// The provider's key set, kept while the page lives.
+    keys: Arc<Mutex<Option<FetchedKeys>>>,
+}
+
+#[derive(Debug)]
+struct FetchedKeys {
+    set: Jwks,
+    at_ms: u64,
 }
 
 /// Reads config.json beside index.html, then the provider's discovery
@@ -27,7 +43,7 @@ pub async fn load() -> Result<AppSetup, AppError> {
     let config = config::parse(&reply.body, &base)?;
     let metadata = if config.has_endpoints() { None } else { Some(discover(&config.issuer).await?) };
     let provider = discovery::resolve(&config, metadata)?;
-    Ok(AppSetup { config, provider })
+    Ok(AppSetup { config, provider, keys: Arc::default() })
 }
 
 async fn discover(issuer: &str) -> Result<discovery::ProviderMetadata, AppError> {
@@ -42,39 +58,118 @@ async fn discover(issuer: &str) -> Result<discovery::ProviderMetadata, AppError>
 /// Makes the PKCE pair, state and nonce, keeps the pending request in
 /// sessionStorage under its state, and leaves for the provider.
 pub fn begin_sign_in(setup: &AppSetup) -> Result<(), AppError> {
-    let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, page::now_ms());
+    let now = page::now_ms();
+    storage::sweep(now)?;
+    let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, now);
     storage::save_pending(&start.request.state, &start.pending)?;
     page::go_to(&start.url)
 }
 
-/// Handles the authorization response in `query`: finds and removes the
-/// pending request for its state, then exchanges the code.
+/// Handles the authorization response in `query` and, when it holds a code
+/// for a sign-in of this tab, exchanges it and validates what comes back.
 pub async fn complete_sign_in(setup: &AppSetup, query: &str) -> Result<Session, AppError> {
+    let now = page::now_ms();
+    // A reload of /callback: the response already left the address bar.
+    if callback::is_empty(query) && storage::any_handled()? {
+        return Err(AppError::CallbackAlreadyHandled);
+    }
     let response = callback::parse(query)?;
     let pending = match response.state() {
-        Some(state) => storage::take_pending(state)?,
+        Some(state) => take_once(state, now)?,
         None => None,
     };
+    storage::sweep(now)?;
+    // Nothing from a response for a sign-in this tab did not start is
+    // believed or echoed (RFC 6749 §10.12, §4.1.2.1).
+    let Some(pending) = pending else {
+        return Err(match response {
+            AuthorizationResponse::Error { .. } => AppError::UnsolicitedError,
+            AuthorizationResponse::Code { .. } => AppError::StateMismatch,
+        });
+    };
+    callback::check_issuer(response.iss(), &setup.provider.issuer, setup.provider.sends_iss())?;
     let code = match response {
-        // RFC 6749 §4.1.2.1: the provider's error is shown only when it
-        // answers a sign-in this tab started; otherwise anyone could put
-        // words on the page with a crafted link.
-        AuthorizationResponse::Error { error, .. } => {
-            return Err(if pending.is_some() { AppError::Provider(error) } else { AppError::UnsolicitedError });
-        }
+        AuthorizationResponse::Error { error, .. } => return Err(AppError::Provider(error)),
         AuthorizationResponse::Code { code, .. } => code,
     };
-    let pending = pending.ok_or(AppError::StateMismatch)?;
-    let scope = pending.scope;
+    if pending::is_expired(pending.created_at_ms, now) {
+        return Err(AppError::SignInExpired);
+    }
+    exchange(setup, code, pending).await
+}
+
+/// Takes the pending request for `state` out of storage (it is used once)
+/// and leaves a mark, so a second look at the same response is recognised.
+fn take_once(state: &State, now_ms: u64) -> Result<Option<PendingRequest>, AppError> {
+    match storage::take_pending(state)? {
+        Some(found) => {
+            storage::mark_handled(state, now_ms)?;
+            Ok(Some(found))
+        }
+        None if storage::was_handled(state)? => Err(AppError::CallbackAlreadyHandled),
+        None => Ok(None),
+    }
+}
+
+async fn exchange(setup: &AppSetup, code: token::AuthorizationCode, pending: PendingRequest) -> Result<Session, AppError> {
+    let PendingRequest { code_verifier, nonce, redirect_uri, scope, .. } = pending;
     let request = token::authorization_code_request(
         &setup.provider.token_endpoint,
         code,
-        &pending.redirect_uri,
+        &redirect_uri,
         &setup.config.client_id,
-        pending.code_verifier,
+        code_verifier,
     );
     let reply = http::post_form(&request).await?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
-    let claims = tokens.id_token.as_ref().map(id_token::decode).transpose()?;
+    let claims = validate_id_token(setup, &tokens, &scope, nonce.as_ref().map(|n| n.as_str())).await?;
     Ok(Session::new(tokens, claims, &scope, page::now_ms()))
+}
+
+/// OpenID Connect Core §3.1.3.7 on the response's ID token; with the openid
+/// scope there must be one (§3.1.3.3).
+async fn validate_id_token(
+    setup: &AppSetup,
+    tokens: &TokenResponse,
+    scope: &str,
+    nonce: Option<&str>,
+) -> Result<Option<IdTokenClaims>, AppError> {
+    let Some(id_token) = &tokens.id_token else {
+        return if authorize::scope_has_openid(scope) { Err(AppError::IdTokenMissing) } else { Ok(None) };
+    };
+    let expected = Expectations {
+        issuer: &setup.provider.issuer,
+        client_id: &setup.config.client_id,
+        nonce,
+        access_token: tokens.access_token.secret(),
+        now_s: page::now_ms() / 1000,
+    };
+    let keys = ProviderKeys { url: setup.provider.jwks_uri.as_deref(), cache: &setup.keys };
+    id_token::verify(id_token, &keys, &WebCrypto, &expected).await.map(Some)
+}
+
+/// The key set at `jwks_uri`, fetched once per page and again after an
+/// unknown `kid`, at most every [`jwks::MIN_REFETCH_INTERVAL_MS`].
+struct ProviderKeys<'a> {
+    url: Option<&'a str>,
+    cache: &'a Mutex<Option<FetchedKeys>>,
+}
+
+impl KeySource for ProviderKeys<'_> {
+    async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError> {
+        let url = self.url.ok_or(AppError::JwksUriMissing)?;
+        let now = page::now_ms();
+        if let Some(fetched) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            if !refresh || !jwks::may_refetch(fetched.at_ms, now) {
+                return Ok(fetched.set.clone());
+            }
+        }
+        let reply = http::get(url).await.map_err(|_| AppError::JwksUnavailable {
+            url: url.to_owned(),
+            problem: "no answer: the provider may be down or not allow this origin (CORS)".to_owned(),
+        })?;
+        let set = jwks::parse(url, reply.status, &reply.body)?;
+        *self.cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(FetchedKeys { set: set.clone(), at_ms: now });
+        Ok(set)
+    }
 }

@@ -86,3 +86,63 @@ fn the_base_url_is_a_folder_of_this_page() {
     assert!(base.ends_with('/'));
     assert!(!page::base_path().ends_with('/'));
 }
+
+#[wasm_bindgen_test]
+fn handled_marks_and_the_sweep() {
+    SessionStorage::clear();
+    let now = 1_700_000_000_000u64;
+    let (fresh, old) = (State::from_random([10; 32]), State::from_random([11; 32]));
+    assert!(!storage::any_handled().unwrap());
+    storage::mark_handled(&fresh, now).unwrap();
+    storage::mark_handled(&old, now - pending::MAX_AGE_MS - 1).unwrap();
+    storage::save_pending(&old, &PendingRequest { created_at_ms: now - pending::MAX_AGE_MS - 1, ..pending_request(11) }).unwrap();
+    storage::save_pending(&fresh, &PendingRequest { created_at_ms: now, ..pending_request(10) }).unwrap();
+    SessionStorage::set("someone-else", "kept").unwrap();
+    assert!(storage::was_handled(&fresh).unwrap() && storage::any_handled().unwrap());
+
+    storage::sweep(now).unwrap();
+    assert!(storage::was_handled(&fresh).unwrap());
+    assert!(!storage::was_handled(&old).unwrap());
+    assert!(storage::take_pending(&old).unwrap().is_none(), "the abandoned sign-in is gone");
+    assert!(storage::take_pending(&fresh).unwrap().is_some());
+    assert_eq!(SessionStorage::get::<String>("someone-else").unwrap(), "kept");
+    SessionStorage::clear();
+}
+
+mod webcrypto {
+    use pkce_spa::browser::webcrypto::WebCrypto;
+    use pkce_spa::core::id_token::SignatureVerifier;
+    use pkce_spa::core::{jwks, jws};
+    use wasm_bindgen_test::*;
+
+    /// One JWS per algorithm, signed with throw-away keys by Node's crypto.
+    const VECTORS: &str = include_str!("vectors/jws.json");
+
+    #[wasm_bindgen_test]
+    async fn verifies_each_algorithm_and_refuses_a_flipped_bit() {
+        let vectors: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+        for alg in ["RS256", "PS256", "ES256", "ES384"] {
+            let set = serde_json::json!({ "keys": [vectors[alg]["jwk"]] }).to_string();
+            let set = jwks::parse("vectors", 200, &set).unwrap();
+            let token = jws::parse(vectors[alg]["token"].as_str().unwrap()).unwrap();
+            let key = set.select(&token).unwrap();
+            let input = token.signing_input.as_bytes();
+            assert!(WebCrypto.verify(token.alg, &key, input, &token.signature).await.unwrap(), "{alg} verifies");
+
+            let mut flipped = token.signature.clone();
+            flipped[10] ^= 1;
+            assert!(!WebCrypto.verify(token.alg, &key, input, &flipped).await.unwrap(), "{alg} flipped bit");
+            assert!(!WebCrypto.verify(token.alg, &key, b"other.input", &token.signature).await.unwrap(), "{alg} other input");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_key_of_the_wrong_kind_is_not_imported() {
+        let vectors: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+        // An RS256 token checked against the EC key set finds no key at all.
+        let set = serde_json::json!({ "keys": [vectors["ES256"]["jwk"]] }).to_string();
+        let set = jwks::parse("vectors", 200, &set).unwrap();
+        let token = jws::parse(vectors["RS256"]["token"].as_str().unwrap()).unwrap();
+        assert!(set.select(&token).is_err());
+    }
+}

@@ -2,8 +2,7 @@
 //! parsers answer with a value or an error, never a panic.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pkce_spa::core::token::IdToken;
-use pkce_spa::core::{callback, config, discovery, id_token, token};
+use pkce_spa::core::{callback, config, discovery, jwks, jws, token};
 use proptest::prelude::*;
 
 proptest! {
@@ -36,12 +35,17 @@ proptest! {
 
     #[test]
     fn jwt_decoder(t in ".*") {
-        let _ = id_token::decode(&IdToken::new(t));
+        let _ = jws::parse(&t);
     }
 
     #[test]
     fn jwt_decoder_of_three_base64url_parts(a in "[A-Za-z0-9_-]{0,40}", b in "[A-Za-z0-9_-]{0,80}", c in "[A-Za-z0-9_-]{0,8}") {
-        let _ = id_token::decode(&IdToken::new(format!("{a}.{b}.{c}")));
+        let _ = jws::parse(&format!("{a}.{b}.{c}"));
+    }
+
+    #[test]
+    fn key_set(status in 0u16..600, body in ".*") {
+        let _ = jwks::parse("u", status, &body);
     }
 
     #[test]

@@ -5,3 +5,4 @@ pub mod http;
 pub mod page;
 pub mod random;
 pub mod storage;
+pub mod webcrypto;

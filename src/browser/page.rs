@@ -8,12 +8,21 @@ fn window() -> Option<web_sys::Window> {
 }
 
 /// The absolute URL of the folder that holds index.html, ending in `/`.
-/// trunk writes it into `<base href>`, so it is right under a subpath too.
+/// The build writes the public URL (`/`, `/app/`) into
+/// `<meta name="pkce-spa-public-url">` (scripts/post-build.mjs); without it,
+/// the folder of the document's base URL.
 pub fn base_url() -> String {
-    let base = window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .unwrap_or_default();
+    let document = window().and_then(|w| w.document());
+    let origin = window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let public_url = document
+        .as_ref()
+        .and_then(|d| d.query_selector("meta[name=pkce-spa-public-url]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .filter(|p| p.starts_with('/') && p.ends_with('/'));
+    if let Some(path) = public_url {
+        return format!("{origin}{path}");
+    }
+    let base = document.and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
     let folder = base.split(['?', '#']).next().unwrap_or_default();
     match folder.rfind('/') {
         Some(i) => folder[..=i].to_owned(),

@@ -19,6 +19,12 @@ fn available() -> Result<(), AppError> {
     }
 }
 
+/// The raw storage, for listing keys (gloo-storage has no iterator over keys).
+fn raw() -> Result<web_sys::Storage, AppError> {
+    available()?;
+    Ok(SessionStorage::raw())
+}
+
 fn failed(e: StorageError) -> AppError {
     AppError::Storage { problem: e.to_string() }
 }
@@ -41,4 +47,39 @@ pub fn take_pending(state: &State) -> Result<Option<PendingRequest>, AppError> {
         Err(StorageError::KeyNotFound(_) | StorageError::SerdeError(_)) => Ok(None),
         Err(e) => Err(failed(e)),
     }
+}
+
+/// Marks the response for `state` as handled (see [`pending::handled_key`]).
+pub fn mark_handled(state: &State, now_ms: u64) -> Result<(), AppError> {
+    available()?;
+    SessionStorage::set(pending::handled_key(state), now_ms).map_err(failed)
+}
+
+pub fn was_handled(state: &State) -> Result<bool, AppError> {
+    available()?;
+    Ok(SessionStorage::get::<u64>(pending::handled_key(state)).is_ok())
+}
+
+fn our_keys() -> Result<Vec<String>, AppError> {
+    let storage = raw()?;
+    let length = storage.length().unwrap_or(0);
+    Ok((0..length).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with("pkce-spa.")).collect())
+}
+
+/// Did this tab handle a response lately?
+pub fn any_handled() -> Result<bool, AppError> {
+    Ok(our_keys()?.iter().any(|k| k.starts_with(pending::HANDLED_PREFIX)))
+}
+
+/// Removes pending requests and handled marks past their lifetime, so an
+/// abandoned sign-in's verifier does not stay in the tab.
+pub fn sweep(now_ms: u64) -> Result<(), AppError> {
+    let storage = raw()?;
+    for key in our_keys()? {
+        let value = storage.get_item(&key).ok().flatten().unwrap_or_default();
+        if pending::is_stale(&key, &value, now_ms) {
+            let _ = storage.remove_item(&key);
+        }
+    }
+    Ok(())
 }

@@ -59,6 +59,34 @@ pub fn parse(query: &str) -> Result<AuthorizationResponse, AppError> {
     }
 }
 
+/// RFC 9207 §2.4 (mix-up defence, RFC 9700 §4.4.2): when the provider says
+/// it sends `iss` (`authorization_response_iss_parameter_supported`), the
+/// response must carry it; when a response carries it, it must be the issuer,
+/// compared as plain strings after URL decoding. Checked before any token
+/// request, on error responses too.
+pub fn check_issuer(iss: Option<&str>, issuer: &str, provider_sends_iss: bool) -> Result<(), AppError> {
+    match iss {
+        Some(found) if found == issuer => Ok(()),
+        Some(found) => Err(AppError::CallbackIssMismatch { expected: issuer.to_owned(), found: found.to_owned() }),
+        None if provider_sends_iss => Err(AppError::CallbackIssMissing),
+        None => Ok(()),
+    }
+}
+
+impl AuthorizationResponse {
+    pub fn iss(&self) -> Option<&str> {
+        match self {
+            Self::Code { iss, .. } | Self::Error { iss, .. } => iss.as_deref(),
+        }
+    }
+}
+
+/// A query with no parameters at all: what a reload of `/callback` leaves,
+/// once the response has been taken out of the address bar.
+pub fn is_empty(query: &str) -> bool {
+    query.strip_prefix('?').unwrap_or(query).is_empty()
+}
+
 fn invalid(problem: &str) -> AppError {
     AppError::CallbackInvalid { problem: problem.to_owned() }
 }
@@ -112,6 +140,28 @@ mod tests {
     #[test]
     fn a_code_without_state_is_a_state_mismatch() {
         assert_eq!(parse("code=a").unwrap_err().code(), "state_mismatch");
+    }
+
+    #[test]
+    fn rfc9207_iss_rules() {
+        let issuer = "https://idp.example";
+        assert!(check_issuer(Some(issuer), issuer, true).is_ok());
+        assert!(check_issuer(None, issuer, false).is_ok());
+        assert_eq!(check_issuer(None, issuer, true).unwrap_err().code(), "callback_iss_missing");
+        assert_eq!(check_issuer(Some("https://evil.example"), issuer, false).unwrap_err().code(), "callback_iss_mismatch");
+        assert_eq!(check_issuer(Some("https://idp.example/"), issuer, true).unwrap_err().code(), "callback_iss_mismatch");
+    }
+
+    #[test]
+    fn iss_is_compared_after_url_decoding() {
+        let r = parse("code=c&state=s&iss=https%3A%2F%2Fidp.example").unwrap();
+        assert!(check_issuer(r.iss(), "https://idp.example", true).is_ok());
+    }
+
+    #[test]
+    fn an_emptied_callback_is_recognised() {
+        assert!(is_empty("") && is_empty("?"));
+        assert!(!is_empty("?x=1"));
     }
 
     #[test]

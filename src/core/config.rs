@@ -10,7 +10,7 @@ use super::url;
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 6] = ["issuer", "client_id", "scope", "redirect_uri", "authorization_endpoint", "token_endpoint"];
+const FIELDS: [&str; 7] = ["issuer", "client_id", "scope", "redirect_uri", "authorization_endpoint", "token_endpoint", "jwks_uri"];
 
 /// The validated configuration. Built only by [`parse`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct Config {
     pub redirect_uri: String,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
+    /// Where the provider's signing keys are, when discovery is not used.
+    pub jwks_uri: Option<String>,
 }
 
 impl Config {
@@ -59,12 +61,17 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     check_url("redirect_uri", &redirect_uri)?;
     let authorization_endpoint = optional(&obj, "authorization_endpoint")?;
     let token_endpoint = optional(&obj, "token_endpoint")?;
-    for (field, value) in [("authorization_endpoint", &authorization_endpoint), ("token_endpoint", &token_endpoint)] {
+    let jwks_uri = optional(&obj, "jwks_uri")?;
+    for (field, value) in [
+        ("authorization_endpoint", &authorization_endpoint),
+        ("token_endpoint", &token_endpoint),
+        ("jwks_uri", &jwks_uri),
+    ] {
         if let Some(v) = value {
             check_url(field, v)?;
         }
     }
-    Ok(Config { issuer, client_id, scope, redirect_uri, authorization_endpoint, token_endpoint })
+    Ok(Config { issuer, client_id, scope, redirect_uri, authorization_endpoint, token_endpoint, jwks_uri })
 }
 
 fn invalid(field: &str, problem: &str) -> AppError {
@@ -126,12 +133,13 @@ mod tests {
         let c = parse(
             r#"{"issuer":"https://i.example","client_id":"abc","scope":" openid   email ",
                 "redirect_uri":"https://app.example/cb","authorization_endpoint":"https://i.example/a",
-                "token_endpoint":"https://i.example/t"}"#,
+                "token_endpoint":"https://i.example/t","jwks_uri":"https://i.example/keys"}"#,
             BASE,
         )
         .unwrap();
         assert_eq!(c.scope, "openid email");
         assert_eq!(c.redirect_uri, "https://app.example/cb");
+        assert_eq!(c.jwks_uri.as_deref(), Some("https://i.example/keys"));
         assert!(c.has_endpoints());
     }
 

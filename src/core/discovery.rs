@@ -59,7 +59,16 @@ pub struct Provider {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    /// Config's `jwks_uri`, else the discovered one.
+    pub jwks_uri: Option<String>,
     pub metadata: Option<ProviderMetadata>,
+}
+
+impl Provider {
+    /// RFC 9207 §3: the provider promises `iss` in every authorization response.
+    pub fn sends_iss(&self) -> bool {
+        self.metadata.as_ref().is_some_and(|m| m.authorization_response_iss_parameter_supported)
+    }
 }
 
 /// Endpoints from config.json win over discovered ones, so a provider
@@ -83,6 +92,10 @@ pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Pr
         issuer: config.issuer.clone(),
         authorization_endpoint: pick(&config.authorization_endpoint, md.and_then(|m| m.authorization_endpoint.as_ref()), "authorization_endpoint")?,
         token_endpoint: pick(&config.token_endpoint, md.and_then(|m| m.token_endpoint.as_ref()), "token_endpoint")?,
+        jwks_uri: match (&config.jwks_uri, md.and_then(|m| m.jwks_uri.as_ref())) {
+            (None, None) => None,
+            (configured, discovered) => Some(pick(configured, discovered, "jwks_uri")?),
+        },
         metadata,
     })
 }
@@ -115,6 +128,8 @@ mod tests {
         let p = resolve(&config(""), Some(md)).unwrap();
         assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
         assert_eq!(p.token_endpoint, "http://127.0.0.1:9400/token");
+        assert_eq!(p.jwks_uri.as_deref(), Some("http://127.0.0.1:9400/jwks"));
+        assert!(p.sends_iss());
     }
 
     #[test]
@@ -163,5 +178,7 @@ mod tests {
         assert!(c.has_endpoints());
         let p = resolve(&c, None).unwrap();
         assert_eq!(p.authorization_endpoint, "https://a.example/a");
+        assert_eq!(p.jwks_uri, None);
+        assert!(!p.sends_iss(), "without metadata, iss is checked only when present");
     }
 }

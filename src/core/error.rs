@@ -78,6 +78,49 @@ pub enum AppError {
     TokenTypeUnsupported { token_type: String },
     /// The ID token is not a decodable JWS compact serialization.
     IdTokenMalformed { problem: String },
+    /// Core §3.1.3.3: a response to an `openid` request carries an ID token.
+    IdTokenMissing,
+    /// The `alg` is not one of RS256, PS256, ES256, ES384.
+    IdTokenAlgUnsupported { alg: String },
+    /// The header names its own key (`jwk`, `jku`, `x5u`, …) or a `crit` extension.
+    IdTokenHeaderRefused { member: String },
+    /// No key in the provider's key set fits the token, even after a refetch.
+    IdTokenKeyNotFound { kid: Option<String> },
+    /// No `kid` and several keys fit.
+    IdTokenKeyAmbiguous,
+    IdTokenSignatureInvalid,
+    /// The key set at `jwks_uri` could not be read.
+    JwksUnavailable { url: String, problem: String },
+    /// An ID token arrived and no `jwks_uri` is known to check it with.
+    JwksUriMissing,
+    /// Core §3.1.3.7 item 2.
+    IssuerMismatch { expected: String, found: String },
+    /// Core §3.1.3.7 item 3.
+    AudienceMismatch { client_id: String },
+    /// Core §3.1.3.7 items 4-5.
+    AzpMismatch { client_id: String },
+    /// Core §3.1.3.7 item 9.
+    IdTokenExpired,
+    /// Core §3.1.3.7 item 10.
+    IdTokenIatInvalid { problem: String },
+    /// RFC 7519 §4.1.5.
+    IdTokenNotYetValid,
+    /// Core §3.1.3.7 item 11.
+    NonceMismatch,
+    /// Core §2: `sub` is required.
+    IdTokenSubMissing,
+    /// Core §3.2.2.9.
+    AtHashMismatch,
+    /// RFC 9207 §2.4: the provider says it sends `iss`, and it is absent.
+    CallbackIssMissing,
+    /// RFC 9207 §2.4: the `iss` of the response is not our issuer (mix-up).
+    CallbackIssMismatch { expected: String, found: String },
+    /// This tab already used this authorization response.
+    CallbackAlreadyHandled,
+    /// The pending sign-in is older than its lifetime.
+    SignInExpired,
+    /// `crypto.subtle` is missing (not a secure context) or failed.
+    WebCryptoUnavailable { problem: String },
     /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
     Network { url: String },
     /// sessionStorage is unavailable or failed.
@@ -108,6 +151,28 @@ impl AppError {
             Self::TokenResponseInvalid { .. } => "token_response_invalid",
             Self::TokenTypeUnsupported { .. } => "token_type_unsupported",
             Self::IdTokenMalformed { .. } => "id_token_malformed",
+            Self::IdTokenMissing => "id_token_missing",
+            Self::IdTokenAlgUnsupported { .. } => "id_token_alg_unsupported",
+            Self::IdTokenHeaderRefused { .. } => "id_token_header_refused",
+            Self::IdTokenKeyNotFound { .. } => "id_token_key_not_found",
+            Self::IdTokenKeyAmbiguous => "id_token_key_ambiguous",
+            Self::IdTokenSignatureInvalid => "id_token_signature_invalid",
+            Self::JwksUnavailable { .. } => "jwks_unavailable",
+            Self::JwksUriMissing => "jwks_uri_missing",
+            Self::IssuerMismatch { .. } => "issuer_mismatch",
+            Self::AudienceMismatch { .. } => "audience_mismatch",
+            Self::AzpMismatch { .. } => "azp_mismatch",
+            Self::IdTokenExpired => "id_token_expired",
+            Self::IdTokenIatInvalid { .. } => "id_token_iat_invalid",
+            Self::IdTokenNotYetValid => "id_token_not_yet_valid",
+            Self::NonceMismatch => "nonce_mismatch",
+            Self::IdTokenSubMissing => "id_token_sub_missing",
+            Self::AtHashMismatch => "at_hash_mismatch",
+            Self::CallbackIssMissing => "callback_iss_missing",
+            Self::CallbackIssMismatch { .. } => "callback_iss_mismatch",
+            Self::CallbackAlreadyHandled => "callback_already_handled",
+            Self::SignInExpired => "sign_in_expired",
+            Self::WebCryptoUnavailable { .. } => "webcrypto_unavailable",
             Self::Network { .. } => "network_error",
             Self::Storage { .. } => "storage_unavailable",
             Self::RandomUnavailable => "random_unavailable",
@@ -156,6 +221,49 @@ impl AppError {
             ),
             Self::IdTokenMalformed { problem } => format!(
                 "The provider's ID token could not be read ({problem}): check that the provider is an OpenID Connect provider, then sign in again."
+            ),
+            Self::IdTokenMissing => "The provider answered a sign-in with the openid scope without an ID token: enable OpenID Connect (the openid scope) for the application at the provider, then sign in again.".to_owned(),
+            Self::IdTokenAlgUnsupported { alg } => format!(
+                "The ID token is signed with \"{alg}\", and this app accepts only RS256, PS256, ES256 and ES384 (never none or a shared-secret HS algorithm): set the application's ID token signing algorithm at the provider to one of those."
+            ),
+            Self::IdTokenHeaderRefused { member } => format!(
+                "The ID token's header carries `{member}`, which would let the token choose the key it is checked with, so it was refused: sign in again, and report it to the provider's administrator if it repeats."
+            ),
+            Self::IdTokenKeyNotFound { kid } => format!(
+                "No key in the provider's key set (jwks_uri) fits the ID token{}, even after fetching the set again: check `issuer` / `jwks_uri` in config.json and the provider's signing keys.",
+                kid.as_ref().map(|k| format!(" (kid \"{k}\")")).unwrap_or_default()
+            ),
+            Self::IdTokenKeyAmbiguous => "The ID token names no key (no kid) and several of the provider's keys fit, so this app will not guess: have the provider put `kid` in its ID tokens, or publish one signing key.".to_owned(),
+            Self::IdTokenSignatureInvalid => "The ID token's signature does not verify with the provider's key, so its tokens were thrown away: sign in again, and check `issuer` and `jwks_uri` in config.json if it repeats.".to_owned(),
+            Self::JwksUnavailable { url, problem } => format!(
+                "The provider's key set at {url} could not be read ({problem}): check that it is reachable from this origin (CORS), then sign in again."
+            ),
+            Self::JwksUriMissing => "An ID token arrived but no key set is known to check it: add `jwks_uri` to config.json, or remove the endpoints from config.json so that discovery provides it.".to_owned(),
+            Self::IssuerMismatch { expected, found } => format!(
+                "The ID token was issued by \"{found}\", not by \"{expected}\", so it was refused: check `issuer` in config.json (it must match the provider's exactly), then sign in again."
+            ),
+            Self::AudienceMismatch { client_id } => format!(
+                "The ID token is not meant for this client (its `aud` lacks \"{client_id}\"): check `client_id` in config.json, then sign in again."
+            ),
+            Self::AzpMismatch { client_id } => format!(
+                "The ID token was issued to another party (`azp` is not \"{client_id}\"), so it was refused: check the application's settings at the provider, then sign in again."
+            ),
+            Self::IdTokenExpired => "The ID token had already expired when it arrived: check that this computer's clock is right, then sign in again.".to_owned(),
+            Self::IdTokenIatInvalid { problem } => format!(
+                "The ID token's issue time (`iat`) is not acceptable: {problem}. Check that this computer's clock is right, then sign in again."
+            ),
+            Self::IdTokenNotYetValid => "The ID token is not valid yet (`nbf` is in the future): check that this computer's clock is right, then sign in again.".to_owned(),
+            Self::NonceMismatch => "The ID token's nonce is not the one this sign-in sent, so it may be a replayed token: sign in again.".to_owned(),
+            Self::IdTokenSubMissing => "The ID token names no subject (`sub`), so there is no one to sign in: check the provider's ID token settings, then sign in again.".to_owned(),
+            Self::AtHashMismatch => "The ID token's `at_hash` does not match the access token issued with it, so both were thrown away: sign in again.".to_owned(),
+            Self::CallbackIssMissing => "The provider announces that it names itself (`iss`) in sign-in responses, and this response does not, so it may come from another provider: start again with Sign in.".to_owned(),
+            Self::CallbackIssMismatch { expected, found } => format!(
+                "This sign-in response names the issuer \"{found}\" instead of \"{expected}\", so it was refused before any code was sent (mix-up defence): start again with Sign in."
+            ),
+            Self::CallbackAlreadyHandled => "This sign-in response was already used in this tab (a reload or the back button), and a code is exchanged only once: start again with Sign in.".to_owned(),
+            Self::SignInExpired => "This sign-in was started more than ten minutes ago and has expired: start again with Sign in.".to_owned(),
+            Self::WebCryptoUnavailable { problem } => format!(
+                "The browser's WebCrypto could not check the ID token ({problem}): use a current browser, over https or on localhost."
             ),
             Self::Network { url } => format!(
                 "No answer could be read from {url}: check that the provider is reachable and that it allows this page's origin (CORS) for the application."

@@ -1,27 +1,31 @@
-//! Reading the ID token's claims (OpenID Connect Core §2).
-//!
-//! For now this decodes the JWS payload without checking the signature or the
-//! claims; signature and claim validation (Core §3.1.3.7) is to be added here,
-//! behind the same function, so that [`IdTokenClaims`] stays the only way to
-//! the claims and the UI never reads a token itself.
+//! ID token validation (OpenID Connect Core §3.1.3.7). [`verify`] is the
+//! only way to [`IdTokenClaims`]: the signature is checked with a key from the
+//! provider's key set, then every claim rule, so no part of the app can show a
+//! claim that was not checked.
 
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256, Sha384};
 
-use super::b64;
 use super::error::AppError;
+use super::jwks::{Jwks, KeyLookup, PublicKey};
+use super::jws::{self, Alg, Jws};
 use super::token::IdToken;
+use super::b64;
 
-/// The claims the app shows or checks. Fields are private: a value exists only
-/// when [`decode`] produced it.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+/// How far the provider's clock may be from ours (Core §3.1.3.7 items 9-10
+/// allow for "a small leeway").
+pub const CLOCK_LEEWAY_S: u64 = 60;
+/// How old `iat` may be: a token from the token endpoint was issued just now.
+pub const MAX_IAT_AGE_S: u64 = 600;
+
+/// The claims the app shows or checks later, built only by [`verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdTokenClaims {
     sub: String,
-    iss: Option<String>,
+    iss: String,
     name: Option<String>,
     preferred_username: Option<String>,
     email: Option<String>,
-    nonce: Option<String>,
 }
 
 impl IdTokenClaims {
@@ -29,12 +33,8 @@ impl IdTokenClaims {
         &self.sub
     }
 
-    pub fn issuer(&self) -> Option<&str> {
-        self.iss.as_deref()
-    }
-
-    pub fn nonce(&self) -> Option<&str> {
-        self.nonce.as_deref()
+    pub fn issuer(&self) -> &str {
+        &self.iss
     }
 
     pub fn email(&self) -> Option<&str> {
@@ -48,72 +48,344 @@ impl IdTokenClaims {
     }
 }
 
-/// Splits a JWS compact serialization (RFC 7515 §7.1) and decodes its
-/// payload as a JSON object of claims with a string `sub` (Core §2).
-pub fn decode(token: &IdToken) -> Result<IdTokenClaims, AppError> {
-    let malformed = |problem: &str| AppError::IdTokenMalformed { problem: problem.to_owned() };
-    let parts: Vec<&str> = token.secret().split('.').collect();
-    let [header, payload, _signature] = parts[..] else {
-        return Err(malformed("it does not have three dot-separated parts"));
-    };
-    let header = b64::decode(header).ok_or_else(|| malformed("the header is not base64url"))?;
-    if !matches!(serde_json::from_slice::<Value>(&header), Ok(Value::Object(_))) {
-        return Err(malformed("the header is not a JSON object"));
-    }
-    let payload = b64::decode(payload).ok_or_else(|| malformed("the payload is not base64url"))?;
-    let value: Value = serde_json::from_slice(&payload).map_err(|_| malformed("the payload is not JSON"))?;
-    if !value.is_object() {
-        return Err(malformed("the payload is not a JSON object"));
-    }
-    match value.get("sub") {
-        Some(Value::String(s)) if !s.is_empty() => {}
-        _ => return Err(malformed("the `sub` claim is missing")),
-    }
-    IdTokenClaims::deserialize(&value).map_err(|e| malformed(&format!("a claim has the wrong type: {e}")))
+/// What the token must say, from the configuration and the pending request.
+pub struct Expectations<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    /// The nonce sent in the authorization request (Core §3.1.3.7 item 11).
+    pub nonce: Option<&'a str>,
+    /// The access token of the same response, for `at_hash` (Core §3.2.2.9).
+    pub access_token: &'a str,
+    pub now_s: u64,
 }
 
-#[cfg(test)]
-pub(crate) fn jws(header: &str, payload: &str) -> IdToken {
-    IdToken::new(format!("{}.{}.c2ln", b64::encode(header.as_bytes()), b64::encode(payload.as_bytes())))
+/// The provider's key set, fetched when asked. `refresh` asks for a newer set
+/// after an unknown `kid`; the source decides whether the minimum interval
+/// allows it ([`crate::core::jwks::may_refetch`]).
+#[allow(async_fn_in_trait)]
+pub trait KeySource {
+    async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError>;
+}
+
+/// Checks a signature (the browser: WebCrypto).
+#[allow(async_fn_in_trait)]
+pub trait SignatureVerifier {
+    async fn verify(&self, alg: Alg, key: &PublicKey, signing_input: &[u8], signature: &[u8]) -> Result<bool, AppError>;
+}
+
+/// Validates an ID token and returns its claims.
+pub async fn verify(
+    token: &IdToken,
+    keys: &impl KeySource,
+    verifier: &impl SignatureVerifier,
+    expected: &Expectations<'_>,
+) -> Result<IdTokenClaims, AppError> {
+    let jws = jws::parse(token.secret())?;
+    let key = match keys.key_set(false).await?.select(&jws) {
+        Err(KeyLookup::NotFound) => keys.key_set(true).await?.select(&jws),
+        found => found,
+    }
+    .map_err(|lookup| match lookup {
+        KeyLookup::NotFound => AppError::IdTokenKeyNotFound { kid: jws.kid.clone() },
+        KeyLookup::Ambiguous => AppError::IdTokenKeyAmbiguous,
+    })?;
+    if !verifier.verify(jws.alg, &key, jws.signing_input.as_bytes(), &jws.signature).await? {
+        return Err(AppError::IdTokenSignatureInvalid);
+    }
+    validate_claims(&jws, expected)
+}
+
+/// The claim rules of Core §3.1.3.7, in its order, after the signature.
+fn validate_claims(jws: &Jws, expected: &Expectations<'_>) -> Result<IdTokenClaims, AppError> {
+    let claims = &jws.payload;
+    let sub = string(claims, "sub").filter(|s| !s.is_empty()).ok_or(AppError::IdTokenSubMissing)?;
+    // Item 2: the issuer, exactly.
+    let iss = string(claims, "iss").unwrap_or_default();
+    if iss != expected.issuer {
+        return Err(AppError::IssuerMismatch { expected: expected.issuer.to_owned(), found: iss.to_owned() });
+    }
+    check_audience(claims, expected.client_id)?;
+    check_times(claims, expected.now_s)?;
+    // Item 11: the nonce of this request, so a token cannot be replayed.
+    if let Some(nonce) = expected.nonce {
+        if string(claims, "nonce") != Some(nonce) {
+            return Err(AppError::NonceMismatch);
+        }
+    }
+    if let Some(at_hash) = claims.get("at_hash") {
+        if at_hash.as_str() != Some(access_token_hash(jws.alg, expected.access_token).as_str()) {
+            return Err(AppError::AtHashMismatch);
+        }
+    }
+    Ok(IdTokenClaims {
+        sub: sub.to_owned(),
+        iss: iss.to_owned(),
+        name: string(claims, "name").map(str::to_owned),
+        preferred_username: string(claims, "preferred_username").map(str::to_owned),
+        email: string(claims, "email").map(str::to_owned),
+    })
+}
+
+fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    claims.get(name).and_then(Value::as_str)
+}
+
+/// Items 3-5: `aud` holds our client_id; with other audiences beside it,
+/// `azp` must be our client_id, and an `azp` present must be ours anyway.
+fn check_audience(claims: &Map<String, Value>, client_id: &str) -> Result<(), AppError> {
+    let audiences: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !audiences.contains(&client_id) {
+        return Err(AppError::AudienceMismatch { client_id: client_id.to_owned() });
+    }
+    let azp = claims.get("azp");
+    let needs_azp = audiences.len() > 1;
+    if (needs_azp || azp.is_some()) && azp.and_then(Value::as_str) != Some(client_id) {
+        return Err(AppError::AzpMismatch { client_id: client_id.to_owned() });
+    }
+    Ok(())
+}
+
+/// Items 9-10 and RFC 7519 §4.1.5: `exp` in the future, `iat` present and
+/// recent, `nbf` (when present) not in the future, each with the leeway.
+fn check_times(claims: &Map<String, Value>, now_s: u64) -> Result<(), AppError> {
+    let now = now_s as f64;
+    let leeway = CLOCK_LEEWAY_S as f64;
+    let number = |name: &str| -> Result<Option<f64>, AppError> {
+        match claims.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_f64().map(Some).ok_or_else(|| AppError::IdTokenMalformed {
+                problem: format!("the `{name}` claim is not a number"),
+            }),
+        }
+    };
+    let exp = number("exp")?.ok_or_else(|| AppError::IdTokenMalformed { problem: "the `exp` claim is missing".to_owned() })?;
+    if now > exp + leeway {
+        return Err(AppError::IdTokenExpired);
+    }
+    let iat = number("iat")?.ok_or_else(|| AppError::IdTokenIatInvalid { problem: "it is missing".to_owned() })?;
+    if iat > now + leeway {
+        return Err(AppError::IdTokenIatInvalid { problem: "it is in the future".to_owned() });
+    }
+    if now > iat + MAX_IAT_AGE_S as f64 + leeway {
+        return Err(AppError::IdTokenIatInvalid { problem: "it is more than ten minutes old".to_owned() });
+    }
+    if number("nbf")?.is_some_and(|nbf| nbf > now + leeway) {
+        return Err(AppError::IdTokenNotYetValid);
+    }
+    Ok(())
+}
+
+/// Core §3.2.2.9: the left half of the hash of the access token, with the
+/// hash of the token's `alg`, base64url-encoded.
+pub fn access_token_hash(alg: Alg, access_token: &str) -> String {
+    let digest = match alg {
+        Alg::ES384 => Sha384::digest(access_token.as_bytes()).to_vec(),
+        Alg::RS256 | Alg::PS256 | Alg::ES256 => Sha256::digest(access_token.as_bytes()).to_vec(),
+    };
+    b64::encode(&digest[..digest.len() / 2])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::jwks;
+    use crate::core::jws::compact;
+    use serde_json::json;
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
 
-    const HEADER: &str = r#"{"alg":"RS256","kid":"k1"}"#;
+    const NOW: u64 = 1_800_000_000;
+    const ISSUER: &str = "https://idp.example";
+    const CLIENT: &str = "client-1";
+    const KEYS: &str = r#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"},{"kty":"EC","kid":"e","crv":"P-384","x":"a","y":"b"}]}"#;
 
-    #[test]
-    fn decodes_the_claims() {
-        let c = decode(&jws(HEADER, r#"{"sub":"alice","name":"Alice A.","iss":"http://127.0.0.1:9400","nonce":"n","aud":"c"}"#)).unwrap();
-        assert_eq!(c.subject(), "alice");
-        assert_eq!(c.display_name(), Some("Alice A."));
-        assert_eq!(c.issuer(), Some("http://127.0.0.1:9400"));
-        assert_eq!(c.nonce(), Some("n"));
-    }
-
-    #[test]
-    fn preferred_username_stands_in_for_name() {
-        let c = decode(&jws(HEADER, r#"{"sub":"u1","preferred_username":"bob"}"#)).unwrap();
-        assert_eq!(c.display_name(), Some("bob"));
-    }
-
-    #[test]
-    fn malformed_tokens_are_refused() {
-        let bad = [
-            IdToken::new("only.two"),
-            IdToken::new("a.b.c.d"),
-            IdToken::new("!!!.e30.c2ln"),
-            jws("not json", r#"{"sub":"a"}"#),
-            jws(HEADER, "not json"),
-            jws(HEADER, "[1]"),
-            jws(HEADER, r#"{"name":"no sub"}"#),
-            jws(HEADER, r#"{"sub":""}"#),
-            jws(HEADER, r#"{"sub":5}"#),
-            jws(HEADER, r#"{"sub":"a","name":7}"#),
-        ];
-        for t in bad {
-            assert_eq!(decode(&t).unwrap_err().code(), "id_token_malformed", "{:?}", t.secret());
+    /// The fakes below answer at once, so one poll finishes the future.
+    fn run<F: Future>(f: F) -> F::Output {
+        match pin!(f).as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("a fake stayed pending"),
         }
+    }
+
+    /// A key set that is `first` until refreshed, then `second`.
+    struct Keys {
+        first: &'static str,
+        second: &'static str,
+        refreshed: Cell<u32>,
+    }
+
+    impl KeySource for Keys {
+        async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError> {
+            if refresh {
+                self.refreshed.set(self.refreshed.get() + 1);
+            }
+            let body = if self.refreshed.get() > 0 { self.second } else { self.first };
+            jwks::parse("u", 200, body)
+        }
+    }
+
+    fn keys() -> Keys {
+        Keys { first: KEYS, second: KEYS, refreshed: Cell::new(0) }
+    }
+
+    /// Accepts a signature of all 7s: the real check is WebCrypto's, tested in the browser.
+    struct Sevens;
+
+    impl SignatureVerifier for Sevens {
+        async fn verify(&self, _: Alg, _: &PublicKey, _: &[u8], signature: &[u8]) -> Result<bool, AppError> {
+            Ok(signature.iter().all(|b| *b == 7))
+        }
+    }
+
+    fn claims() -> Value {
+        json!({"iss": ISSUER, "sub": "alice", "aud": CLIENT, "exp": NOW + 300, "iat": NOW - 5,
+               "nonce": "n-1", "name": "Alice", "at_hash": access_token_hash(Alg::RS256, "AT")})
+    }
+
+    fn token_with(header: Value, claims: Value) -> IdToken {
+        IdToken::new(compact(&header, &claims, &[7; 64]))
+    }
+
+    fn token(edit: impl FnOnce(&mut Map<String, Value>)) -> IdToken {
+        let mut c = claims();
+        edit(c.as_object_mut().unwrap());
+        token_with(json!({"alg": "RS256", "kid": "k1"}), c)
+    }
+
+    fn expected() -> Expectations<'static> {
+        Expectations { issuer: ISSUER, client_id: CLIENT, nonce: Some("n-1"), access_token: "AT", now_s: NOW }
+    }
+
+    fn check(t: &IdToken) -> Result<IdTokenClaims, AppError> {
+        run(verify(t, &keys(), &Sevens, &expected()))
+    }
+
+    fn code_of(t: &IdToken) -> String {
+        check(t).unwrap_err().code().to_owned()
+    }
+
+    #[test]
+    fn a_valid_token_gives_its_claims() {
+        let c = check(&token(|_| {})).unwrap();
+        assert_eq!((c.subject(), c.issuer(), c.display_name()), ("alice", ISSUER, Some("Alice")));
+    }
+
+    #[test]
+    fn a_bad_signature_is_refused() {
+        let t = IdToken::new(compact(&json!({"alg": "RS256", "kid": "k1"}), &claims(), &[8; 64]));
+        assert_eq!(code_of(&t), "id_token_signature_invalid");
+    }
+
+    #[test]
+    fn header_rules_come_first() {
+        assert_eq!(code_of(&token_with(json!({"alg": "none"}), claims())), "id_token_alg_unsupported");
+        assert_eq!(code_of(&token_with(json!({"alg": "HS256", "kid": "k1"}), claims())), "id_token_alg_unsupported");
+        assert_eq!(code_of(&token_with(json!({"alg": "RS256", "jku": "https://evil"}), claims())), "id_token_header_refused");
+    }
+
+    #[test]
+    fn an_alg_that_does_not_fit_the_key_finds_no_key() {
+        // k1 is RSA: an ES256 token naming it has no key.
+        let t = IdToken::new(compact(&json!({"alg": "ES256", "kid": "k1"}), &claims(), &[7; 64]));
+        assert_eq!(code_of(&t), "id_token_key_not_found");
+    }
+
+    #[test]
+    fn an_unknown_kid_refreshes_the_key_set_once() {
+        let t = token_with(json!({"alg": "RS256", "kid": "k2"}), claims());
+        let rotated = Keys { first: KEYS, second: r#"{"keys":[{"kty":"RSA","kid":"k2","n":"AQAB","e":"AQAB"}]}"#, refreshed: Cell::new(0) };
+        assert!(run(verify(&t, &rotated, &Sevens, &expected())).is_ok());
+        assert_eq!(rotated.refreshed.get(), 1);
+
+        let never = keys();
+        assert_eq!(run(verify(&t, &never, &Sevens, &expected())).unwrap_err().code(), "id_token_key_not_found");
+        assert_eq!(never.refreshed.get(), 1, "one refresh, no loop");
+    }
+
+    #[test]
+    fn no_kid_and_several_fitting_keys_is_refused() {
+        let two = Keys {
+            first: r#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"},{"kty":"RSA","n":"AQAB","e":"AQAB"}]}"#,
+            second: r#"{"keys":[]}"#,
+            refreshed: Cell::new(0),
+        };
+        let t = token_with(json!({"alg": "RS256"}), claims());
+        assert_eq!(run(verify(&t, &two, &Sevens, &expected())).unwrap_err().code(), "id_token_key_ambiguous");
+    }
+
+    #[test]
+    fn issuer_must_match_exactly() {
+        assert_eq!(code_of(&token(|c| { c.insert("iss".into(), json!("https://idp.example/")); })), "issuer_mismatch");
+        assert_eq!(code_of(&token(|c| { c.remove("iss"); })), "issuer_mismatch");
+    }
+
+    #[test]
+    fn audience_and_azp() {
+        assert_eq!(code_of(&token(|c| { c.insert("aud".into(), json!("other")); })), "audience_mismatch");
+        assert_eq!(code_of(&token(|c| { c.remove("aud"); })), "audience_mismatch");
+        assert!(check(&token(|c| { c.insert("aud".into(), json!([CLIENT])); })).is_ok());
+        assert_eq!(code_of(&token(|c| { c.insert("aud".into(), json!([CLIENT, "api"])); })), "azp_mismatch");
+        assert_eq!(
+            code_of(&token(|c| { c.insert("aud".into(), json!([CLIENT, "api"])); c.insert("azp".into(), json!("api")); })),
+            "azp_mismatch"
+        );
+        assert!(check(&token(|c| { c.insert("aud".into(), json!([CLIENT, "api"])); c.insert("azp".into(), json!(CLIENT)); })).is_ok());
+        assert_eq!(code_of(&token(|c| { c.insert("azp".into(), json!("someone")); })), "azp_mismatch");
+    }
+
+    #[test]
+    fn expiry_with_leeway() {
+        assert!(check(&token(|c| { c.insert("exp".into(), json!(NOW - CLOCK_LEEWAY_S)); })).is_ok());
+        assert_eq!(code_of(&token(|c| { c.insert("exp".into(), json!(NOW - CLOCK_LEEWAY_S - 1)); })), "id_token_expired");
+        assert_eq!(code_of(&token(|c| { c.remove("exp"); })), "id_token_malformed");
+        assert_eq!(code_of(&token(|c| { c.insert("exp".into(), json!("soon")); })), "id_token_malformed");
+    }
+
+    #[test]
+    fn issued_at_must_be_present_and_recent() {
+        assert_eq!(code_of(&token(|c| { c.remove("iat"); })), "id_token_iat_invalid");
+        assert!(check(&token(|c| { c.insert("iat".into(), json!(NOW + CLOCK_LEEWAY_S)); })).is_ok());
+        assert_eq!(code_of(&token(|c| { c.insert("iat".into(), json!(NOW + CLOCK_LEEWAY_S + 1)); })), "id_token_iat_invalid");
+        assert_eq!(code_of(&token(|c| { c.insert("iat".into(), json!(NOW - MAX_IAT_AGE_S - CLOCK_LEEWAY_S - 1)); })), "id_token_iat_invalid");
+    }
+
+    #[test]
+    fn not_before_with_leeway() {
+        assert!(check(&token(|c| { c.insert("nbf".into(), json!(NOW + CLOCK_LEEWAY_S)); })).is_ok());
+        assert_eq!(code_of(&token(|c| { c.insert("nbf".into(), json!(NOW + 3600)); })), "id_token_not_yet_valid");
+    }
+
+    #[test]
+    fn nonce_must_be_the_requests() {
+        assert_eq!(code_of(&token(|c| { c.insert("nonce".into(), json!("other")); })), "nonce_mismatch");
+        assert_eq!(code_of(&token(|c| { c.remove("nonce"); })), "nonce_mismatch");
+        let no_nonce_expected = Expectations { nonce: None, ..expected() };
+        assert!(run(verify(&token(|c| { c.remove("nonce"); }), &keys(), &Sevens, &no_nonce_expected)).is_ok());
+    }
+
+    #[test]
+    fn sub_must_be_present() {
+        assert_eq!(code_of(&token(|c| { c.remove("sub"); })), "id_token_sub_missing");
+        assert_eq!(code_of(&token(|c| { c.insert("sub".into(), json!("")); })), "id_token_sub_missing");
+    }
+
+    #[test]
+    fn at_hash_when_present_must_match() {
+        assert_eq!(code_of(&token(|c| { c.insert("at_hash".into(), json!("AAAAAAAAAAAAAAAAAAAAAA")); })), "at_hash_mismatch");
+        assert!(check(&token(|c| { c.remove("at_hash"); })).is_ok());
+    }
+
+    #[test]
+    fn at_hash_follows_the_algorithm() {
+        // Half of SHA-256 is 16 octets (22 base64url characters), of SHA-384 24 (32).
+        assert_eq!(access_token_hash(Alg::RS256, "x").len(), 22);
+        assert_eq!(access_token_hash(Alg::ES384, "x").len(), 32);
+        assert_ne!(access_token_hash(Alg::RS256, "a"), access_token_hash(Alg::RS256, "b"));
     }
 }

@@ -11,6 +11,8 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod id_token;
+pub mod jwks;
+pub mod jws;
 pub mod pending;
 pub mod pkce;
 pub mod secret;

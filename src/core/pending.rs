@@ -4,15 +4,49 @@
 //! its code is exchanged, so it is used once.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::authorize::{Nonce, State};
+use super::b64;
 use super::pkce::CodeVerifier;
 
 /// The prefix of every pending-request key in sessionStorage.
 pub const KEY_PREFIX: &str = "pkce-spa.pending.";
+/// The prefix of the marks left by handled responses.
+pub const HANDLED_PREFIX: &str = "pkce-spa.handled.";
+/// A sign-in not completed within ten minutes is abandoned: the provider's
+/// codes live far shorter, and an old verifier should not linger.
+pub const MAX_AGE_MS: u64 = 10 * 60 * 1000;
+/// How far in the future a creation time may be (a clock set back).
+const CLOCK_LEEWAY_MS: u64 = 60 * 1000;
 
 pub fn storage_key(state: &State) -> String {
     format!("{KEY_PREFIX}{}", state.as_str())
+}
+
+/// The mark that a response with this state was handled, so that a second
+/// look at it says "already handled" rather than "unknown state". The key is
+/// a hash of the state: no state stays in storage after its callback.
+pub fn handled_key(state: &State) -> String {
+    format!("{HANDLED_PREFIX}{}", b64::encode(&Sha256::digest(state.as_str().as_bytes())))
+}
+
+pub fn is_expired(created_at_ms: u64, now_ms: u64) -> bool {
+    now_ms.saturating_sub(created_at_ms) > MAX_AGE_MS || created_at_ms > now_ms.saturating_add(CLOCK_LEEWAY_MS)
+}
+
+/// Whether a sessionStorage entry of ours should be swept: a pending request
+/// or handled mark past its lifetime, or one that no longer parses. Keys of
+/// others are never touched.
+pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
+    let created = if key.starts_with(KEY_PREFIX) {
+        serde_json::from_str::<PendingRequest>(value).ok().map(|p| p.created_at_ms)
+    } else if key.starts_with(HANDLED_PREFIX) {
+        value.parse::<u64>().ok()
+    } else {
+        return false;
+    };
+    created.is_none_or(|at| is_expired(at, now_ms))
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +86,46 @@ mod tests {
         assert_eq!(serde_json::from_str::<PendingRequest>(&json).unwrap(), p);
         let secret = CodeVerifier::from_random([3; 32]).into_secret();
         assert!(!format!("{p:?}").contains(&secret));
+    }
+
+    #[test]
+    fn pending_requests_expire_after_ten_minutes() {
+        let t = 1_700_000_000_000;
+        assert!(!is_expired(t, t));
+        assert!(!is_expired(t, t + MAX_AGE_MS));
+        assert!(is_expired(t, t + MAX_AGE_MS + 1));
+        assert!(!is_expired(t + 30_000, t), "a little clock skew is fine");
+        assert!(is_expired(t + 3_600_000, t), "created an hour in the future");
+    }
+
+    #[test]
+    fn handled_marks_do_not_hold_the_state() {
+        let state = State::from_random([5; 32]);
+        let key = handled_key(&state);
+        assert!(key.starts_with(HANDLED_PREFIX));
+        assert!(!key.contains(state.as_str()));
+        assert_ne!(key, handled_key(&State::from_random([6; 32])));
+    }
+
+    #[test]
+    fn sweeping_keeps_fresh_entries_and_others_keys() {
+        let now = 1_700_000_000_000u64;
+        let pending = |at: u64| {
+            serde_json::to_string(&PendingRequest {
+                code_verifier: CodeVerifier::from_random([1; 32]),
+                nonce: None,
+                redirect_uri: "r".into(),
+                scope: "s".into(),
+                created_at_ms: at,
+            })
+            .unwrap()
+        };
+        assert!(!is_stale("pkce-spa.pending.a", &pending(now - 1000), now));
+        assert!(is_stale("pkce-spa.pending.a", &pending(now - MAX_AGE_MS - 1), now));
+        assert!(is_stale("pkce-spa.pending.a", "garbage", now));
+        assert!(!is_stale("pkce-spa.handled.a", &(now - 5).to_string(), now));
+        assert!(is_stale("pkce-spa.handled.a", &(now - MAX_AGE_MS - 1).to_string(), now));
+        assert!(!is_stale("someone-else", "garbage", now));
     }
 
     #[test]

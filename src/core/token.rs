@@ -121,7 +121,7 @@ pub fn parse_response(status: u16, body: &str) -> Result<TokenResponse, AppError
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
         token_type,
-        expires_in: expires_in(obj.get("expires_in")).map_err(|p| invalid(p))?,
+        expires_in: expires_in(obj.get("expires_in")).map_err(invalid)?,
         scope: string("scope")?,
         refresh_token: string("refresh_token")?.map(RefreshToken::new),
         id_token: string("id_token")?.map(IdToken::new),
