@@ -16,11 +16,16 @@
 //                 each origin O gets redirect URIs O/callback and O/app/callback
 //                 and post-logout redirect URIs O/ and O/app/; only these
 //                 origins may read the provider's answers cross-origin (CORS).
+//   TEST_MISBEHAVE  "1" only in the end-to-end tests: enables POST
+//                 /__test/misbehave, a switch that makes the provider answer
+//                 wrongly on purpose (see misbehave.mjs). Unset (or "0") for
+//                 development: then that path does not exist.
 
-import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 
 import Provider from 'oidc-provider';
+
+import { signingKey } from './keys.mjs';
 
 const PORT = Number.parseInt(process.env.PORT ?? '9400', 10);
 if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
@@ -45,22 +50,10 @@ const APP_ORIGINS = (process.env.APP_ORIGINS ?? 'http://127.0.0.1:8080,http://lo
     return url.origin;
   });
 const ALLOWED_ORIGINS = new Set(APP_ORIGINS);
-
-// ---------------------------------------------------------------------------
-// Keys: a fresh RSA key pair per start, so the dev-only quick-start keys that
-// oidc-provider would otherwise use are never in play.
-// ---------------------------------------------------------------------------
-function signingJwks() {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = privateKey.export({ format: 'jwk' });
-  return {
-    keys: [{
-      ...jwk,
-      kid: `dev-${crypto.randomBytes(8).toString('hex')}`,
-      alg: 'RS256',
-      use: 'sig',
-    }],
-  };
+const TEST_MISBEHAVE = process.env.TEST_MISBEHAVE ?? '';
+if (!['', '0', '1'].includes(TEST_MISBEHAVE)) {
+  console.error(`dev-provider: TEST_MISBEHAVE must be "1" or unset, not ${JSON.stringify(TEST_MISBEHAVE)}`);
+  process.exit(2);
 }
 
 // ---------------------------------------------------------------------------
@@ -193,7 +186,8 @@ const configuration = {
 
   findAccount,
 
-  jwks: signingJwks(),
+  // A fresh RSA key per start (keys.mjs).
+  jwks: signingKey.jwks,
 
   // Fixed keys for signing the provider's own cookies: development only.
   cookies: {
@@ -388,13 +382,15 @@ function restrictCors(req, res) {
   });
 }
 
-// >>> TEST_MISBEHAVE hook (not built yet) <<<
-// A later, test-only switch (env TEST_MISBEHAVE) will rewrite the provider's
-// responses here, e.g. to return a wrong `iss`, a broken token response or an
-// unexpected error, so the app's error handling can be exercised end to end.
-// It must stay off unless TEST_MISBEHAVE is set. Plug it in by wrapping `res`
-// (see beforeHeaders above) before handing the request to the provider.
-function misbehave(/* req, res */) {}
+// ---------------------------------------------------------------------------
+// TEST-ONLY: the misbehave switch (misbehave.mjs), a Koa middleware on the
+// provider. Never installed unless TEST_MISBEHAVE=1.
+// ---------------------------------------------------------------------------
+if (TEST_MISBEHAVE === '1') {
+  const { installMisbehave, CONTROL_PATH } = await import('./misbehave.mjs');
+  installMisbehave(provider, { issuer: ISSUER, redirectUris });
+  console.log(`dev-provider: TEST_MISBEHAVE=1: POST ${CONTROL_PATH} is enabled (end-to-end tests only)`);
+}
 
 // ---------------------------------------------------------------------------
 // HTTP server.
@@ -415,7 +411,6 @@ const server = http.createServer(async (req, res) => {
   });
 
   restrictCors(req, res);
-  misbehave(req, res);
 
   try {
     const match = INTERACTION_PATH.exec(pathname);

@@ -1,8 +1,9 @@
 // Playwright configuration for the pkce-spa end-to-end tests.
 //
 // Uses the system (Debian) Chromium at /usr/bin/chromium; no browser is ever
-// downloaded. Starts the local development provider on :9411 and a static
-// server for the release builds (../dist and ../dist-app) on :8181.
+// downloaded. Starts the local development provider on :9411 (with its
+// test-only misbehave switch) and a static server for the release builds
+// (../dist and ../dist-app) on :8181, which sends them under a strict CSP.
 import { defineConfig } from '@playwright/test';
 
 const PROVIDER_PORT = 9411;
@@ -42,6 +43,9 @@ export default defineConfig({
       env: {
         PORT: String(PROVIDER_PORT),
         APP_ORIGINS: APP_ORIGIN,
+        // Test-only: POST /__test/misbehave makes the provider answer wrongly
+        // on purpose (dev-provider/misbehave.mjs; tests/trust.spec.mjs).
+        TEST_MISBEHAVE: '1',
       },
       url: `${PROVIDER_ISSUER}/.well-known/openid-configuration`,
       reuseExistingServer: false,

@@ -8,6 +8,12 @@
 // index.html (SPA fallback). /config.json and /app/config.json are generated,
 // never read from disk: {"issuer": PROVIDER_ISSUER, "client_id": CLIENT_ID}.
 //
+// Every HTML response (index.html, the SPA fallback) carries a strict
+// Content-Security-Policy (scripts only from this origin, wasm compilation
+// allowed, fetch only to this origin and the provider's) and
+// Referrer-Policy: no-referrer, as a production host should send them; the
+// tests fail on any CSP violation the browser reports.
+//
 // Environment: APP_PORT (default 8181), PROVIDER_ISSUER (default
 // http://127.0.0.1:9411), CLIENT_ID (default pkce-spa-dev), DIST_DIR,
 // DIST_APP_DIR (relative paths resolve against this folder).
@@ -54,6 +60,27 @@ const TYPES = {
 
 const CONFIG_BODY = JSON.stringify({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID });
 
+let PROVIDER_ORIGIN;
+try {
+  PROVIDER_ORIGIN = new URL(PROVIDER_ISSUER).origin;
+} catch {
+  console.error(`serve: PROVIDER_ISSUER is not a URL: ${JSON.stringify(PROVIDER_ISSUER)}`);
+  process.exit(2);
+}
+
+// Headers for every HTML document this server sends.
+const HTML_HEADERS = {
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    `connect-src 'self' ${PROVIDER_ORIGIN}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'Referrer-Policy': 'no-referrer',
+};
+
 function plain(res, status, text, extraHeaders = {}) {
   res.writeHead(status, {
     'Content-Type': 'text/plain; charset=utf-8',
@@ -73,11 +100,13 @@ async function isFile(file) {
 
 async function sendFile(req, res, file) {
   const info = await stat(file);
+  const extension = path.extname(file).toLowerCase();
   res.writeHead(200, {
-    'Content-Type': TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream',
+    'Content-Type': TYPES[extension] || 'application/octet-stream',
     'Content-Length': info.size,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    ...(extension === '.html' ? HTML_HEADERS : {}),
   });
   if (req.method === 'HEAD') {
     res.end();

@@ -112,3 +112,148 @@ export function waitForTokenResponse(page) {
   result.catch(() => {});
   return result;
 }
+
+// ---------------------------------------------------------------------------
+// Content-Security-Policy: serve.mjs sends every HTML page under a strict
+// policy; Chromium reports each violation on the console ("Refused to ...
+// because it violates the following Content Security Policy directive ...").
+// ---------------------------------------------------------------------------
+
+/**
+ * Fails the running test on every console message that mentions the
+ * Content-Security-Policy. Call it in a beforeEach with the test's page.
+ * The failure is recorded as a soft assertion (the test goes on to its own
+ * assertions, which then usually fail too because the app never started),
+ * so the report names the violation itself. Returns the list of messages.
+ */
+export function failOnCspViolations(page) {
+  const violations = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (!text.includes('Content Security Policy')) return;
+    violations.push(text);
+    try {
+      expect.soft(text, 'the page violated the Content-Security-Policy').not.toContain('Content Security Policy');
+    } catch {
+      // No test is running any more (teardown): nothing left to fail.
+    }
+  });
+  return violations;
+}
+
+// ---------------------------------------------------------------------------
+// The provider's test-only misbehave switch (dev-provider/misbehave.mjs; the
+// Playwright config starts the provider with TEST_MISBEHAVE=1).
+// ---------------------------------------------------------------------------
+export const MISBEHAVE_URL = `${PROVIDER}/__test/misbehave`;
+
+/**
+ * Makes the provider misbehave in `mode` until reset (`mode` null). `request`
+ * is Playwright's APIRequestContext (the `request` fixture).
+ */
+export async function setMisbehave(request, mode) {
+  const response = await request.post(MISBEHAVE_URL, { data: { mode } });
+  expect(response.status(), `POST ${MISBEHAVE_URL} ${JSON.stringify({ mode })}: ${await response.text()}`).toBe(204);
+}
+
+// ---------------------------------------------------------------------------
+// What the browser sent and received during a sign-in.
+// ---------------------------------------------------------------------------
+
+/** True for a top-level navigation to the app's /callback (or /app/callback). */
+export function isCallbackNavigation(request) {
+  const url = new URL(request.url());
+  return request.isNavigationRequest()
+    && url.origin === APP_ORIGIN
+    && (url.pathname === '/callback' || url.pathname === '/app/callback');
+}
+
+/**
+ * Starts recording the sign-in's requests on `page`: the first authorization
+ * request URL, every callback navigation URL, every token request and
+ * response. Call before the sign-in starts.
+ */
+export function recordFlow(page) {
+  const flow = {
+    authorizeUrl: null,
+    callbackUrls: [],
+    tokenRequests: [],
+    tokenResponses: [],
+  };
+  page.on('request', (request) => {
+    if (flow.authorizeUrl === null && isAuthorizeRequest(request)) flow.authorizeUrl = request.url();
+    if (isCallbackNavigation(request)) flow.callbackUrls.push(request.url());
+    if (isTokenRequest(request)) flow.tokenRequests.push(request);
+  });
+  page.on('response', (response) => {
+    if (isTokenRequest(response.request())) flow.tokenResponses.push(response);
+  });
+  return flow;
+}
+
+/**
+ * The secrets of a recorded sign-in, by name: state and nonce from the
+ * authorization request, code_verifier from the token request (if one was
+ * sent), access_token / refresh_token from the token response (if any).
+ */
+export async function flowSecrets(flow) {
+  const secrets = {};
+  if (flow.authorizeUrl) {
+    const query = new URL(flow.authorizeUrl).searchParams;
+    secrets.state = query.get('state');
+    secrets.nonce = query.get('nonce');
+  }
+  for (const request of flow.tokenRequests) {
+    secrets.code_verifier = new URLSearchParams(request.postData() ?? '').get('code_verifier');
+  }
+  for (const response of flow.tokenResponses) {
+    let body;
+    try {
+      body = await response.json();
+    } catch {
+      continue; // not JSON: nothing to look for
+    }
+    secrets.access_token = body?.access_token;
+    secrets.refresh_token = body?.refresh_token;
+  }
+  return Object.fromEntries(Object.entries(secrets).filter(([, value]) => typeof value === 'string' && value));
+}
+
+export const PENDING_PREFIX = 'pkce-spa.pending.';
+
+/** The sessionStorage keys of pending sign-ins. */
+export async function pendingKeys(page) {
+  const { session } = await readStorage(page);
+  return session.map(([key]) => key).filter((key) => key.startsWith(PENDING_PREFIX));
+}
+
+/**
+ * Nothing of a sign-in is left in web storage: no localStorage entry, no
+ * pending sign-in, and no sessionStorage value that holds one of the flow's
+ * secrets (the tokens and the verifier in no key either). `names` limits the
+ * secrets looked for (default: all of them). Failures name the secret and
+ * the key, never the secret's value.
+ */
+export async function expectNothingStored(page, flow, { names } = {}) {
+  const secrets = Object.fromEntries(Object.entries(await flowSecrets(flow))
+    .filter(([name]) => names === undefined || names.includes(name)));
+  const storage = await readStorage(page);
+  expect(storage.local.map(([key]) => key), 'localStorage keys').toEqual([]);
+  expect(storage.session.map(([key]) => key).filter((key) => key.startsWith(PENDING_PREFIX)),
+    'pending sign-ins left in sessionStorage').toEqual([]);
+  for (const [key, value] of storage.session) {
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(value.includes(secret), `sessionStorage[${JSON.stringify(key)}] holds the ${name}`).toBe(false);
+      if (name !== 'state' && name !== 'nonce') {
+        expect(key.includes(secret), `a sessionStorage key holds the ${name}`).toBe(false);
+      }
+    }
+  }
+}
+
+/** Exactly one alert, showing `code`, and not signed in. */
+export async function expectRefused(page, code) {
+  await expect(errorAlert(page)).toHaveCount(1);
+  await expect(errorCode(page)).toHaveText(code);
+  await expect(signedInHeading(page)).toHaveCount(0);
+}

@@ -11,6 +11,7 @@ import {
   cancelLogin,
   errorAlert,
   errorCode,
+  failOnCspViolations,
   field,
   isAuthorizeRequest,
   isTokenRequest,
@@ -23,6 +24,12 @@ import {
 } from './helpers.mjs';
 
 const PKCE_VALUE = /^[A-Za-z0-9_~.-]{43}$/;
+
+// serve.mjs sends the app under a strict Content-Security-Policy: any
+// violation the browser reports fails the test.
+test.beforeEach(async ({ page }) => {
+  failOnCspViolations(page);
+});
 
 /**
  * Sign in as `name` starting from the app root `startPath`, check the token
