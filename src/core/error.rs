@@ -121,6 +121,21 @@ pub enum AppError {
     SignInExpired,
     /// `crypto.subtle` is missing (not a secure context) or failed.
     WebCryptoUnavailable { problem: String },
+    /// The provider refused a refresh (revoked, reused or expired grant): the
+    /// session is over. The provider's code passes through.
+    RefreshRejected(ProviderError),
+    /// Refreshes got no answer until the access token expired.
+    RefreshUnreachable { url: String },
+    /// Core §12.2: a refreshed ID token names another issuer or subject.
+    RefreshIdTokenMismatch,
+    /// The UserInfo endpoint did not give usable claims.
+    UserInfoFailed { problem: String },
+    /// Core §5.3.2: UserInfo is about another subject.
+    UserInfoSubMismatch,
+    /// The return from the provider's logout carries an unexpected `state`.
+    LogoutStateMismatch,
+    /// Revoking a token at sign-out failed (the local sign-out happened).
+    RevocationFailed { problem: String },
     /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
     Network { url: String },
     /// sessionStorage is unavailable or failed.
@@ -173,6 +188,13 @@ impl AppError {
             Self::CallbackAlreadyHandled => "callback_already_handled",
             Self::SignInExpired => "sign_in_expired",
             Self::WebCryptoUnavailable { .. } => "webcrypto_unavailable",
+            Self::RefreshRejected(e) => e.code(),
+            Self::RefreshUnreachable { .. } => "refresh_network_error",
+            Self::RefreshIdTokenMismatch => "refresh_id_token_mismatch",
+            Self::UserInfoFailed { .. } => "userinfo_failed",
+            Self::UserInfoSubMismatch => "userinfo_sub_mismatch",
+            Self::LogoutStateMismatch => "logout_state_mismatch",
+            Self::RevocationFailed { .. } => "revocation_failed",
             Self::Network { .. } => "network_error",
             Self::Storage { .. } => "storage_unavailable",
             Self::RandomUnavailable => "random_unavailable",
@@ -265,6 +287,17 @@ impl AppError {
             Self::WebCryptoUnavailable { problem } => format!(
                 "The browser's WebCrypto could not check the ID token ({problem}): use a current browser, over https or on localhost."
             ),
+            Self::RefreshRejected(_) => "Your session ended at the provider (the refresh token was revoked, already used or expired): sign in again.".to_owned(),
+            Self::RefreshUnreachable { url } => format!(
+                "The session could not be renewed because {url} did not answer before the access token expired: check the network, then sign in again."
+            ),
+            Self::RefreshIdTokenMismatch => "The provider's renewed ID token names another issuer or person than the sign-in did, so the session was ended: sign in again.".to_owned(),
+            Self::UserInfoFailed { problem } => format!("The UserInfo endpoint gave no usable claims ({problem}): the rest of the session is unaffected; check the provider's UserInfo settings."),
+            Self::UserInfoSubMismatch => "The UserInfo endpoint answered about another person than the ID token names, so its claims were not shown: report this to the provider's administrator.".to_owned(),
+            Self::LogoutStateMismatch => "The return from the provider's sign-out carries a state this tab did not send: you are signed out here; sign in again if you want.".to_owned(),
+            Self::RevocationFailed { problem } => format!(
+                "You are signed out here, but the provider could not be told to revoke the tokens ({problem}): they stay valid until they expire."
+            ),
             Self::Network { url } => format!(
                 "No answer could be read from {url}: check that the provider is reachable and that it allows this page's origin (CORS) for the application."
             ),
@@ -281,7 +314,7 @@ impl AppError {
     /// The provider's own words, to be shown as text beside the message.
     pub fn provider_detail(&self) -> Option<&ProviderError> {
         match self {
-            Self::Provider(e) => Some(e),
+            Self::Provider(e) | Self::RefreshRejected(e) => Some(e),
             _ => None,
         }
     }

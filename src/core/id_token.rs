@@ -48,6 +48,13 @@ impl IdTokenClaims {
     }
 }
 
+#[cfg(test)]
+impl IdTokenClaims {
+    pub(crate) fn for_test(iss: &str, sub: &str) -> Self {
+        Self { sub: sub.into(), iss: iss.into(), name: None, preferred_username: None, email: None }
+    }
+}
+
 /// What the token must say, from the configuration and the pending request.
 pub struct Expectations<'a> {
     pub issuer: &'a str,

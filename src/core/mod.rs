@@ -14,11 +14,14 @@ pub mod id_token;
 pub mod jwks;
 pub mod jws;
 pub mod pending;
+pub mod logout;
 pub mod pkce;
+pub mod schedule;
 pub mod secret;
 pub mod session;
 pub mod sign_in;
 pub mod token;
 pub mod url;
+pub mod userinfo;
 
 pub use error::AppError;

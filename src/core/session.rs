@@ -1,6 +1,7 @@
 //! A signed-in session: the tokens, the claims read from the ID token, and
 //! the clock arithmetic around them.
 
+use super::error::AppError;
 use super::id_token::IdTokenClaims;
 use super::token::TokenResponse;
 
@@ -12,12 +13,40 @@ pub struct Session {
     /// response omits it (RFC 6749 §5.1: then it is identical to the request).
     pub scope: String,
     pub received_at_ms: u64,
+    /// When the last refresh arrived, if any.
+    pub refreshed_at_ms: Option<u64>,
 }
 
 impl Session {
     pub fn new(tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
         let scope = tokens.scope.clone().unwrap_or_else(|| requested_scope.to_owned());
-        Self { tokens, claims, scope, received_at_ms }
+        Self { tokens, claims, scope, received_at_ms, refreshed_at_ms: None }
+    }
+
+    /// The session after a refresh (RFC 6749 §6). A new refresh token
+    /// replaces the old one at once (rotation); without one, the old stays.
+    /// A new ID token must name the same issuer and subject as the first
+    /// (OpenID Connect Core §12.2), or the session is not continued.
+    pub fn refreshed(&self, mut tokens: TokenResponse, claims: Option<IdTokenClaims>, now_ms: u64) -> Result<Self, AppError> {
+        if let (Some(old), Some(new)) = (&self.claims, &claims) {
+            if old.issuer() != new.issuer() || old.subject() != new.subject() {
+                return Err(AppError::RefreshIdTokenMismatch);
+            }
+        }
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = self.tokens.refresh_token.clone();
+        }
+        if tokens.id_token.is_none() {
+            tokens.id_token = self.tokens.id_token.clone();
+        }
+        let scope = tokens.scope.clone().unwrap_or_else(|| self.scope.clone());
+        Ok(Self {
+            tokens,
+            claims: claims.or_else(|| self.claims.clone()),
+            scope,
+            received_at_ms: now_ms,
+            refreshed_at_ms: Some(now_ms),
+        })
     }
 
     /// When the access token expires, in ms since the epoch: `expires_in`
@@ -63,6 +92,27 @@ mod tests {
     fn the_granted_scope_defaults_to_the_requested_one() {
         assert_eq!(Session::new(tokens(""), None, "openid profile", 0).scope, "openid profile");
         assert_eq!(Session::new(tokens(r#","scope":"openid""#), None, "openid profile", 0).scope, "openid");
+    }
+
+    #[test]
+    fn a_refresh_rotates_and_keeps_what_is_not_replaced() {
+        let first = Session::new(tokens(r#","refresh_token":"rt1","id_token":"id1","scope":"openid offline_access""#), None, "x", 1);
+        let next = first.refreshed(tokens(r#","refresh_token":"rt2""#), None, 50).unwrap();
+        assert_eq!(next.tokens.refresh_token.as_ref().unwrap().secret(), "rt2");
+        assert_eq!(next.tokens.id_token.as_ref().unwrap().secret(), "id1");
+        assert_eq!(next.scope, "openid offline_access");
+        assert_eq!((next.received_at_ms, next.refreshed_at_ms), (50, Some(50)));
+        let kept = next.refreshed(tokens(""), None, 60).unwrap();
+        assert_eq!(kept.tokens.refresh_token.unwrap().secret(), "rt2", "no new refresh token: the last one stays");
+    }
+
+    #[test]
+    fn a_refreshed_id_token_must_name_the_same_issuer_and_subject() {
+        let claims = |iss: &str, sub: &str| Some(IdTokenClaims::for_test(iss, sub));
+        let first = Session::new(tokens(""), claims("https://i", "alice"), "openid", 0);
+        assert!(first.refreshed(tokens(""), claims("https://i", "alice"), 1).is_ok());
+        assert_eq!(first.refreshed(tokens(""), claims("https://i", "bob"), 1).unwrap_err().code(), "refresh_id_token_mismatch");
+        assert_eq!(first.refreshed(tokens(""), claims("https://j", "alice"), 1).unwrap_err().code(), "refresh_id_token_mismatch");
     }
 
     #[test]

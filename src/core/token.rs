@@ -62,6 +62,29 @@ pub fn authorization_code_request(
     TokenRequest { url: token_endpoint.to_owned(), body }
 }
 
+/// A refresh (RFC 6749 §6) by a public client: the refresh token and
+/// `client_id`, nothing secret. Taking the token by value keeps the rotated
+/// one from being sent twice.
+pub fn refresh_request(token_endpoint: &str, refresh_token: RefreshToken, client_id: &str) -> TokenRequest {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "refresh_token")
+        .append_pair("refresh_token", refresh_token.secret())
+        .append_pair("client_id", client_id)
+        .finish();
+    TokenRequest { url: token_endpoint.to_owned(), body }
+}
+
+/// Token revocation (RFC 7009 §2.1) with `client_id` as the only client
+/// authentication a public client has.
+pub fn revocation_request(revocation_endpoint: &str, token: &str, hint: &str, client_id: &str) -> TokenRequest {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .append_pair("token_type_hint", hint)
+        .append_pair("client_id", client_id)
+        .finish();
+    TokenRequest { url: revocation_endpoint.to_owned(), body }
+}
+
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenResponse {
@@ -169,6 +192,15 @@ mod tests {
         assert_eq!(params[4].1, VERIFIER);
         assert!(r.body.contains("code=c0de%2F%2B%3D"), "{}", r.body);
         assert!(!r.body.contains("secret"));
+    }
+
+    #[test]
+    fn refresh_and_revocation_requests() {
+        let r = refresh_request("https://i.example/token", RefreshToken::new("rt/1"), "c");
+        assert_eq!(r.body, "grant_type=refresh_token&refresh_token=rt%2F1&client_id=c");
+        let r = revocation_request("https://i.example/revoke", "rt", "refresh_token", "c");
+        assert_eq!(r.url, "https://i.example/revoke");
+        assert_eq!(r.body, "token=rt&token_type_hint=refresh_token&client_id=c");
     }
 
     #[test]

@@ -1,0 +1,82 @@
+//! When to refresh the access token, and how to back off when a refresh
+//! cannot reach the provider. Elapsed time is measured on a monotonic clock
+//! (`performance.now()` in the browser), so a wall clock set forward or back
+//! moves nothing here.
+
+/// Refresh this long before the access token expires...
+pub const REFRESH_MARGIN_MS: u64 = 60_000;
+/// ...or, for short-lived tokens, after this share of the lifetime has
+/// passed (a 10 s token is refreshed after 7.5 s, not 50 s too late).
+const MIN_SHARE_USED: (u64, u64) = (3, 4);
+/// The first retry after a network failure, doubling up to the cap.
+pub const RETRY_FIRST_MS: u64 = 1_000;
+pub const RETRY_CAP_MS: u64 = 30_000;
+
+/// How long after the token response the refresh should start.
+pub fn refresh_after_ms(expires_in_s: u64) -> u64 {
+    let lifetime = expires_in_s.saturating_mul(1000);
+    let by_margin = lifetime.saturating_sub(REFRESH_MARGIN_MS);
+    let by_share = lifetime / MIN_SHARE_USED.1 * MIN_SHARE_USED.0;
+    by_margin.max(by_share)
+}
+
+/// How long to wait now, given the time elapsed since the response arrived.
+pub fn refresh_delay_ms(expires_in_s: u64, elapsed_ms: u64) -> u64 {
+    refresh_after_ms(expires_in_s).saturating_sub(elapsed_ms)
+}
+
+/// Whether the access token has expired, `elapsed_ms` after it arrived.
+pub fn has_expired(expires_in_s: u64, elapsed_ms: u64) -> bool {
+    elapsed_ms >= expires_in_s.saturating_mul(1000)
+}
+
+/// The wait before retry number `attempt` (0 for the first) of a refresh
+/// that got no answer, or `None` when the access token will have expired by
+/// then: the session ends instead of retrying forever.
+pub fn retry_delay_ms(attempt: u32, expires_in_s: u64, elapsed_ms: u64) -> Option<u64> {
+    let delay = RETRY_FIRST_MS.saturating_mul(1u64 << attempt.min(20)).min(RETRY_CAP_MS);
+    let left = expires_in_s.saturating_mul(1000).saturating_sub(elapsed_ms);
+    (delay < left).then_some(delay)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lived_tokens_refresh_a_minute_early() {
+        assert_eq!(refresh_after_ms(3600), 3_540_000);
+        assert_eq!(refresh_delay_ms(3600, 1_000_000), 2_540_000);
+    }
+
+    #[test]
+    fn short_lived_tokens_refresh_after_three_quarters() {
+        assert_eq!(refresh_after_ms(10), 7_500);
+        assert_eq!(refresh_after_ms(120), 90_000);
+        assert_eq!(refresh_after_ms(0), 0);
+    }
+
+    #[test]
+    fn a_refresh_that_is_due_is_due_now() {
+        assert_eq!(refresh_delay_ms(10, 60_000), 0);
+        assert!(has_expired(10, 10_000));
+        assert!(!has_expired(10, 9_999));
+    }
+
+    #[test]
+    fn huge_lifetimes_do_not_overflow() {
+        assert!(refresh_after_ms(u64::MAX) > 0);
+        assert!(!has_expired(u64::MAX, u64::MAX - 1));
+    }
+
+    #[test]
+    fn retries_back_off_and_stop_at_expiry() {
+        assert_eq!(retry_delay_ms(0, 3600, 0), Some(1_000));
+        assert_eq!(retry_delay_ms(1, 3600, 0), Some(2_000));
+        assert_eq!(retry_delay_ms(4, 3600, 0), Some(16_000));
+        assert_eq!(retry_delay_ms(5, 3600, 0), Some(30_000));
+        assert_eq!(retry_delay_ms(63, 3600, 0), Some(30_000));
+        assert_eq!(retry_delay_ms(0, 10, 9_500), None, "expires in 0.5 s: no retry");
+        assert_eq!(retry_delay_ms(2, 10, 6_500), None, "4 s wait, 3.5 s left");
+    }
+}
