@@ -8,7 +8,7 @@ PROVIDER=http://127.0.0.1:9400
 APP=http://127.0.0.1:8080/
 
 if [ ! -f config.json ]; then
-  printf '{\n  "issuer": "%s",\n  "client_id": "pkce-spa-dev"\n}\n' "$PROVIDER" > config.json
+  printf '{\n  "issuer": "%s",\n  "client_id": "pkce-spa-dev",\n  "api_url": "%s/api/hello"\n}\n' "$PROVIDER" "$PROVIDER" > config.json
   echo "wrote config.json for the local provider"
 fi
 

@@ -123,7 +123,8 @@ async fn exchange(setup: &AppSetup, code: token::AuthorizationCode, pending: Pen
     let reply = http::post_form(&request).await?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
     let claims = validate_id_token(setup, &tokens, &scope, nonce.as_ref().map(|n| n.as_str())).await?;
-    Ok(Session::new(tokens, claims, &scope, page::now_ms()))
+    let id = crate::session_flow::new_session_id()?;
+    Ok(Session::new(id, tokens, claims, &scope, page::now_ms()))
 }
 
 /// OpenID Connect Core §3.1.3.7 on the response's ID token; with the openid
@@ -144,15 +145,20 @@ async fn validate_id_token(
         access_token: tokens.access_token.secret(),
         now_s: page::now_ms() / 1000,
     };
-    let keys = ProviderKeys { url: setup.provider.jwks_uri.as_deref(), cache: &setup.keys };
-    id_token::verify(id_token, &keys, &WebCrypto, &expected).await.map(Some)
+    id_token::verify(id_token, &ProviderKeys::of(setup), &WebCrypto, &expected).await.map(Some)
 }
 
 /// The key set at `jwks_uri`, fetched once per page and again after an
 /// unknown `kid`, at most every [`jwks::MIN_REFETCH_INTERVAL_MS`].
-struct ProviderKeys<'a> {
+pub struct ProviderKeys<'a> {
     url: Option<&'a str>,
     cache: &'a Mutex<Option<FetchedKeys>>,
+}
+
+impl<'a> ProviderKeys<'a> {
+    pub fn of(setup: &'a AppSetup) -> Self {
+        Self { url: setup.provider.jwks_uri.as_deref(), cache: &setup.keys }
+    }
 }
 
 impl KeySource for ProviderKeys<'_> {

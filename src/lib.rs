@@ -15,4 +15,6 @@ pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod flow;
 #[cfg(target_arch = "wasm32")]
+pub mod session_flow;
+#[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -146,3 +146,29 @@ mod webcrypto {
         assert!(set.select(&token).is_err());
     }
 }
+
+mod single_flight {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use pkce_spa::browser::{locks, page};
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    async fn work_under_one_lock_name_never_overlaps() {
+        assert!(locks::available(), "headless Chrome has Web Locks");
+        let log: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+        let job = |name: &'static str, log: Rc<RefCell<Vec<&'static str>>>| async move {
+            log.borrow_mut().push(name);
+            page::sleep_ms(30).await;
+            log.borrow_mut().push(name);
+            name
+        };
+        let (a, b) = (log.clone(), log.clone());
+        let first = locks::with_lock("pkce-spa.test", move || job("a", a));
+        let second = locks::with_lock("pkce-spa.test", move || job("b", b));
+        let (x, y) = futures::join!(first, second);
+        assert_eq!((x, y), (Some("a"), Some("b")));
+        assert_eq!(*log.borrow(), ["a", "a", "b", "b"], "b started only after a finished");
+    }
+}

@@ -11,6 +11,7 @@ use crate::core::AppError;
 /// What came back: the status and the body as text. Reading it is the core's job.
 pub struct Reply {
     pub status: u16,
+    pub content_type: Option<String>,
     pub body: String,
 }
 
@@ -24,12 +25,23 @@ async fn send(request: Request, url: &str) -> Result<Reply, AppError> {
     let network = || AppError::Network { url: url.to_owned() };
     let response = request.send().await.map_err(|_| network())?;
     let status = response.status();
+    let content_type = response.headers().get("content-type");
     let body = response.text().await.map_err(|_| network())?;
-    Ok(Reply { status, body })
+    Ok(Reply { status, content_type, body })
 }
 
 pub async fn get(url: &str) -> Result<Reply, AppError> {
     let request = prepare(Request::get(url)).header("Accept", "application/json").build().map_err(|_| AppError::Network { url: url.to_owned() })?;
+    send(request, url).await
+}
+
+/// A GET with the access token as a bearer credential (RFC 6750 §2.1): for
+/// UserInfo and the configured API.
+pub async fn get_with_bearer(url: &str, access_token: &str) -> Result<Reply, AppError> {
+    let request = prepare(Request::get(url))
+        .header("Authorization", &format!("Bearer {access_token}"))
+        .build()
+        .map_err(|_| AppError::Network { url: url.to_owned() })?;
     send(request, url).await
 }
 

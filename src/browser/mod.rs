@@ -1,7 +1,9 @@
 //! The thin browser layer: each function does one browser call and turns its
 //! failure into an [`AppError`](crate::core::AppError); no protocol logic.
 
+pub mod channel;
 pub mod http;
+pub mod locks;
 pub mod page;
 pub mod random;
 pub mod storage;

@@ -6,6 +6,7 @@ use gloo_storage::errors::StorageError;
 use gloo_storage::{SessionStorage, Storage};
 
 use crate::core::authorize::State;
+use crate::core::session::Session;
 use crate::core::pending::{self, PendingRequest};
 use crate::core::AppError;
 
@@ -82,4 +83,37 @@ pub fn sweep(now_ms: u64) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+/// Keeps the session in this tab's sessionStorage (`token_storage: "session"`).
+pub fn save_session(session: &Session) -> Result<(), AppError> {
+    available()?;
+    SessionStorage::set(pending::SESSION_KEY, session).map_err(failed)
+}
+
+/// The session a reload of this tab left, if any and readable.
+pub fn load_session() -> Option<Session> {
+    available().ok()?;
+    SessionStorage::get(pending::SESSION_KEY).ok()
+}
+
+pub fn clear_session() {
+    if available().is_ok() {
+        SessionStorage::delete(pending::SESSION_KEY);
+    }
+}
+
+/// Keeps the `state` sent to the provider's end-session endpoint.
+pub fn save_logout_state(state: &State, now_ms: u64) -> Result<(), AppError> {
+    available()?;
+    SessionStorage::set(format!("{}{}", pending::LOGOUT_PREFIX, state.as_str()), now_ms).map_err(failed)
+}
+
+/// Removes and reports the logout `state`, if this tab sent it.
+pub fn take_logout_state(state: &str) -> Result<bool, AppError> {
+    available()?;
+    let key = format!("{}{state}", pending::LOGOUT_PREFIX);
+    let found = SessionStorage::get::<u64>(&key).is_ok();
+    SessionStorage::delete(&key);
+    Ok(found)
 }

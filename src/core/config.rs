@@ -10,7 +10,28 @@ use super::url;
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 7] = ["issuer", "client_id", "scope", "redirect_uri", "authorization_endpoint", "token_endpoint", "jwks_uri"];
+const FIELDS: [&str; 10] = [
+    "issuer",
+    "client_id",
+    "scope",
+    "redirect_uri",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "token_storage",
+    "api_url",
+    "post_logout_redirect_uri",
+];
+
+/// Where the tokens live (IETF browser-based apps BCP). Never localStorage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenStorage {
+    /// Only in the page: a reload asks to sign in again.
+    #[default]
+    Memory,
+    /// In this tab's sessionStorage: a reload of the tab stays signed in.
+    Session,
+}
 
 /// The validated configuration. Built only by [`parse`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +45,12 @@ pub struct Config {
     pub token_endpoint: Option<String>,
     /// Where the provider's signing keys are, when discovery is not used.
     pub jwks_uri: Option<String>,
+    pub token_storage: TokenStorage,
+    /// An API to call with the access token from the signed-in view.
+    pub api_url: Option<String>,
+    /// Where the provider sends the person after its sign-out; default: the
+    /// app's own address.
+    pub post_logout_redirect_uri: String,
 }
 
 impl Config {
@@ -62,16 +89,36 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     let authorization_endpoint = optional(&obj, "authorization_endpoint")?;
     let token_endpoint = optional(&obj, "token_endpoint")?;
     let jwks_uri = optional(&obj, "jwks_uri")?;
+    let api_url = optional(&obj, "api_url")?;
+    let token_storage = match optional(&obj, "token_storage")?.as_deref() {
+        None | Some("memory") => TokenStorage::Memory,
+        Some("session") => TokenStorage::Session,
+        Some(_) => return Err(invalid("token_storage", "must be \"memory\" or \"session\" (tokens never go to localStorage)")),
+    };
+    let post_logout_redirect_uri = optional(&obj, "post_logout_redirect_uri")?.unwrap_or_else(|| app_base_url.to_owned());
+    check_url("post_logout_redirect_uri", &post_logout_redirect_uri)?;
     for (field, value) in [
         ("authorization_endpoint", &authorization_endpoint),
         ("token_endpoint", &token_endpoint),
         ("jwks_uri", &jwks_uri),
+        ("api_url", &api_url),
     ] {
         if let Some(v) = value {
             check_url(field, v)?;
         }
     }
-    Ok(Config { issuer, client_id, scope, redirect_uri, authorization_endpoint, token_endpoint, jwks_uri })
+    Ok(Config {
+        issuer,
+        client_id,
+        scope,
+        redirect_uri,
+        authorization_endpoint,
+        token_endpoint,
+        jwks_uri,
+        token_storage,
+        api_url,
+        post_logout_redirect_uri,
+    })
 }
 
 fn invalid(field: &str, problem: &str) -> AppError {
@@ -125,6 +172,9 @@ mod tests {
         assert_eq!(c.issuer, "https://auth.pingone.eu/env/as");
         assert_eq!(c.scope, "openid profile");
         assert_eq!(c.redirect_uri, "http://127.0.0.1:8080/app/callback");
+        assert_eq!(c.post_logout_redirect_uri, BASE);
+        assert_eq!(c.token_storage, TokenStorage::Memory);
+        assert_eq!(c.api_url, None);
         assert!(!c.has_endpoints());
     }
 
@@ -141,6 +191,21 @@ mod tests {
         assert_eq!(c.redirect_uri, "https://app.example/cb");
         assert_eq!(c.jwks_uri.as_deref(), Some("https://i.example/keys"));
         assert!(c.has_endpoints());
+    }
+
+    #[test]
+    fn session_fields() {
+        let c = parse(
+            r#"{"issuer":"https://i.example","client_id":"a","token_storage":"session","api_url":"https://api.example/v1",
+                "post_logout_redirect_uri":"https://app.example/bye"}"#,
+            BASE,
+        )
+        .unwrap();
+        assert_eq!(c.token_storage, TokenStorage::Session);
+        assert_eq!(c.api_url.as_deref(), Some("https://api.example/v1"));
+        assert_eq!(c.post_logout_redirect_uri, "https://app.example/bye");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_storage":"local"}"#).0, "token_storage");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","api_url":"http://api.example"}"#).0, "api_url");
     }
 
     #[test]

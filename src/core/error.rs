@@ -134,6 +134,8 @@ pub enum AppError {
     UserInfoSubMismatch,
     /// The return from the provider's logout carries an unexpected `state`.
     LogoutStateMismatch,
+    /// Another tab of this session was told by the provider that it ended.
+    SessionEndedInAnotherTab,
     /// Revoking a token at sign-out failed (the local sign-out happened).
     RevocationFailed { problem: String },
     /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
@@ -195,6 +197,7 @@ impl AppError {
             Self::UserInfoSubMismatch => "userinfo_sub_mismatch",
             Self::LogoutStateMismatch => "logout_state_mismatch",
             Self::RevocationFailed { .. } => "revocation_failed",
+            Self::SessionEndedInAnotherTab => "session_ended_in_another_tab",
             Self::Network { .. } => "network_error",
             Self::Storage { .. } => "storage_unavailable",
             Self::RandomUnavailable => "random_unavailable",
@@ -295,6 +298,7 @@ impl AppError {
             Self::UserInfoFailed { problem } => format!("The UserInfo endpoint gave no usable claims ({problem}): the rest of the session is unaffected; check the provider's UserInfo settings."),
             Self::UserInfoSubMismatch => "The UserInfo endpoint answered about another person than the ID token names, so its claims were not shown: report this to the provider's administrator.".to_owned(),
             Self::LogoutStateMismatch => "The return from the provider's sign-out carries a state this tab did not send: you are signed out here; sign in again if you want.".to_owned(),
+            Self::SessionEndedInAnotherTab => "Another tab of this session was told by the provider that the session ended, so it ended here too: sign in again.".to_owned(),
             Self::RevocationFailed { problem } => format!(
                 "You are signed out here, but the provider could not be told to revoke the tokens ({problem}): they stay valid until they expire."
             ),

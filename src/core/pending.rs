@@ -14,6 +14,10 @@ use super::pkce::CodeVerifier;
 pub const KEY_PREFIX: &str = "pkce-spa.pending.";
 /// The prefix of the marks left by handled responses.
 pub const HANDLED_PREFIX: &str = "pkce-spa.handled.";
+/// The prefix of the `state` kept while the provider signs the person out.
+pub const LOGOUT_PREFIX: &str = "pkce-spa.logout.";
+/// The signed-in session, when config.json says `token_storage: "session"`.
+pub const SESSION_KEY: &str = "pkce-spa.session";
 /// A sign-in not completed within ten minutes is abandoned: the provider's
 /// codes live far shorter, and an old verifier should not linger.
 pub const MAX_AGE_MS: u64 = 10 * 60 * 1000;
@@ -41,7 +45,7 @@ pub fn is_expired(created_at_ms: u64, now_ms: u64) -> bool {
 pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
     let created = if key.starts_with(KEY_PREFIX) {
         serde_json::from_str::<PendingRequest>(value).ok().map(|p| p.created_at_ms)
-    } else if key.starts_with(HANDLED_PREFIX) {
+    } else if key.starts_with(HANDLED_PREFIX) || key.starts_with(LOGOUT_PREFIX) {
         value.parse::<u64>().ok()
     } else {
         return false;
@@ -126,6 +130,8 @@ mod tests {
         assert!(!is_stale("pkce-spa.handled.a", &(now - 5).to_string(), now));
         assert!(is_stale("pkce-spa.handled.a", &(now - MAX_AGE_MS - 1).to_string(), now));
         assert!(!is_stale("someone-else", "garbage", now));
+        assert!(!is_stale(SESSION_KEY, "anything", now), "the session is not swept");
+        assert!(is_stale("pkce-spa.logout.x", &(now - MAX_AGE_MS - 1).to_string(), now));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! When to refresh the access token, and how to back off when a refresh
-//! cannot reach the provider. Elapsed time is measured on a monotonic clock
-//! (`performance.now()` in the browser), so a wall clock set forward or back
-//! moves nothing here.
+//! cannot reach the provider. The caller passes the time elapsed since the
+//! token response arrived, saturating at zero: a clock set back counts as no
+//! time passed, and since the timer is re-armed from the current time after
+//! every wake-up, a clock set forward can only make a refresh early, and a
+//! network retry never outlives the access token.
 
 /// Refresh this long before the access token expires...
 pub const REFRESH_MARGIN_MS: u64 = 60_000;
@@ -23,6 +25,15 @@ pub fn refresh_after_ms(expires_in_s: u64) -> u64 {
 /// How long to wait now, given the time elapsed since the response arrived.
 pub fn refresh_delay_ms(expires_in_s: u64, elapsed_ms: u64) -> u64 {
     refresh_after_ms(expires_in_s).saturating_sub(elapsed_ms)
+}
+
+/// The longest a browser timer is armed for. `setTimeout` fires at once for
+/// delays past 2^31-1 ms (about 24.8 days), so a long-lived token would
+/// refresh in a loop; instead the timer wakes daily and re-checks.
+pub const MAX_TIMER_MS: u64 = 24 * 60 * 60 * 1000;
+
+pub fn timer_ms(delay_ms: u64) -> u64 {
+    delay_ms.min(MAX_TIMER_MS)
 }
 
 /// Whether the access token has expired, `elapsed_ms` after it arrived.
@@ -67,6 +78,13 @@ mod tests {
     fn huge_lifetimes_do_not_overflow() {
         assert!(refresh_after_ms(u64::MAX) > 0);
         assert!(!has_expired(u64::MAX, u64::MAX - 1));
+    }
+
+    #[test]
+    fn timers_are_capped_at_a_day() {
+        assert_eq!(timer_ms(refresh_delay_ms(30 * 24 * 3600, 0)), MAX_TIMER_MS);
+        assert_eq!(timer_ms(7_500), 7_500);
+        assert!(MAX_TIMER_MS < i32::MAX as u64);
     }
 
     #[test]

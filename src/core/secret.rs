@@ -6,7 +6,10 @@
 macro_rules! secret_string {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq)]
+        // Serialized only into this tab's sessionStorage (token_storage
+        // "session") and to tabs of the same session (BroadcastChannel).
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {

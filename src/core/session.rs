@@ -1,12 +1,17 @@
 //! A signed-in session: the tokens, the claims read from the ID token, and
 //! the clock arithmetic around them.
 
+use serde::{Deserialize, Serialize};
+
 use super::error::AppError;
 use super::id_token::IdTokenClaims;
 use super::token::TokenResponse;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// A random name for this sign-in, shared by the tabs that hold it: the
+    /// name of its refresh lock and of its messages between tabs.
+    pub id: String,
     pub tokens: TokenResponse,
     pub claims: Option<IdTokenClaims>,
     /// The granted scope: the response's, or the requested one when the
@@ -18,9 +23,9 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
+    pub fn new(id: String, tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
         let scope = tokens.scope.clone().unwrap_or_else(|| requested_scope.to_owned());
-        Self { tokens, claims, scope, received_at_ms, refreshed_at_ms: None }
+        Self { id, tokens, claims, scope, received_at_ms, refreshed_at_ms: None }
     }
 
     /// The session after a refresh (RFC 6749 §6). A new refresh token
@@ -41,6 +46,7 @@ impl Session {
         }
         let scope = tokens.scope.clone().unwrap_or_else(|| self.scope.clone());
         Ok(Self {
+            id: self.id.clone(),
             tokens,
             claims: claims.or_else(|| self.claims.clone()),
             scope,
@@ -53,6 +59,27 @@ impl Session {
     /// counts from when the response arrived (RFC 6749 §5.1).
     pub fn access_token_expires_at_ms(&self) -> Option<u64> {
         self.tokens.expires_in.map(|s| self.received_at_ms.saturating_add(s.saturating_mul(1000)))
+    }
+}
+
+/// What one tab tells the other tabs of the same session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SessionMessage {
+    /// A refresh rotated the tokens: use these, never the old refresh token.
+    Refreshed { session: Session },
+    /// The person signed out in one tab: every tab forgets the session.
+    SignedOut { session_id: String },
+    /// The provider ended the session (a refused refresh).
+    Ended { session_id: String },
+}
+
+impl SessionMessage {
+    pub fn session_id(&self) -> &str {
+        match self {
+            Self::Refreshed { session } => &session.id,
+            Self::SignedOut { session_id } | Self::Ended { session_id } => session_id,
+        }
     }
 }
 
@@ -81,22 +108,22 @@ mod tests {
 
     #[test]
     fn expiry_counts_from_when_the_response_arrived() {
-        let s = Session::new(tokens(r#","expires_in":3600"#), None, "openid", 1_000);
+        let s = Session::new("s".into(), tokens(r#","expires_in":3600"#), None, "openid", 1_000);
         assert_eq!(s.access_token_expires_at_ms(), Some(3_601_000));
-        assert_eq!(Session::new(tokens(""), None, "openid", 1_000).access_token_expires_at_ms(), None);
-        let huge = Session::new(tokens(r#","expires_in":18446744073709551615"#), None, "x", 5);
+        assert_eq!(Session::new("s".into(), tokens(""), None, "openid", 1_000).access_token_expires_at_ms(), None);
+        let huge = Session::new("s".into(), tokens(r#","expires_in":18446744073709551615"#), None, "x", 5);
         assert_eq!(huge.access_token_expires_at_ms(), Some(u64::MAX));
     }
 
     #[test]
     fn the_granted_scope_defaults_to_the_requested_one() {
-        assert_eq!(Session::new(tokens(""), None, "openid profile", 0).scope, "openid profile");
-        assert_eq!(Session::new(tokens(r#","scope":"openid""#), None, "openid profile", 0).scope, "openid");
+        assert_eq!(Session::new("s".into(), tokens(""), None, "openid profile", 0).scope, "openid profile");
+        assert_eq!(Session::new("s".into(), tokens(r#","scope":"openid""#), None, "openid profile", 0).scope, "openid");
     }
 
     #[test]
     fn a_refresh_rotates_and_keeps_what_is_not_replaced() {
-        let first = Session::new(tokens(r#","refresh_token":"rt1","id_token":"id1","scope":"openid offline_access""#), None, "x", 1);
+        let first = Session::new("s".into(), tokens(r#","refresh_token":"rt1","id_token":"id1","scope":"openid offline_access""#), None, "x", 1);
         let next = first.refreshed(tokens(r#","refresh_token":"rt2""#), None, 50).unwrap();
         assert_eq!(next.tokens.refresh_token.as_ref().unwrap().secret(), "rt2");
         assert_eq!(next.tokens.id_token.as_ref().unwrap().secret(), "id1");
@@ -109,10 +136,21 @@ mod tests {
     #[test]
     fn a_refreshed_id_token_must_name_the_same_issuer_and_subject() {
         let claims = |iss: &str, sub: &str| Some(IdTokenClaims::for_test(iss, sub));
-        let first = Session::new(tokens(""), claims("https://i", "alice"), "openid", 0);
+        let first = Session::new("s".into(), tokens(""), claims("https://i", "alice"), "openid", 0);
         assert!(first.refreshed(tokens(""), claims("https://i", "alice"), 1).is_ok());
         assert_eq!(first.refreshed(tokens(""), claims("https://i", "bob"), 1).unwrap_err().code(), "refresh_id_token_mismatch");
         assert_eq!(first.refreshed(tokens(""), claims("https://j", "alice"), 1).unwrap_err().code(), "refresh_id_token_mismatch");
+    }
+
+    #[test]
+    fn a_session_round_trips_through_json_and_keeps_secrets_out_of_debug() {
+        let s = Session::new("s".into(), tokens(r#","refresh_token":"RT-SECRET","expires_in":60"#), None, "openid", 7);
+        let json = serde_json::to_string(&SessionMessage::Refreshed { session: s.clone() }).unwrap();
+        assert!(json.contains(r#""type":"refreshed""#));
+        let back: SessionMessage = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, SessionMessage::Refreshed { session: s.clone() });
+        assert_eq!(back.session_id(), "s");
+        assert!(!format!("{s:?}").contains("RT-SECRET"));
     }
 
     #[test]

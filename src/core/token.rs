@@ -1,7 +1,7 @@
 //! The token endpoint: the request a public client sends (RFC 6749 §4.1.3,
 //! RFC 7636 §4.5) and the response it reads (RFC 6749 §5.1, §5.2).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::{AppError, ProviderError};
@@ -86,7 +86,7 @@ pub fn revocation_request(revocation_endpoint: &str, token: &str, hint: &str, cl
 }
 
 /// A successful token response (RFC 6749 §5.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: AccessToken,
     pub token_type: String,

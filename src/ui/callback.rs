@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-use super::{ErrorAlert, SessionSignal};
+use super::{ErrorAlert, Keeper};
 use crate::browser::page;
 use crate::core::AppError;
 use crate::flow::{self, AppSetup};
@@ -15,7 +15,7 @@ use crate::flow::{self, AppSetup};
 #[component]
 pub fn Callback() -> impl IntoView {
     let setup = expect_context::<Arc<AppSetup>>();
-    let session = expect_context::<SessionSignal>();
+    let keeper = expect_context::<Keeper>();
     let failure = RwSignal::new(None::<AppError>);
     let navigate = use_navigate();
 
@@ -30,7 +30,8 @@ pub fn Callback() -> impl IntoView {
         };
         match outcome {
             Ok(s) => {
-                session.set(Some(s));
+                keeper.notice.set(None);
+                keeper.session.set(Some(s));
                 // The app's own folder, `/` or `/app/`, with its trailing slash.
                 let home = format!("{}/", page::base_path());
                 navigate(&home, NavigateOptions { resolve: false, replace: true, ..Default::default() });

@@ -4,30 +4,34 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::{ErrorAlert, SessionSignal};
+use super::session_view::SignedIn;
+use super::{ErrorAlert, Keeper, Notice};
 use crate::browser::page;
-use crate::core::session::{describe_expiry, Session};
-use crate::core::AppError;
 use crate::flow::{self, AppSetup};
+use crate::session_flow;
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let session = expect_context::<SessionSignal>();
-    move || match session.get() {
-        Some(s) => view! { <SignedIn session=s /> }.into_any(),
-        None => view! { <SignedOut /> }.into_any(),
+    let keeper = expect_context::<Keeper>();
+    // Back from the provider's sign-out: check the state it returns.
+    match session_flow::finish_sign_out(&page::query()) {
+        Ok(true) => keeper.notice.set(Some(Notice::SignedOutAtProvider)),
+        Ok(false) => {}
+        Err(e) => keeper.notice.set(Some(Notice::Failure(e))),
     }
+    let signed_in = Memo::new(move |_| keeper.session.with(Option::is_some));
+    move || if signed_in.get() { view! { <SignedIn /> }.into_any() } else { view! { <SignedOut /> }.into_any() }
 }
 
 #[component]
 fn SignedOut() -> impl IntoView {
+    let keeper = expect_context::<Keeper>();
     let setup = expect_context::<Arc<AppSetup>>();
     let issuer = setup.config.issuer.clone();
-    let error = RwSignal::new(None::<AppError>);
     let leaving = RwSignal::new(false);
     let sign_in = move |_| match flow::begin_sign_in(&setup) {
         Ok(()) => leaving.set(true),
-        Err(e) => error.set(Some(e)),
+        Err(e) => keeper.notice.set(Some(Notice::Failure(e))),
     };
     view! {
         <section class="card">
@@ -37,36 +41,21 @@ fn SignedOut() -> impl IntoView {
             <Show when=move || leaving.get()>
                 <p role="status" class="status">"Going to the provider…"</p>
             </Show>
+            {move || notice_line(keeper.notice.get())}
         </section>
-        {move || error.get().map(|e| view! { <ErrorAlert error=e /> })}
+        {move || match keeper.notice.get() {
+            Some(Notice::Failure(e)) => Some(view! { <ErrorAlert error=e /> }),
+            _ => None,
+        }}
     }
 }
 
-#[component]
-fn SignedIn(session: Session) -> impl IntoView {
-    let signal = expect_context::<SessionSignal>();
-    let claims = session.claims.as_ref();
-    let sub = claims.map_or_else(|| "(no ID token: the scope has no openid)".to_owned(), |c| c.subject().to_owned());
-    let name = claims.and_then(|c| c.display_name()).unwrap_or("(not given)").to_owned();
-    let expires_at = session.access_token_expires_at_ms();
-    let expires = match expires_at {
-        Some(at) => format!("{} ({})", describe_expiry(Some(at), page::now_ms()), page::iso_time(at)),
-        None => describe_expiry(None, 0),
+fn notice_line(notice: Option<Notice>) -> Option<AnyView> {
+    let text = match notice? {
+        Notice::SigningOut => return Some(view! { <p role="status" class="status">"Signing out…"</p> }.into_any()),
+        Notice::SignedOutAtProvider => "You are signed out, here and at the provider.",
+        Notice::SignedOut => "You are signed out.",
+        Notice::Failure(_) => return None,
     };
-    view! {
-        <section class="card">
-            <h2>"Signed in"</h2>
-            <dl class="facts">
-                <dt>"Subject (sub)"</dt>
-                <dd data-field="sub">{sub}</dd>
-                <dt>"Name"</dt>
-                <dd data-field="name">{name}</dd>
-                <dt>"Scope"</dt>
-                <dd data-field="scope">{session.scope.clone()}</dd>
-                <dt>"Access token expires"</dt>
-                <dd data-field="expires">{expires}</dd>
-            </dl>
-            <button on:click=move |_| signal.set(None)>"Sign out"</button>
-        </section>
-    }
+    Some(view! { <p class="status" data-field="signed-out-notice">{text}</p> }.into_any())
 }

@@ -4,6 +4,8 @@
 mod alert;
 mod callback;
 mod home;
+mod keeper;
+mod session_view;
 
 use std::sync::Arc;
 
@@ -12,17 +14,13 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::browser::page;
-use crate::core::session::Session;
 use crate::flow::{self, AppSetup};
 pub use alert::ErrorAlert;
-
-/// The signed-in session, kept in memory only: a reload forgets it.
-pub type SessionSignal = RwSignal<Option<Session>>;
+pub use keeper::{Keeper, Notice};
 
 #[component]
 pub fn App() -> impl IntoView {
     let setup = LocalResource::new(flow::load);
-    provide_context::<SessionSignal>(RwSignal::new(None));
     view! {
         <header class="bar">
             <span class="brand">"pkce-spa"</span>
@@ -39,6 +37,7 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Routed(setup: Arc<AppSetup>) -> impl IntoView {
+    provide_context(Keeper::start(setup.clone()));
     provide_context(setup);
     view! {
         <Router base=page::base_path()>

@@ -1,0 +1,159 @@
+//! The signed-in view: who, which scope, the access token's expiry and last
+//! refresh, the UserInfo claims, the API call, and Sign out.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{Map, Value};
+
+use super::{ErrorAlert, Keeper};
+use crate::browser::page;
+use crate::core::schedule;
+use crate::core::session::{describe_expiry, Session};
+use crate::core::AppError;
+use crate::session_flow::{self, ApiAnswer};
+
+/// The API call refreshes first when the token has less than this left.
+const API_FRESHNESS_MS: u64 = 30_000;
+
+#[component]
+pub fn SignedIn() -> impl IntoView {
+    let keeper = expect_context::<Keeper>();
+    let field = move |read: fn(&Session) -> String| move || keeper.session.with(|s| s.as_ref().map(read).unwrap_or_default());
+    let api_url = keeper.setup().config.api_url.clone();
+    view! {
+        <section class="card">
+            <h2>"Signed in"</h2>
+            <dl class="facts">
+                <dt>"Subject (sub)"</dt>
+                <dd data-field="sub">{field(subject)}</dd>
+                <dt>"Name"</dt>
+                <dd data-field="name">{field(name)}</dd>
+                <dt>"Scope"</dt>
+                <dd data-field="scope">{field(|s| s.scope.clone())}</dd>
+                <dt>"Access token expires"</dt>
+                <dd data-field="expires">{field(expires)}</dd>
+                <dt>"Last refreshed"</dt>
+                <dd data-field="refreshed">{field(|s| s.refreshed_at_ms.map_or_else(|| "not yet".to_owned(), page::iso_time))}</dd>
+            </dl>
+            <button on:click=move |_| keeper.sign_out()>"Sign out"</button>
+        </section>
+        <UserInfo />
+        {api_url.map(|url| view! { <ApiCall url=url /> })}
+    }
+}
+
+fn subject(s: &Session) -> String {
+    s.claims.as_ref().map_or_else(|| "(no ID token: the scope has no openid)".to_owned(), |c| c.subject().to_owned())
+}
+
+fn name(s: &Session) -> String {
+    s.claims.as_ref().and_then(|c| c.display_name()).unwrap_or("(not given)").to_owned()
+}
+
+fn expires(s: &Session) -> String {
+    match s.access_token_expires_at_ms() {
+        Some(at) => format!("{} ({})", describe_expiry(Some(at), page::now_ms()), page::iso_time(at)),
+        None => describe_expiry(None, 0),
+    }
+}
+
+/// UserInfo, loaded once per session (not on every refresh).
+#[component]
+fn UserInfo() -> impl IntoView {
+    let keeper = expect_context::<Keeper>();
+    let session_id = Memo::new(move |_| keeper.session.with(|s| s.as_ref().map(|s| s.id.clone())));
+    let claims = LocalResource::new(move || {
+        let _ = session_id.get();
+        let session = keeper.session.get_untracked();
+        let setup = keeper.setup();
+        async move {
+            match session {
+                Some(s) => session_flow::userinfo(&setup, &s).await,
+                None => Ok(None),
+            }
+        }
+    });
+    move || match claims.get() {
+        None => Some(view! { <p role="status" class="status">"Loading UserInfo…"</p> }.into_any()),
+        Some(Ok(None)) => None,
+        Some(Ok(Some(claims))) => Some(claims_view(claims).into_any()),
+        Some(Err(e)) => Some(view! { <ErrorAlert error=e /> }.into_any()),
+    }
+}
+
+fn claims_view(claims: Map<String, Value>) -> impl IntoView {
+    let rows = claims
+        .into_iter()
+        .map(|(name, value)| {
+            let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            view! { <dt>{name.clone()}</dt><dd data-claim=name>{text}</dd> }
+        })
+        .collect_view();
+    view! {
+        <section class="card" data-section="userinfo">
+            <h3>"UserInfo"</h3>
+            <dl class="facts">{rows}</dl>
+        </section>
+    }
+}
+
+#[component]
+fn ApiCall(url: String) -> impl IntoView {
+    let keeper = expect_context::<Keeper>();
+    let answer = RwSignal::new(None::<Result<ApiAnswer, AppError>>);
+    let busy = RwSignal::new(false);
+    let target = url.clone();
+    let call = move |_| {
+        let url = target.clone();
+        busy.set(true);
+        spawn_local(async move {
+            let result = call_fresh(keeper, &url).await;
+            busy.try_set(false);
+            if result.is_some() {
+                answer.try_set(result);
+            }
+        });
+    };
+    view! {
+        <section class="card" data-section="api">
+            <h3>"API"</h3>
+            <p><span class="uri">{url}</span></p>
+            <button on:click=call disabled=move || busy.get()>"Call the API"</button>
+            {move || busy.get().then(|| view! { <p role="status" class="status">"Calling the API…"</p> })}
+            {move || answer.with(|a| match a {
+                None => None,
+                Some(Ok(a)) => Some(view! {
+                    <dl class="facts">
+                        <dt>"Status"</dt><dd data-field="api-status">{a.status}</dd>
+                        <dt>"Body"</dt><dd><pre data-field="api-body">{a.body.clone()}</pre></dd>
+                    </dl>
+                }.into_any()),
+                Some(Err(e)) => Some(view! { <ErrorAlert error=e.clone() /> }.into_any()),
+            })}
+        </section>
+    }
+}
+
+/// Calls the API with an access token that will not expire on the way:
+/// refreshes first when little time is left. `None` when the session ended
+/// meanwhile (the signed-out page then says why).
+async fn call_fresh(keeper: Keeper, url: &str) -> Option<Result<ApiAnswer, AppError>> {
+    let stale = keeper.session.with_untracked(|s| {
+        s.as_ref().is_some_and(|s| {
+            let elapsed = page::now_ms().saturating_sub(s.received_at_ms) + API_FRESHNESS_MS;
+            s.tokens.refresh_token.is_some() && s.tokens.expires_in.is_some_and(|e| schedule::has_expired(e, elapsed))
+        })
+    });
+    if stale {
+        match keeper.refresh_now().await {
+            Ok(()) => {}
+            Err(e @ AppError::Network { .. }) => return Some(Err(e)),
+            Err(e) => {
+                keeper.end(e);
+                return None;
+            }
+        }
+    }
+    let session = keeper.session.get_untracked()?;
+    Some(session_flow::call_api(url, &session).await)
+}
