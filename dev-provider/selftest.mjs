@@ -8,7 +8,15 @@
 //
 //   node selftest.mjs          (npm run selftest)
 //
-// Prints one line per mode and exits non-zero on any mismatch.
+// Then, with ACCESS_TOKEN_TTL=3 and without TEST_MISBEHAVE, the session
+// features: a refresh token with every code exchange, rotation on every
+// refresh (twice), reuse of a rotated refresh token refused with invalid_grant
+// (and the whole grant gone), access token expiry, revocation with client_id
+// only (logged), GET /api/hello (200 / 401, WWW-Authenticate), UserInfo, CORS
+// for the app origin only (token, revocation, UserInfo, API, preflights), and
+// RP-initiated logout back to O/ and O/app/ with the state.
+//
+// Prints one line per check and exits non-zero on any mismatch.
 
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -137,8 +145,7 @@ async function request(jar, url, init = {}) {
 }
 
 /** The whole sign-in; returns the callback Location and the token response. */
-async function signIn(issuer) {
-  const jar = cookieJar();
+async function signIn(issuer, { scope = 'openid profile', user = USER, jar = cookieJar() } = {}) {
   const verifier = crypto.randomBytes(32).toString('base64url');
   const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
@@ -148,7 +155,7 @@ async function signIn(issuer) {
     response_type: 'code',
     client_id: CLIENT_ID,
     redirect_uri: REDIRECT_URI,
-    scope: 'openid profile',
+    scope,
     state,
     nonce,
     code_challenge: challenge,
@@ -172,7 +179,7 @@ async function signIn(issuer) {
         res = await request(jar, `${location.href}/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ login: USER }).toString(),
+          body: new URLSearchParams({ login: user }).toString(),
         });
       } else {
         res = page; // consent is granted at once: another redirect
@@ -183,7 +190,7 @@ async function signIn(issuer) {
   }
   if (!location?.href.startsWith(REDIRECT_URI)) throw new Error('never reached the redirect_uri');
 
-  const result = { state, nonce, verifier, callbackStatus: res.status, location, callbackBody: await res.text() };
+  const result = { jar, state, nonce, verifier, callbackStatus: res.status, location, callbackBody: await res.text() };
   const code = location.searchParams.get('code');
   const tokenRes = await fetch(`${issuer}/token`, {
     method: 'POST',
@@ -197,6 +204,7 @@ async function signIn(issuer) {
     }).toString(),
   });
   result.tokenStatus = tokenRes.status;
+  result.tokenHeaders = tokenRes.headers;
   result.tokens = await tokenRes.json();
   return result;
 }
@@ -389,8 +397,304 @@ try {
   await provider.stop();
 }
 
+// 3. Sessions (no TEST_MISBEHAVE, short-lived access tokens): refresh tokens
+// with every code exchange, rotation, reuse detection, revocation, the
+// protected API, UserInfo, CORS for the app origin only, RP-initiated logout.
+function check(label, ok, detail = '') {
+  if (ok) console.log(`ok   ${label}${detail ? `: ${detail}` : ''}`);
+  else fail(`${label}${detail ? `: ${detail}` : ''}`);
+  return ok;
+}
+
+const EVIL_ORIGIN = 'http://evil.example';
+const SESSION_TTL = 3;
+const session = await startProvider({ ACCESS_TOKEN_TTL: String(SESSION_TTL) });
+try {
+  const { issuer } = session;
+  const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+  const revocationEndpoint = discovery.revocation_endpoint;
+  const apiUrl = `${issuer}/api/hello`;
+  check('discovery: revocation, userinfo and end_session endpoints',
+    revocationEndpoint === `${issuer}/token/revocation`
+      && discovery.userinfo_endpoint === `${issuer}/me`
+      && discovery.end_session_endpoint === `${issuer}/session/end`
+      && discovery.grant_types_supported.includes('refresh_token'),
+    `revocation_endpoint ${revocationEndpoint}, userinfo_endpoint ${discovery.userinfo_endpoint}, end_session_endpoint ${discovery.end_session_endpoint}`);
+
+  const form = (fields) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP_ORIGIN },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const refresh = async (refreshToken, origin = APP_ORIGIN) => {
+    const res = await fetch(`${issuer}/token`, {
+      ...form({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    });
+    return { status: res.status, headers: res.headers, body: await res.json() };
+  };
+  const revoke = async (fields, origin = APP_ORIGIN) => {
+    const res = await fetch(revocationEndpoint, {
+      ...form(fields),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+  const api = async (token, origin) => {
+    const headers = {};
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (origin !== undefined) headers.origin = origin;
+    const res = await fetch(apiUrl, { headers });
+    const text = await res.text();
+    let body;
+    try { body = JSON.parse(text); } catch { body = text; }
+    return { status: res.status, headers: res.headers, body };
+  };
+  const preflight = async (url, origin, method, requestHeaders) => {
+    const headers = { origin, 'access-control-request-method': method };
+    if (requestHeaders) headers['access-control-request-headers'] = requestHeaders;
+    const res = await fetch(url, { method: 'OPTIONS', headers });
+    await res.arrayBuffer();
+    return res;
+  };
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const logged = (line) => session.output().split('\n').filter((l) => l === line).length;
+
+  // 3a. The code exchange issues a refresh token (scope without offline_access).
+  const flow = await signIn(issuer, { scope: 'openid profile email' });
+  const t0 = flow.tokens;
+  check('code exchange: refresh token without offline_access',
+    flow.tokenStatus === 200 && typeof t0.refresh_token === 'string' && t0.refresh_token.length > 0,
+    `members ${Object.keys(t0).join(', ')}; expires_in ${t0.expires_in}; scope "${t0.scope}"`);
+  check(`code exchange: expires_in is ACCESS_TOKEN_TTL (${SESSION_TTL})`, t0.expires_in === SESSION_TTL);
+  check('code exchange: CORS for the app origin',
+    flow.tokenHeaders.get('access-control-allow-origin') === APP_ORIGIN);
+
+  // 3b. Refresh twice: a new refresh token each time (rotation).
+  const r1 = await refresh(t0.refresh_token);
+  check('refresh 1: 200 with a new refresh token and a new access token',
+    r1.status === 200 && typeof r1.body.refresh_token === 'string'
+      && r1.body.refresh_token !== t0.refresh_token && r1.body.access_token !== t0.access_token,
+    `members ${Object.keys(r1.body).join(', ')}; expires_in ${r1.body.expires_in}; scope "${r1.body.scope}"`);
+  check('refresh 1: CORS for the app origin', r1.headers.get('access-control-allow-origin') === APP_ORIGIN);
+  if (typeof r1.body.id_token === 'string') {
+    const first = decodeJwt(t0.id_token);
+    const again = decodeJwt(r1.body.id_token);
+    const jwks = await (await fetch(`${issuer}/jwks`)).json();
+    let signed = true;
+    try {
+      await jwtVerify(r1.body.id_token, createLocalJWKSet(jwks), { issuer, audience: CLIENT_ID, algorithms: ['RS256'] });
+    } catch {
+      signed = false;
+    }
+    check('refresh 1: a new ID token, same iss/aud/sub, nonce of the original sign-in',
+      signed && again.sub === first.sub && again.nonce === flow.nonce && again.iat >= first.iat,
+      `claims ${Object.keys(again).join(', ')}; nonce ${again.nonce === flow.nonce ? 'same as sent at sign-in' : JSON.stringify(again.nonce)}; at_hash ${again.at_hash === undefined ? 'absent' : 'present'}; sid ${again.sid === undefined ? 'absent' : 'present'}; auth_time ${again.auth_time === undefined ? 'absent' : 'present'}; exp-iat ${again.exp - again.iat} s`);
+  } else {
+    check('refresh 1: a new ID token', false, 'no id_token in the refresh response');
+  }
+  const r2 = await refresh(r1.body.refresh_token);
+  check('refresh 2 (with the rotated token): 200, rotated again',
+    r2.status === 200 && r2.body.refresh_token !== r1.body.refresh_token && r2.body.refresh_token !== t0.refresh_token);
+
+  // 3c. The protected API with the newest access token.
+  {
+    const ok = await api(r2.body.access_token, APP_ORIGIN);
+    check('API: 200 with a valid access token, JSON, CORS for the app origin',
+      ok.status === 200 && ok.body.message === `Hello, ${USER}` && ok.body.sub === USER
+        && /^application\/json\b/.test(ok.headers.get('content-type') ?? '')
+        && ok.headers.get('access-control-allow-origin') === APP_ORIGIN,
+      JSON.stringify(ok.body));
+    const evil = await api(r2.body.access_token, EVIL_ORIGIN);
+    check('API: no CORS header for another origin', evil.headers.get('access-control-allow-origin') === null);
+    const none = await api(undefined, APP_ORIGIN);
+    check('API: 401 without a token, WWW-Authenticate: Bearer',
+      none.status === 401 && none.headers.get('www-authenticate') === 'Bearer'
+        && typeof none.body === 'object' && none.body.error !== undefined,
+      JSON.stringify(none.body));
+    const bogus = await api('not-a-token', APP_ORIGIN);
+    check('API: 401 invalid_token for an unknown token',
+      bogus.status === 401 && bogus.headers.get('www-authenticate') === 'Bearer error="invalid_token"'
+        && bogus.body.error === 'invalid_token'
+        && bogus.headers.get('access-control-expose-headers') === 'WWW-Authenticate');
+    const good = await preflight(apiUrl, APP_ORIGIN, 'GET', 'authorization');
+    check('API: preflight from the app origin allowed (GET, Authorization)',
+      good.status === 204 && good.headers.get('access-control-allow-origin') === APP_ORIGIN
+        && /\bauthorization\b/i.test(good.headers.get('access-control-allow-headers') ?? '')
+        && good.headers.get('access-control-allow-methods') === 'GET');
+    const bad = await preflight(apiUrl, EVIL_ORIGIN, 'GET', 'authorization');
+    check(`API: preflight from ${EVIL_ORIGIN} refused`,
+      bad.status === 403 && bad.headers.get('access-control-allow-origin') === null);
+  }
+
+  // 3d. UserInfo with the access token.
+  {
+    const res = await fetch(discovery.userinfo_endpoint, {
+      headers: { authorization: `Bearer ${r2.body.access_token}`, origin: APP_ORIGIN },
+    });
+    const claims = await res.json();
+    check('UserInfo: 200 with the scope\'s claims, CORS for the app origin',
+      res.status === 200 && claims.sub === USER && claims.email === `${USER}@example.test`
+        && res.headers.get('access-control-allow-origin') === APP_ORIGIN,
+      `claims ${Object.keys(claims).join(', ')}; content-type ${res.headers.get('content-type')}`);
+    const good = await preflight(discovery.userinfo_endpoint, APP_ORIGIN, 'GET', 'authorization');
+    const bad = await preflight(discovery.userinfo_endpoint, EVIL_ORIGIN, 'GET', 'authorization');
+    check('UserInfo: preflight allowed for the app origin only',
+      good.status === 204 && good.headers.get('access-control-allow-origin') === APP_ORIGIN
+        && bad.headers.get('access-control-allow-origin') === null);
+  }
+
+  // 3e. Access tokens expire after ACCESS_TOKEN_TTL.
+  {
+    const accessToken = r2.body.access_token;
+    await sleep((SESSION_TTL + 1) * 1000);
+    const late = await api(accessToken, APP_ORIGIN);
+    check(`API: 401 invalid_token once the access token is older than ${SESSION_TTL} s`,
+      late.status === 401 && late.body.error === 'invalid_token');
+  }
+
+  // 3f. Reuse of a rotated refresh token: invalid_grant, and the whole grant
+  // is gone (the newest refresh token too).
+  {
+    const reuse = await refresh(t0.refresh_token);
+    check('reuse of a rotated refresh token: 400 invalid_grant',
+      reuse.status === 400 && reuse.body.error === 'invalid_grant',
+      `${reuse.body.error}: ${reuse.body.error_description}`);
+    const after = await refresh(r2.body.refresh_token);
+    check('after that reuse, the newest refresh token is revoked too (whole grant)',
+      after.status === 400 && after.body.error === 'invalid_grant',
+      `${after.body.error}: ${after.body.error_description}`);
+  }
+
+  // 3g. Revocation of a refresh token by the public client: client_id only.
+  {
+    const again = await signIn(issuer, { jar: flow.jar });
+    check('second sign-in in the same provider session: no login page needed, tokens issued',
+      again.tokenStatus === 200 && typeof again.tokens.refresh_token === 'string');
+    const good = await preflight(revocationEndpoint, APP_ORIGIN, 'POST', 'content-type');
+    const bad = await preflight(revocationEndpoint, EVIL_ORIGIN, 'POST', 'content-type');
+    check('revocation: preflight allowed for the app origin only',
+      good.status === 204 && good.headers.get('access-control-allow-origin') === APP_ORIGIN
+        && bad.headers.get('access-control-allow-origin') === null);
+    const noClient = await revoke({ token: again.tokens.refresh_token, token_type_hint: 'refresh_token' });
+    check('revocation without client_id: refused',
+      noClient.status === 400 && JSON.parse(noClient.text).error === 'invalid_request', `${noClient.status} ${noClient.text}`);
+    const before = logged('dev-provider: revoked refresh_token');
+    const res = await revoke({ token: again.tokens.refresh_token, token_type_hint: 'refresh_token', client_id: CLIENT_ID });
+    check('revocation of a refresh token with client_id only: 200, CORS for the app origin',
+      res.status === 200 && res.headers.get('access-control-allow-origin') === APP_ORIGIN, `${res.status} "${res.text}"`);
+    const evil = await revoke({ token: 'whatever', client_id: CLIENT_ID }, EVIL_ORIGIN);
+    check(`revocation from ${EVIL_ORIGIN}: refused, no CORS header`,
+      evil.status === 400 && evil.headers.get('access-control-allow-origin') === null, `${evil.status} ${evil.text}`);
+    await sleep(100);
+    check('revocation: the provider logged "dev-provider: revoked refresh_token"',
+      logged('dev-provider: revoked refresh_token') === before + 1);
+    const dead = await refresh(again.tokens.refresh_token);
+    check('a revoked refresh token: 400 invalid_grant', dead.status === 400 && dead.body.error === 'invalid_grant');
+    const at = await api(again.tokens.access_token, APP_ORIGIN);
+    check('revoking the refresh token revokes the access token of the same grant', at.status === 401,
+      `API ${at.status}`);
+    const unknown = await revoke({ token: again.tokens.refresh_token, token_type_hint: 'refresh_token', client_id: CLIENT_ID });
+    check('revoking it again: still 200 (RFC 7009), nothing logged as revoked',
+      unknown.status === 200 && logged('dev-provider: revoked refresh_token') === before + 1);
+  }
+
+  // 3h. Revocation of an access token: the refresh token of the grant too.
+  {
+    const third = await signIn(issuer, { jar: flow.jar });
+    const res = await revoke({ token: third.tokens.access_token, token_type_hint: 'access_token', client_id: CLIENT_ID });
+    await sleep(100);
+    const rt = await refresh(third.tokens.refresh_token);
+    check('revocation of an access token: 200, logged',
+      res.status === 200 && logged('dev-provider: revoked access_token') === 1);
+    console.log(`     facts: after revoking the access token, a refresh with the refresh token of the same grant answers ${rt.status}${rt.body.error ? ` ${rt.body.error}` : ''}`);
+  }
+
+  // 3h'. Revoking a refresh token that was already rotated still ends the
+  // grant (the newest refresh token too): a revocation never races a refresh.
+  {
+    const fourth = await signIn(issuer, { jar: flow.jar });
+    const rotated = await refresh(fourth.tokens.refresh_token);
+    const before = logged('dev-provider: revoked refresh_token');
+    const res = await revoke({ token: fourth.tokens.refresh_token, token_type_hint: 'refresh_token', client_id: CLIENT_ID });
+    await sleep(100);
+    const newest = await refresh(rotated.body.refresh_token);
+    check('revoking an already rotated refresh token ends the grant (the newest refresh token too)',
+      rotated.status === 200 && res.status === 200 && newest.status === 400 && newest.body.error === 'invalid_grant'
+        && logged('dev-provider: revoked refresh_token') === before + 1);
+  }
+
+  // 3i. RP-initiated logout, as the browser does it: GET /session/end, the
+  // page posts its form (logout=yes) to /session/end/confirm, 303 back to the
+  // post_logout_redirect_uri with the state. The provider session ends and
+  // the refresh token bound to it is revoked.
+  for (const path of ['/', '/app/']) {
+    const fresh = await signIn(issuer); // a new provider session (new cookie jar)
+    const target = `${APP_ORIGIN}${path}`;
+    const state = crypto.randomBytes(12).toString('base64url');
+    const endUrl = new URL(discovery.end_session_endpoint);
+    endUrl.search = new URLSearchParams({ client_id: CLIENT_ID, post_logout_redirect_uri: target, state }).toString();
+    const page = await request(fresh.jar, endUrl.href);
+    const html = await page.text();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    const autoSubmits = /<script>[^<]*button\[name="logout"\][^<]*\.click\(\)/.test(html);
+    const csp = page.headers.get('content-security-policy');
+    check(`logout ${path}: the confirmation page submits itself`,
+      page.status === 200 && !!xsrf && autoSubmits && csp === null,
+      `${page.status}, inline script ${autoSubmits ? 'clicks "logout"' : 'missing'}, CSP header ${csp === null ? 'none' : csp}`);
+    const confirm = await request(fresh.jar, `${issuer}/session/end/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    });
+    await confirm.arrayBuffer();
+    const location = confirm.headers.get('location');
+    check(`logout ${path}: 303 to the post_logout_redirect_uri with the state`,
+      confirm.status === 303 && location === `${target}?state=${state}`, `${confirm.status} Location ${location?.replace(state, '<state>')}`);
+    const dead = await refresh(fresh.tokens.refresh_token);
+    const deadAt = await api(fresh.tokens.access_token, APP_ORIGIN);
+    check(`logout ${path}: the session's refresh and access tokens are revoked`,
+      dead.status === 400 && dead.body.error === 'invalid_grant' && deadAt.status === 401);
+  }
+  {
+    // id_token_hint instead of client_id, and an unregistered URI.
+    const fresh = await signIn(issuer);
+    const hinted = new URL(discovery.end_session_endpoint);
+    hinted.search = new URLSearchParams({ id_token_hint: fresh.tokens.id_token, post_logout_redirect_uri: `${APP_ORIGIN}/`, state: 's' }).toString();
+    const page = await request(fresh.jar, hinted.href);
+    const html = await page.text();
+    check('logout with id_token_hint instead of client_id: confirmation page', page.status === 200 && html.includes('op.logoutForm'));
+    // (No provider session here: oidc-provider answers with a self-posting
+    // form_post page instead of logoutSource.)
+    const bare = new URL(discovery.end_session_endpoint);
+    bare.search = new URLSearchParams({ post_logout_redirect_uri: `${APP_ORIGIN}/`, state: 's' }).toString();
+    const jar = cookieJar();
+    const bareRes = await request(jar, bare.href);
+    const bareHtml = await bareRes.text();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(bareHtml)?.[1];
+    const bareConfirm = await request(jar, `${issuer}/session/end/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    });
+    await bareConfirm.arrayBuffer();
+    const bareLocation = bareConfirm.headers.get('location') ?? '';
+    check('logout without client_id or id_token_hint: post_logout_redirect_uri ignored',
+      !!xsrf && bareConfirm.status === 303 && bareLocation.startsWith(`${issuer}/session/end/success`),
+      `Location ${bareLocation}`);
+    const wrong = new URL(discovery.end_session_endpoint);
+    wrong.search = new URLSearchParams({ client_id: CLIENT_ID, post_logout_redirect_uri: `${APP_ORIGIN}/elsewhere`, state: 's' }).toString();
+    const wrongRes = await request(cookieJar(), wrong.href);
+    const wrongHtml = await wrongRes.text();
+    check('logout to an unregistered post_logout_redirect_uri: 400 error page',
+      wrongRes.status === 400 && wrongHtml.includes('post_logout_redirect_uri not registered'));
+  }
+} finally {
+  await session.stop();
+}
+
 if (failures.length) {
   console.log(`\n${failures.length} check(s) failed`);
   process.exit(1);
 }
-console.log('\nall misbehave modes behave as specified');
+console.log('\nall misbehave modes and session checks behave as specified');

@@ -16,10 +16,22 @@
 //                 each origin O gets redirect URIs O/callback and O/app/callback
 //                 and post-logout redirect URIs O/ and O/app/; only these
 //                 origins may read the provider's answers cross-origin (CORS).
+//   ACCESS_TOKEN_TTL  access token lifetime in seconds, default 60 (so that
+//                 `make dev` shows a refresh within a minute; the end-to-end
+//                 tests use 6). ID tokens keep living 3600 s.
 //   TEST_MISBEHAVE  "1" only in the end-to-end tests: enables POST
 //                 /__test/misbehave, a switch that makes the provider answer
 //                 wrongly on purpose (see misbehave.mjs). Unset (or "0") for
 //                 development: then that path does not exist.
+//
+// Sessions: every code exchange for the client also issues a refresh token
+// (no offline_access needed), rotated on every use; a rotated refresh token
+// used again is refused with invalid_grant and ends the whole grant (every
+// token of that sign-in). Revocation (/token/revocation) works with just
+// client_id, and logs "dev-provider: revoked <token type>". GET /api/hello is
+// a small protected API (Bearer access token). RP-initiated logout
+// (/session/end) confirms itself and returns to post_logout_redirect_uri with
+// the state.
 
 import * as http from 'node:http';
 
@@ -50,6 +62,13 @@ const APP_ORIGINS = (process.env.APP_ORIGINS ?? 'http://127.0.0.1:8080,http://lo
     return url.origin;
   });
 const ALLOWED_ORIGINS = new Set(APP_ORIGINS);
+const ACCESS_TOKEN_TTL_RAW = process.env.ACCESS_TOKEN_TTL ?? '';
+const ACCESS_TOKEN_TTL = ACCESS_TOKEN_TTL_RAW === '' ? 60
+  : (/^[0-9]+$/.test(ACCESS_TOKEN_TTL_RAW) ? Number(ACCESS_TOKEN_TTL_RAW) : Number.NaN);
+if (!Number.isInteger(ACCESS_TOKEN_TTL) || ACCESS_TOKEN_TTL <= 0 || ACCESS_TOKEN_TTL > 24 * 60 * 60) {
+  console.error(`dev-provider: ACCESS_TOKEN_TTL must be a whole number of seconds (1..86400), not ${JSON.stringify(process.env.ACCESS_TOKEN_TTL)}`);
+  process.exit(2);
+}
 const TEST_MISBEHAVE = process.env.TEST_MISBEHAVE ?? '';
 if (!['', '0', '1'].includes(TEST_MISBEHAVE)) {
   console.error(`dev-provider: TEST_MISBEHAVE must be "1" or unset, not ${JSON.stringify(TEST_MISBEHAVE)}`);
@@ -186,6 +205,22 @@ const configuration = {
 
   findAccount,
 
+  // Refresh tokens: one with every code exchange of a client that may use the
+  // refresh_token grant (ours), without offline_access or prompt=consent.
+  // (oidc-provider's default issues one only for the offline_access scope.)
+  // Such a refresh token is bound to the provider's session
+  // (expiresWithSession: no offline_access), so RP-initiated logout ends it too.
+  async issueRefreshToken(ctx, client /* , code */) {
+    return client.grantTypeAllowed('refresh_token');
+  },
+  // Rotate on every use. (v9's default function already rotates for public
+  // clients whose refresh tokens are not sender-constrained, except after a
+  // year of total lifetime; this says it outright.) A rotated refresh token
+  // presented again is refused with invalid_grant ("refresh token already
+  // used") and oidc-provider then revokes the whole grant: every access and
+  // refresh token of that sign-in.
+  rotateRefreshToken: true,
+
   // A fresh RSA key per start (keys.mjs).
   jwks: signingKey.jwks,
 
@@ -216,7 +251,15 @@ const configuration = {
     rpInitiatedLogout: {
       enabled: true,
       // Confirm the logout automatically (development convenience), without
-      // the default page's external web font.
+      // the default page's external web font. oidc-provider v9's default
+      // page waits for a click on "Yes, sign me out"; this one clicks its own
+      // button (the provider sends no CSP, so the inline script runs), which
+      // posts logout=yes to /session/end/confirm: the provider session ends,
+      // its grants are revoked, and a 303 goes to post_logout_redirect_uri
+      // with ?state=... (only when client_id or id_token_hint identifies the
+      // client). Checked by selftest.mjs and end2end/tests/provider.spec.mjs.
+      // Without a provider session oidc-provider skips this page and sends a
+      // self-posting form of its own.
       async logoutSource(ctx, form) {
         ctx.type = 'html';
         ctx.body = page('Signing out', `<main>
@@ -234,7 +277,7 @@ ${form}
   },
 
   ttl: {
-    AccessToken: 60 * 60,
+    AccessToken: ACCESS_TOKEN_TTL,
     AuthorizationCode: 60,
     IdToken: 60 * 60,
     RefreshToken: 24 * 60 * 60,
@@ -383,6 +426,37 @@ function restrictCors(req, res) {
 }
 
 // ---------------------------------------------------------------------------
+// Revocation: one log line per token really revoked (its type, never its
+// value). oidc-provider v9 emits no "revocation.success" event, and it answers
+// 200 whether or not the token existed (RFC 7009 §2.2), so this looks at what
+// the endpoint found (ctx.oidc.entities) and whether it is gone afterwards.
+// Revoking a refresh token or an access token also removes every other token
+// of the same grant (oidc-provider's revoke(): revokeByGrantId).
+// ---------------------------------------------------------------------------
+const TOKEN_TYPES = {
+  AccessToken: 'access_token',
+  RefreshToken: 'refresh_token',
+  ClientCredentials: 'client_credentials',
+};
+
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.oidc?.route !== 'revocation' || ctx.status !== 200) return;
+  const token = Object.keys(TOKEN_TYPES)
+    .map((kind) => ctx.oidc.entities[kind])
+    .find(Boolean);
+  if (!token) {
+    console.log('dev-provider: revocation: unknown, expired or already revoked token (nothing to revoke)');
+    return;
+  }
+  if (await token.adapter.find(token.jti)) {
+    console.log(`dev-provider: revocation: ${TOKEN_TYPES[token.kind]} of another client not revoked`);
+    return;
+  }
+  console.log(`dev-provider: revoked ${TOKEN_TYPES[token.kind]}`);
+});
+
+// ---------------------------------------------------------------------------
 // TEST-ONLY: the misbehave switch (misbehave.mjs), a Koa middleware on the
 // provider. Never installed unless TEST_MISBEHAVE=1.
 // ---------------------------------------------------------------------------
@@ -390,6 +464,92 @@ if (TEST_MISBEHAVE === '1') {
   const { installMisbehave, CONTROL_PATH } = await import('./misbehave.mjs');
   installMisbehave(provider, { issuer: ISSUER, redirectUris });
   console.log(`dev-provider: TEST_MISBEHAVE=1: POST ${CONTROL_PATH} is enabled (end-to-end tests only)`);
+}
+
+// ---------------------------------------------------------------------------
+// A protected API: GET /api/hello with "Authorization: Bearer <access token>".
+// The token must be one of this provider's access tokens, not expired, not
+// revoked, still bound to a live provider session (oidc-provider's
+// AccessToken.find checks all that), and not sender-constrained (DPoP/mTLS).
+// CORS only for the app origins: the preflight (GET, header Authorization)
+// and the GET itself; any other origin gets no Access-Control-* header.
+// ---------------------------------------------------------------------------
+const API_PATH = '/api/hello';
+
+function sendJson(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** The bearer token of an Authorization header, '' when there is none. */
+function bearerToken(header) {
+  if (typeof header !== 'string') return '';
+  const match = /^Bearer +(\S*) *$/i.exec(header);
+  return match ? match[1] : '';
+}
+
+async function handleApi(req, res) {
+  const origin = req.headers.origin;
+  const corsAllowed = origin !== undefined && ALLOWED_ORIGINS.has(origin);
+  const cors = corsAllowed ? { 'Access-Control-Allow-Origin': origin } : {};
+  res.setHeader('Vary', 'Origin');
+
+  if (req.method === 'OPTIONS') {
+    const requestMethod = req.headers['access-control-request-method'];
+    if (!corsAllowed || requestMethod === undefined) {
+      // Not a preflight from an app origin: nothing allowed.
+      res.writeHead(403, { 'Cache-Control': 'no-store', 'Content-Length': '0' });
+      res.end();
+      return;
+    }
+    res.writeHead(204, {
+      ...cors,
+      'Access-Control-Allow-Methods': 'GET',
+      'Access-Control-Allow-Headers': 'Authorization',
+      'Access-Control-Max-Age': '600',
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+    return;
+  }
+
+  // The 401's WWW-Authenticate is readable by the app.
+  const headers = { ...cors, ...(corsAllowed ? { 'Access-Control-Expose-Headers': 'WWW-Authenticate' } : {}) };
+
+  if (req.method !== 'GET') {
+    sendJson(res, 405, { error: 'method_not_allowed', error_description: 'only GET' }, { ...headers, Allow: 'GET, OPTIONS' });
+    return;
+  }
+
+  const value = bearerToken(req.headers.authorization);
+  if (!value) {
+    sendJson(res, 401, { error: 'unauthorized', error_description: 'send Authorization: Bearer <access token>' }, {
+      ...headers,
+      'WWW-Authenticate': 'Bearer',
+    });
+    return;
+  }
+
+  const token = await provider.AccessToken.find(value);
+  if (!token || !token.isValid || token.isSenderConstrained()) {
+    sendJson(res, 401, { error: 'invalid_token', error_description: 'the access token is invalid, expired or revoked' }, {
+      ...headers,
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+    });
+    return;
+  }
+
+  sendJson(res, 200, {
+    message: `Hello, ${token.accountId}`,
+    sub: token.accountId,
+    scope: token.scope ?? '',
+  }, headers);
 }
 
 // ---------------------------------------------------------------------------
@@ -413,6 +573,10 @@ const server = http.createServer(async (req, res) => {
   restrictCors(req, res);
 
   try {
+    if (pathname === API_PATH) {
+      await handleApi(req, res);
+      return;
+    }
     const match = INTERACTION_PATH.exec(pathname);
     if (match) {
       await handleInteraction(req, res, match[1], match[2]);

@@ -2,8 +2,10 @@
 //
 // Uses the system (Debian) Chromium at /usr/bin/chromium; no browser is ever
 // downloaded. Starts the local development provider on :9411 (with its
-// test-only misbehave switch) and a static server for the release builds
-// (../dist and ../dist-app) on :8181, which sends them under a strict CSP.
+// test-only misbehave switch, and 6-second access tokens) and a static server
+// for the release builds (../dist and ../dist-app) on :8181, which sends them
+// under a strict CSP and lets a test override config.json (POST
+// /__test/config).
 import { defineConfig } from '@playwright/test';
 
 const PROVIDER_PORT = 9411;
@@ -16,7 +18,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: 'list',
-  timeout: 30_000,
+  // The session tests wait for real refreshes (a few seconds each).
+  timeout: 60_000,
   forbidOnly: !!process.env.CI,
   use: {
     baseURL: APP_ORIGIN,
@@ -46,10 +49,14 @@ export default defineConfig({
         // Test-only: POST /__test/misbehave makes the provider answer wrongly
         // on purpose (dev-provider/misbehave.mjs; tests/trust.spec.mjs).
         TEST_MISBEHAVE: '1',
+        // Access tokens live 6 s, so the app refreshes about 4.5 s after
+        // sign-in (three quarters of a short lifetime; tests/session.spec.mjs).
+        ACCESS_TOKEN_TTL: '6',
       },
       url: `${PROVIDER_ISSUER}/.well-known/openid-configuration`,
       reuseExistingServer: false,
-      timeout: 30_000,
+      // The session tests wait for real refreshes (a few seconds each).
+  timeout: 60_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },
@@ -61,7 +68,8 @@ export default defineConfig({
       },
       url: `${APP_ORIGIN}/config.json`,
       reuseExistingServer: false,
-      timeout: 30_000,
+      // The session tests wait for real refreshes (a few seconds each).
+  timeout: 60_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },

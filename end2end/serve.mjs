@@ -8,6 +8,15 @@
 // index.html (SPA fallback). /config.json and /app/config.json are generated,
 // never read from disk: {"issuer": PROVIDER_ISSUER, "client_id": CLIENT_ID}.
 //
+// TEST-ONLY override of that config (this server only ever serves the tests):
+//   POST /__test/config   Content-Type: application/json
+//        {"token_storage": "session", "api_url": "...", ...}
+//          -> 204; from now on both config.json files are the generated one
+//             with these fields merged in (a field whose value is null is
+//             removed). Each POST replaces the previous override.
+//        {} -> 204, back to the generated config.
+//        not a JSON object -> 400; another content type -> 415.
+//
 // Every HTML response (index.html, the SPA fallback) carries a strict
 // Content-Security-Policy (scripts only from this origin, wasm compilation
 // allowed, fetch only to this origin and the provider's) and
@@ -58,7 +67,20 @@ const TYPES = {
   '.woff2': 'font/woff2',
 };
 
-const CONFIG_BODY = JSON.stringify({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID });
+const BASE_CONFIG = Object.freeze({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID });
+// The current test override (POST /__test/config); {} = none.
+let configOverride = {};
+
+function configBody() {
+  const config = { ...BASE_CONFIG };
+  for (const [key, value] of Object.entries(configOverride)) {
+    if (value === null) delete config[key];
+    else config[key] = value;
+  }
+  return JSON.stringify(config);
+}
+
+const CONFIG_CONTROL_PATH = '/__test/config';
 
 let PROVIDER_ORIGIN;
 try {
@@ -117,7 +139,51 @@ async function sendFile(req, res, file) {
     .pipe(res);
 }
 
+async function readBody(req, limit = 16 * 1024) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw Object.assign(new Error('request body too large'), { status: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// POST /__test/config (see the top of this file).
+async function handleConfigControl(req, res) {
+  if (req.method !== 'POST') {
+    plain(res, 405, 'method not allowed\n', { Allow: 'POST' });
+    return;
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    plain(res, 415, 'send Content-Type: application/json\n');
+    return;
+  }
+  let input;
+  try {
+    input = JSON.parse(await readBody(req));
+  } catch (err) {
+    plain(res, err.status ?? 400, `${err.status ? err.message : 'request body is not JSON'}\n`);
+    return;
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    plain(res, 400, 'expected a JSON object, e.g. {"token_storage": "session"} or {}\n');
+    return;
+  }
+  configOverride = input;
+  console.log(`serve: config override ${JSON.stringify(configOverride)}`);
+  res.writeHead(204, { 'Cache-Control': 'no-store' });
+  res.end();
+}
+
 async function handle(req, res) {
+  if (req.url === CONFIG_CONTROL_PATH || req.url.startsWith(`${CONFIG_CONTROL_PATH}?`)) {
+    await handleConfigControl(req, res);
+    return;
+  }
+
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     plain(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     return;
@@ -137,12 +203,13 @@ async function handle(req, res) {
 
   // The runtime configuration the app fetches at start.
   if (pathname === '/config.json' || pathname === '/app/config.json') {
+    const body = configBody();
     res.writeHead(200, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-store',
-      'Content-Length': Buffer.byteLength(CONFIG_BODY),
+      'Content-Length': Buffer.byteLength(body),
     });
-    res.end(req.method === 'HEAD' ? undefined : CONFIG_BODY);
+    res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
 

@@ -257,3 +257,194 @@ export async function expectRefused(page, code) {
   await expect(errorCode(page)).toHaveText(code);
   await expect(signedInHeading(page)).toHaveCount(0);
 }
+
+// ---------------------------------------------------------------------------
+// The session after sign-in (tests/session.spec.mjs).
+// ---------------------------------------------------------------------------
+export const DISCOVERY_URL = `${PROVIDER}/.well-known/openid-configuration`;
+/** The provider's protected API (dev-provider/server.mjs). */
+export const API_URL = `${PROVIDER}/api/hello`;
+/** serve.mjs's test-only config override. */
+export const CONFIG_URL = `${APP_ORIGIN}/__test/config`;
+export const SESSION_PREFIX = 'pkce-spa.session';
+
+/**
+ * Merges `fields` into the app's config.json (both mounts) until the next
+ * call; `{}` goes back to the generated config. Set it before the page loads
+ * the app: the app reads config.json at start.
+ */
+export async function setAppConfig(request, fields) {
+  const response = await request.post(CONFIG_URL, { data: fields });
+  expect(response.status(), `POST ${CONFIG_URL} ${JSON.stringify(fields)}: ${await response.text()}`).toBe(204);
+}
+
+export async function resetAppConfig(request) {
+  await setAppConfig(request, {});
+}
+
+let metadata;
+/** The provider's discovery document (read once per worker). */
+export async function providerMetadata(request) {
+  if (!metadata) {
+    const response = await request.get(DISCOVERY_URL);
+    expect(response.status(), `GET ${DISCOVERY_URL}`).toBe(200);
+    metadata = await response.json();
+  }
+  return metadata;
+}
+
+/** The form fields of a request's body. */
+export function formOf(request) {
+  return new URLSearchParams(request.postData() ?? '');
+}
+
+/** True for the browser's POST to the token endpoint with grant_type=refresh_token. */
+export function isRefreshRequest(request) {
+  return isTokenRequest(request) && formOf(request).get('grant_type') === 'refresh_token';
+}
+
+/**
+ * Records every token request of `target` (a page, or a BrowserContext for
+ * all of its tabs) with its answer. Each exchange:
+ *   { request, page, form (URLSearchParams), grantType,
+ *     status (null until answered), body (parsed JSON or null),
+ *     failure (the browser's error text, or null), done }
+ * `done` turns true once the body has been read or the request failed.
+ * Call before the sign-in starts.
+ */
+export function recordTokenExchanges(target) {
+  const exchanges = [];
+  const byRequest = new Map();
+  target.on('request', (request) => {
+    if (!isTokenRequest(request)) return;
+    const form = formOf(request);
+    let page = null;
+    try {
+      page = request.frame().page();
+    } catch {
+      // (a service worker's request has no frame)
+    }
+    const exchange = {
+      request,
+      page,
+      form,
+      grantType: form.get('grant_type'),
+      status: null,
+      body: null,
+      failure: null,
+      done: false,
+    };
+    exchanges.push(exchange);
+    byRequest.set(request, exchange);
+  });
+  target.on('response', (response) => {
+    const exchange = byRequest.get(response.request());
+    if (!exchange) return;
+    exchange.status = response.status();
+    response.json()
+      .then((body) => { exchange.body = body; }, () => {})
+      .finally(() => { exchange.done = true; });
+  });
+  target.on('requestfailed', (request) => {
+    const exchange = byRequest.get(request);
+    if (!exchange) return;
+    exchange.failure = request.failure()?.errorText ?? 'failed';
+    exchange.done = true;
+  });
+
+  const refreshes = () => exchanges.filter((e) => e.grantType === 'refresh_token');
+  return {
+    exchanges,
+    /** Every refresh request, in the order the browser sent them. */
+    refreshes,
+    /** The refreshes answered 200 with a readable body. */
+    okRefreshes: () => refreshes().filter((e) => e.done && e.status === 200 && e.body),
+    /** Every code exchange (grant_type=authorization_code). */
+    codeExchanges: () => exchanges.filter((e) => e.grantType === 'authorization_code'),
+    /** True once every recorded request is answered (or failed) and read. */
+    allDone: () => exchanges.every((e) => e.done),
+    /** The refresh_token of the newest successful token response, if any. */
+    latestRefreshToken() {
+      const answered = exchanges.filter((e) => e.done && e.status === 200 && typeof e.body?.refresh_token === 'string');
+      return answered.at(-1)?.body.refresh_token;
+    },
+  };
+}
+
+/** The same, for the refresh requests only: `refreshRequests(context).refreshes()`. */
+export const refreshRequests = recordTokenExchanges;
+
+/**
+ * Every token value a recorder has seen in token responses (access and
+ * refresh tokens), for "not in web storage" checks.
+ */
+export function capturedTokens(recorder) {
+  return recorder.exchanges
+    .filter((e) => e.body)
+    .flatMap((e) => [e.body.access_token, e.body.refresh_token])
+    .filter((value) => typeof value === 'string' && value);
+}
+
+/**
+ * Records the browser's POSTs to the provider's revocation endpoint with
+ * their answers: [{ request, form, status (null until answered) }].
+ */
+export function recordRevocations(target, revocationEndpoint) {
+  const revocations = [];
+  const byRequest = new Map();
+  target.on('request', (request) => {
+    if (request.method() !== 'POST' || request.url().split('?')[0] !== revocationEndpoint) return;
+    const entry = { request, form: formOf(request), status: null };
+    revocations.push(entry);
+    byRequest.set(request, entry);
+  });
+  target.on('response', (response) => {
+    const entry = byRequest.get(response.request());
+    if (entry) entry.status = response.status();
+  });
+  return revocations;
+}
+
+/** From the test itself: revoke `token` at the provider as the public client. */
+export async function revokeAtProvider(request, token, tokenTypeHint = 'refresh_token') {
+  const { revocation_endpoint: endpoint } = await providerMetadata(request);
+  return request.post(endpoint, {
+    form: { token, token_type_hint: tokenTypeHint, client_id: CLIENT_ID },
+  });
+}
+
+/** From the test itself: a refresh at the token endpoint; resolves with the response. */
+export async function refreshAtProvider(request, refreshToken) {
+  return request.post(TOKEN_URL, {
+    form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID },
+  });
+}
+
+export function callApiButton(page) {
+  return page.getByRole('button', { name: 'Call the API', exact: true });
+}
+
+/** The UserInfo claim `name` as the app shows it. */
+export function userinfoClaim(page, name) {
+  return page.locator(`[data-section="userinfo"] dd[data-claim="${name}"]`);
+}
+
+/** The sessionStorage keys of a kept session (token_storage "session"). */
+export async function sessionKeys(page) {
+  const { session } = await readStorage(page);
+  return session.map(([key]) => key).filter((key) => key.startsWith(SESSION_PREFIX));
+}
+
+/**
+ * No web storage entry holds one of `secrets` (in its key or value). The
+ * failure names the key, never the secret.
+ */
+export async function expectSecretsNotStored(page, secrets) {
+  const storage = await readStorage(page);
+  for (const [area, entries] of Object.entries(storage)) {
+    for (const [key, value] of entries) {
+      const found = secrets.some((secret) => key.includes(secret) || value.includes(secret));
+      expect(found, `${area}Storage[${JSON.stringify(key)}] holds a token`).toBe(false);
+    }
+  }
+}

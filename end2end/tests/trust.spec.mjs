@@ -79,7 +79,8 @@ for (const [mode, code] of CASES) {
       expect(found.sort()).toEqual(['nonce', 'state']);
     } else {
       expect(flow.tokenRequests.length, 'token requests').toBe(1);
-      expect(found.sort()).toEqual(['access_token', 'code_verifier', 'nonce', 'state']);
+      // (The provider issues a refresh token with every code exchange.)
+      expect(found.sort()).toEqual(['access_token', 'code_verifier', 'nonce', 'refresh_token', 'state']);
     }
     await expectNothingStored(page, flow);
   });

@@ -1,0 +1,312 @@
+// End-to-end tests: the session after sign-in. Refresh with rotation (also
+// across two tabs of one session), where the session is kept, UserInfo, the
+// protected API, the provider refusing a refresh, and sign-out with
+// revocation and RP-initiated logout.
+//
+// The provider issues 6-second access tokens (playwright.config.mjs), so the
+// app refreshes about 4.5 s after sign-in and then every ~4.5 s; a refresh
+// token is issued with every code exchange and rotated on every use, and a
+// rotated one presented again ends the whole grant (dev-provider/server.mjs).
+// serve.mjs's POST /__test/config changes config.json for one test.
+import { expect, test } from '@playwright/test';
+
+import {
+  API_URL,
+  APP_ORIGIN,
+  CLIENT_ID,
+  callApiButton,
+  capturedTokens,
+  errorAlert,
+  expectRefused,
+  expectSecretsNotStored,
+  failOnCspViolations,
+  field,
+  providerMetadata,
+  readStorage,
+  recordRevocations,
+  recordTokenExchanges,
+  refreshAtProvider,
+  resetAppConfig,
+  revokeAtProvider,
+  sessionKeys,
+  setAppConfig,
+  setMisbehave,
+  signIn,
+  signInButton,
+  signOutButton,
+  signedInHeading,
+  startSignIn,
+  userinfoClaim,
+} from './helpers.mjs';
+
+// Generous: a refresh is due ~4.5 s after the previous token response.
+const NEXT_REFRESH = { timeout: 15_000 };
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/;
+
+test.beforeEach(async ({ page, context }) => {
+  failOnCspViolations(page);
+  // Tabs the app opens (window.open) are checked too.
+  context.on('page', (opened) => failOnCspViolations(opened));
+});
+
+test.afterEach(async ({ request }) => {
+  await resetAppConfig(request);
+  await setMisbehave(request, null);
+});
+
+/** Signs in as `name` from the app root and waits for the signed-in view. */
+async function signInFully(page, name = 'alice', root = '/') {
+  await page.goto(root);
+  await signIn(page, name);
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'sub')).toHaveText(name);
+}
+
+/** The refresh tokens sent, in order; fails when one was sent twice. */
+function expectNoRefreshTokenSentTwice(tokens) {
+  const sent = tokens.refreshes().map((e) => e.form.get('refresh_token'));
+  const repeated = sent.filter((value, i) => sent.indexOf(value) !== i).length;
+  // (Counts only, so a failure prints no token.)
+  expect(repeated, `refresh tokens sent more than once (of ${sent.length} refreshes)`).toBe(0);
+}
+
+test('refreshes on its own and stays signed in', async ({ page }) => {
+  const tokens = recordTokenExchanges(page);
+  await signInFully(page);
+  if (tokens.refreshes().length === 0) {
+    await expect(field(page, 'refreshed')).toHaveText('not yet');
+  }
+  // Without api_url in the config there is no API button.
+  await expect(callApiButton(page)).toHaveCount(0);
+
+  // The first refresh, about 4.5 s after sign-in.
+  await expect.poll(() => tokens.okRefreshes().length, { message: 'a refresh answered 200', ...NEXT_REFRESH })
+    .toBeGreaterThanOrEqual(1);
+  await expect(field(page, 'refreshed')).not.toHaveText('not yet');
+  await expect(field(page, 'refreshed')).toHaveText(ISO_TIME);
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(errorAlert(page)).toHaveCount(0);
+
+  const [code] = tokens.codeExchanges();
+  expect(code.status).toBe(200);
+  expect(typeof code.body?.refresh_token, 'the code exchange issued a refresh token').toBe('string');
+  const [first] = tokens.refreshes();
+  expect(first.form.get('grant_type')).toBe('refresh_token');
+  expect(first.form.get('client_id')).toBe(CLIENT_ID);
+  expect(first.form.has('client_secret')).toBe(false);
+  expect(first.form.get('refresh_token') === code.body.refresh_token,
+    'the first refresh sends the refresh token of the code exchange').toBe(true);
+  const headers = await first.request.allHeaders();
+  expect(headers['content-type']).toMatch(/^application\/x-www-form-urlencoded\b/);
+  expect(headers).not.toHaveProperty('authorization');
+  expect(headers).not.toHaveProperty('cookie');
+  expect(typeof first.body.refresh_token).toBe('string');
+  expect(first.body.refresh_token === code.body.refresh_token, 'the provider rotated the refresh token').toBe(false);
+
+  // The second refresh uses the NEW refresh token (rotation), never the old one.
+  await expect.poll(() => tokens.okRefreshes().length, { message: 'a second refresh answered 200', ...NEXT_REFRESH })
+    .toBeGreaterThanOrEqual(2);
+  const second = tokens.refreshes()[1];
+  expect(second.form.get('refresh_token') === first.body.refresh_token,
+    'the second refresh sends the refresh token of the first refresh response').toBe(true);
+  expectNoRefreshTokenSentTwice(tokens);
+  for (const exchange of tokens.refreshes().filter((e) => e.done)) {
+    expect(exchange.status, 'every refresh answered 200').toBe(200);
+  }
+
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'sub')).toHaveText('alice');
+  await expect(field(page, 'refreshed')).toHaveText(ISO_TIME);
+  await expect(errorAlert(page)).toHaveCount(0);
+  // token_storage "memory" (the default): no token in web storage.
+  await expectSecretsNotStored(page, capturedTokens(tokens));
+});
+
+test('memory storage forgets on reload, session storage keeps', async ({ page, context, request }) => {
+  // Default (memory): a reload asks to sign in again.
+  await signInFully(page);
+  expect(await sessionKeys(page), 'sessionStorage keys of a kept session').toEqual([]);
+  await page.reload();
+  await expect(signInButton(page)).toBeVisible();
+  await expect(signedInHeading(page)).toHaveCount(0);
+
+  // token_storage "session": the same tab stays signed in across a reload.
+  await setAppConfig(request, { token_storage: 'session' });
+  await context.clearCookies(); // a new provider session: its login page again
+  await signInFully(page);
+  expect((await sessionKeys(page)).length, `a sessionStorage key starting with ${JSON.stringify('pkce-spa.session')}`)
+    .toBeGreaterThanOrEqual(1);
+  await page.reload();
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'sub')).toHaveText('alice');
+  await expect(errorAlert(page)).toHaveCount(0);
+  const { local } = await readStorage(page);
+  expect(local, 'localStorage').toEqual([]);
+});
+
+test('two tabs of one session refresh once and both keep working', async ({ page: pageA, context, request }) => {
+  await setAppConfig(request, { token_storage: 'session', api_url: API_URL });
+  // Every token request of every tab of this context.
+  const tokens = recordTokenExchanges(context);
+
+  await signInFully(pageA);
+  // A second tab of the same session: window.open copies sessionStorage.
+  const [tabB] = await Promise.all([
+    context.waitForEvent('page'),
+    pageA.evaluate(() => { window.open(window.location.href); }),
+  ]);
+  await tabB.waitForLoadState();
+  await expect(signedInHeading(tabB)).toBeVisible();
+  await expect(field(tabB, 'sub')).toHaveText('alice');
+  await expect(signedInHeading(pageA)).toBeVisible();
+
+  // At least two refresh rounds (~4.5 s apart).
+  await expect.poll(() => tokens.okRefreshes().length, { message: 'two refreshes answered 200', timeout: 25_000 })
+    .toBeGreaterThanOrEqual(2);
+  await expect.poll(() => tokens.allDone(), { message: 'every token request answered' }).toBe(true);
+
+  // Single flight across the tabs: no refresh token was ever sent twice (a
+  // second use would be refused and end the whole grant), and every refresh
+  // succeeded.
+  expectNoRefreshTokenSentTwice(tokens);
+  for (const exchange of tokens.refreshes()) {
+    expect(exchange.failure, 'a refresh request failed in the browser').toBeNull();
+    expect(exchange.status, `refresh answered ${exchange.status} ${exchange.body?.error ?? ''}`).toBe(200);
+  }
+
+  for (const [name, tab] of [['tab A', pageA], ['tab B', tabB]]) {
+    await expect(signedInHeading(tab), name).toBeVisible();
+    await expect(errorAlert(tab), name).toHaveCount(0);
+    await callApiButton(tab).click();
+    await expect(field(tab, 'api-status'), name).toHaveText('200');
+    await expect(field(tab, 'api-body'), name).toContainText('Hello, alice');
+  }
+});
+
+test('a refresh token revoked at the provider ends the session', async ({ page, request }) => {
+  const tokens = recordTokenExchanges(page);
+  await signInFully(page);
+  await expect.poll(() => tokens.latestRefreshToken(), { message: 'a refresh token from the token endpoint' })
+    .toBeTruthy();
+
+  // Revoke it (the newest one, in case the app refreshed already; revoking a
+  // refresh token ends its whole grant either way).
+  const revoked = await revokeAtProvider(request, tokens.latestRefreshToken(), 'refresh_token');
+  expect(revoked.status(), await revoked.text()).toBe(200);
+
+  // The app's next refresh is refused.
+  await expect.poll(
+    () => tokens.refreshes().some((e) => e.status === 400 && e.body?.error === 'invalid_grant'),
+    { message: 'a refresh refused with invalid_grant', ...NEXT_REFRESH },
+  ).toBe(true);
+  await expectRefused(page, 'invalid_grant');
+  await expect(signInButton(page)).toBeVisible();
+
+  // No retry loop.
+  const count = tokens.refreshes().length;
+  await page.waitForTimeout(8_000);
+  expect(tokens.refreshes().length, 'refresh requests after the refusal').toBe(count);
+  await expectRefused(page, 'invalid_grant');
+  await expect(signInButton(page)).toBeVisible();
+});
+
+test('UserInfo shows the claims', async ({ page, request }) => {
+  await setAppConfig(request, { scope: 'openid profile email' });
+  const { userinfo_endpoint: userinfoEndpoint } = await providerMetadata(request);
+  const userinfoRequest = page.waitForRequest(
+    (r) => r.url().split('?')[0] === userinfoEndpoint && r.method() !== 'OPTIONS',
+  );
+
+  await signInFully(page);
+
+  const sent = await userinfoRequest;
+  expect((await sent.allHeaders()).authorization).toMatch(/^Bearer \S+$/);
+  expect((await sent.response())?.status()).toBe(200);
+  await expect(userinfoClaim(page, 'sub')).toHaveText('alice');
+  await expect(userinfoClaim(page, 'name')).toHaveText('alice');
+  await expect(userinfoClaim(page, 'email')).toHaveText('alice@example.test');
+  await expect(page.locator('[data-section="userinfo"] dl')).toHaveCount(1);
+});
+
+test('the API answers with a token and refuses without one', async ({ page, request }) => {
+  await setAppConfig(request, { api_url: API_URL });
+  await signInFully(page);
+
+  const apiRequest = page.waitForRequest((r) => r.url() === API_URL && r.method() === 'GET');
+  await callApiButton(page).click();
+  const sent = await apiRequest;
+  expect((await sent.allHeaders()).authorization).toMatch(/^Bearer \S+$/);
+  await expect(field(page, 'api-status')).toHaveText('200');
+  await expect(field(page, 'api-body')).toContainText('Hello, alice');
+  await expect(errorAlert(page)).toHaveCount(0);
+
+  // From the test: no token, and a token the provider never issued.
+  const anonymous = await request.get(API_URL);
+  expect(anonymous.status()).toBe(401);
+  expect(anonymous.headers()['www-authenticate']).toMatch(/^Bearer\b/);
+  const bogus = await request.get(API_URL, { headers: { Authorization: 'Bearer not-a-real-token' } });
+  expect(bogus.status()).toBe(401);
+  expect(bogus.headers()['www-authenticate']).toBe('Bearer error="invalid_token"');
+});
+
+test('sign-out revokes and ends the provider session', async ({ page, request }) => {
+  const { revocation_endpoint: revocationEndpoint, end_session_endpoint: endSessionEndpoint } = await providerMetadata(request);
+  const tokens = recordTokenExchanges(page);
+  const revocations = recordRevocations(page, revocationEndpoint);
+  const endSessionUrls = [];
+  const returnUrls = [];
+  page.on('request', (r) => {
+    if (!r.isNavigationRequest()) return;
+    const url = new URL(r.url());
+    if (`${url.origin}${url.pathname}` === endSessionEndpoint) endSessionUrls.push(url);
+    if (url.origin === APP_ORIGIN && url.pathname === '/' && url.searchParams.has('state')) returnUrls.push(url);
+  });
+
+  await signInFully(page);
+  await expect.poll(() => tokens.latestRefreshToken(), { message: 'a refresh token from the token endpoint' })
+    .toBeTruthy();
+  const initialRefreshToken = tokens.codeExchanges()[0].body.refresh_token;
+
+  await signOutButton(page).click();
+
+  // The app revoked at the provider (public client: client_id, no secret).
+  await expect.poll(() => revocations.filter((r) => r.status === 200).length,
+    { message: 'a revocation request answered 200', timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+  for (const revocation of revocations) {
+    expect(revocation.form.get('token')).toBeTruthy();
+    expect(revocation.form.get('client_id')).toBe(CLIENT_ID);
+    expect(revocation.form.has('client_secret')).toBe(false);
+    expect(await revocation.request.allHeaders()).not.toHaveProperty('authorization');
+  }
+
+  // Back from the provider's logout, signed out, the state gone from the address bar.
+  await expect(field(page, 'signed-out-notice')).toBeVisible({ timeout: 15_000 });
+  await expect(signInButton(page)).toBeVisible();
+  await expect(signedInHeading(page)).toHaveCount(0);
+  await expect(errorAlert(page)).toHaveCount(0);
+  expect(new URL(page.url()).searchParams.has('state'), 'state= in the address bar').toBe(false);
+  expect(page.url()).not.toContain('state=');
+
+  // It went through RP-initiated logout and came back with its own state.
+  expect(endSessionUrls.length, 'navigations to the end_session_endpoint').toBe(1);
+  const logout = endSessionUrls[0].searchParams;
+  expect(logout.get('post_logout_redirect_uri')).toBe(`${APP_ORIGIN}/`);
+  expect(logout.get('state')).toBeTruthy();
+  expect(returnUrls.map((url) => url.searchParams.get('state'))).toEqual([logout.get('state')]);
+
+  // The refresh tokens are dead at the provider.
+  for (const token of new Set([initialRefreshToken, tokens.latestRefreshToken()])) {
+    const response = await refreshAtProvider(request, token);
+    expect(response.status()).toBe(400);
+    expect((await response.json()).error).toBe('invalid_grant');
+  }
+
+  // And the provider session is over: signing in asks for the user name again.
+  await startSignIn(page);
+});
+
+test('a wrong state on the way back from sign-out is refused', async ({ page }) => {
+  await page.goto('/?state=never-sent');
+  await expectRefused(page, 'logout_state_mismatch');
+  await expect(signInButton(page)).toBeVisible();
+});
