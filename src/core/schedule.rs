@@ -14,6 +14,13 @@ const MIN_SHARE_USED: (u64, u64) = (3, 4);
 pub const RETRY_FIRST_MS: u64 = 1_000;
 pub const RETRY_CAP_MS: u64 = 30_000;
 
+/// Time since the tokens arrived by the wall clock. A clock set back before
+/// the arrival counts as no time passed: the refresh is then re-armed for the
+/// whole lifetime less the margin, never for a negative (immediate) loop.
+pub fn elapsed_ms(received_at_ms: u64, now_ms: u64) -> u64 {
+    now_ms.saturating_sub(received_at_ms)
+}
+
 /// How long after the token response the refresh should start.
 pub fn refresh_after_ms(expires_in_s: u64) -> u64 {
     let lifetime = expires_in_s.saturating_mul(1000);
@@ -78,6 +85,17 @@ mod tests {
     fn huge_lifetimes_do_not_overflow() {
         assert!(refresh_after_ms(u64::MAX) > 0);
         assert!(!has_expired(u64::MAX, u64::MAX - 1));
+    }
+
+    #[test]
+    fn clock_changes() {
+        let received = 1_700_000_000_000;
+        // Set back an hour: as if no time passed.
+        assert_eq!(elapsed_ms(received, received - 3_600_000), 0);
+        assert_eq!(refresh_delay_ms(60, elapsed_ms(received, received - 3_600_000)), 45_000);
+        // Set forward an hour: the refresh is due at once and no retry is left.
+        assert_eq!(refresh_delay_ms(60, elapsed_ms(received, received + 3_600_000)), 0);
+        assert_eq!(retry_delay_ms(0, 60, elapsed_ms(received, received + 3_600_000)), None);
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl Session {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SessionMessage {
     /// A refresh rotated the tokens: use these, never the old refresh token.
-    Refreshed { session: Session },
+    Refreshed { session: Box<Session> },
     /// The person signed out in one tab: every tab forgets the session.
     SignedOut { session_id: String },
     /// The provider ended the session (a refused refresh).
@@ -145,10 +145,10 @@ mod tests {
     #[test]
     fn a_session_round_trips_through_json_and_keeps_secrets_out_of_debug() {
         let s = Session::new("s".into(), tokens(r#","refresh_token":"RT-SECRET","expires_in":60"#), None, "openid", 7);
-        let json = serde_json::to_string(&SessionMessage::Refreshed { session: s.clone() }).unwrap();
+        let json = serde_json::to_string(&SessionMessage::Refreshed { session: Box::new(s.clone()) }).unwrap();
         assert!(json.contains(r#""type":"refreshed""#));
         let back: SessionMessage = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, SessionMessage::Refreshed { session: s.clone() });
+        assert_eq!(back, SessionMessage::Refreshed { session: Box::new(s.clone()) });
         assert_eq!(back.session_id(), "s");
         assert!(!format!("{s:?}").contains("RT-SECRET"));
     }

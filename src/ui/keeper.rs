@@ -125,7 +125,7 @@ impl Keeper {
                 return Ok(());
             }
             let next = session_flow::refresh(&keeper.setup.get_value(), &current).await?;
-            channel::post(&SessionMessage::Refreshed { session: next.clone() });
+            channel::post(&SessionMessage::Refreshed { session: Box::new(next.clone()) });
             keeper.session.set(Some(next));
             Ok(())
         })
@@ -148,7 +148,7 @@ impl Keeper {
             return;
         }
         match message {
-            SessionMessage::Refreshed { session } => self.session.set(Some(session)),
+            SessionMessage::Refreshed { session } => self.session.set(Some(*session)),
             SessionMessage::SignedOut { .. } => {
                 self.session.set(None);
                 self.notice.set(Some(Notice::SignedOut));
@@ -185,9 +185,8 @@ impl Keeper {
     }
 }
 
-/// Time since the tokens arrived, by the wall clock, never negative.
 fn elapsed_ms(session: &Session) -> u64 {
-    page::now_ms().saturating_sub(session.received_at_ms)
+    schedule::elapsed_ms(session.received_at_ms, page::now_ms())
 }
 
 fn persist(kind: TokenStorage, session: Option<&Session>) {

@@ -140,7 +140,7 @@ fn ApiCall(url: String) -> impl IntoView {
 async fn call_fresh(keeper: Keeper, url: &str) -> Option<Result<ApiAnswer, AppError>> {
     let stale = keeper.session.with_untracked(|s| {
         s.as_ref().is_some_and(|s| {
-            let elapsed = page::now_ms().saturating_sub(s.received_at_ms) + API_FRESHNESS_MS;
+            let elapsed = schedule::elapsed_ms(s.received_at_ms, page::now_ms()) + API_FRESHNESS_MS;
             s.tokens.refresh_token.is_some() && s.tokens.expires_in.is_some_and(|e| schedule::has_expired(e, elapsed))
         })
     });
