@@ -14,6 +14,7 @@ use crate::core::jwks::{self, Jwks};
 use crate::core::pending::{self, PendingRequest};
 use crate::core::session::Session;
 use crate::core::token::{self, TokenResponse};
+use crate::core::check::{self, Discovery, TokenProbe};
 use crate::core::{sign_in, AppError};
 
 /// What the app knows before anyone signs in.
@@ -31,28 +32,78 @@ struct FetchedKeys {
     at_ms: u64,
 }
 
-/// Reads config.json beside index.html, then the provider's discovery
-/// document unless config.json names both endpoints.
-pub async fn load() -> Result<AppSetup, AppError> {
+/// Reads config.json beside index.html.
+pub async fn load_config() -> Result<Config, AppError> {
     let base = page::base_url();
     let url = format!("{base}config.json");
     let reply = http::get(&url).await.map_err(|_| AppError::ConfigMissing { url: url.clone(), status: None })?;
     if !(200..300).contains(&reply.status) {
         return Err(AppError::ConfigMissing { url, status: Some(reply.status) });
     }
-    let config = config::parse(&reply.body, &base)?;
-    let metadata = if config.has_endpoints() { None } else { Some(discover(&config.issuer).await?) };
+    config::parse(&reply.body, &base)
+}
+
+/// Reads the provider's discovery document, unless config.json names both
+/// endpoints, and settles what the sign-in talks to.
+pub async fn load_provider(config: Config) -> Result<AppSetup, AppError> {
+    let metadata = if config.has_endpoints() { None } else { Some(discover(&config).await?) };
     let provider = discovery::resolve(&config, metadata)?;
     Ok(AppSetup { config, provider, keys: Arc::default() })
 }
 
-async fn discover(issuer: &str) -> Result<discovery::ProviderMetadata, AppError> {
-    let url = discovery::discovery_url(issuer);
+/// Runs the provider check: the raw discovery document, then a token
+/// request with a made-up code, whose answer must be a readable OAuth error.
+pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
+    let found = if config.has_endpoints() {
+        Discovery::NotUsed
+    } else {
+        let url = discovery::discovery_url(&config.issuer);
+        match http::get(&url).await {
+            Err(_) => Discovery::Unreadable { url, problem: "no answer from this origin".to_owned() },
+            Ok(reply) if !(200..300).contains(&reply.status) => Discovery::Unreadable { url, problem: format!("HTTP {}", reply.status) },
+            Ok(reply) => match serde_json::from_str(&reply.body) {
+                Ok(doc @ serde_json::Value::Object(_)) => Discovery::Found(doc),
+                _ => Discovery::Unreadable { url, problem: "not a JSON object".to_owned() },
+            },
+        }
+    };
+    let token_endpoint = config.token_endpoint.clone().or_else(|| match &found {
+        Discovery::Found(doc) => doc.get("token_endpoint").and_then(|v| v.as_str()).map(str::to_owned),
+        _ => None,
+    });
+    let probe = match token_endpoint {
+        None => TokenProbe::NotRun,
+        Some(endpoint) => probe_token_endpoint(config, &endpoint).await,
+    };
+    let origin = crate::core::url::origin(&page::base_url()).unwrap_or_default().to_owned();
+    check::evaluate(config, &found, &probe, &origin)
+}
+
+async fn probe_token_endpoint(config: &Config, endpoint: &str) -> TokenProbe {
+    let Ok(bytes) = random::bytes32() else { return TokenProbe::NotRun };
+    let request = token::authorization_code_request(
+        endpoint,
+        token::AuthorizationCode::new(check::PROBE_CODE),
+        &config.redirect_uri,
+        &config.client_id,
+        crate::core::pkce::CodeVerifier::from_random(bytes),
+    );
+    match http::post_form(&request).await {
+        Err(_) => TokenProbe::NoAnswer,
+        Ok(reply) => match token::parse_response(reply.status, &reply.body) {
+            Err(AppError::Provider(e)) => TokenProbe::OAuthError(e.code().to_owned()),
+            _ => TokenProbe::Other(reply.status),
+        },
+    }
+}
+
+async fn discover(config: &Config) -> Result<discovery::ProviderMetadata, AppError> {
+    let url = discovery::discovery_url(&config.issuer);
     let reply = http::get(&url).await.map_err(|_| AppError::DiscoveryFailed {
         url: url.clone(),
         problem: "no answer: the issuer may be wrong, the provider down, or this origin not allowed (CORS)".to_owned(),
     })?;
-    discovery::parse_metadata(&url, reply.status, &reply.body, issuer)
+    discovery::parse_metadata(&url, reply.status, &reply.body, &config.issuer_rule)
 }
 
 /// Makes the PKCE pair, state and nonce, keeps the pending request in

@@ -2,7 +2,8 @@
 //! parsers answer with a value or an error, never a panic.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pkce_spa::core::{callback, config, discovery, jwks, jws, token};
+use pkce_spa::core::presets::IssuerRule;
+use pkce_spa::core::{callback, config, discovery, jwks, jws, presets, token};
 use proptest::prelude::*;
 
 proptest! {
@@ -49,12 +50,20 @@ proptest! {
     }
 
     #[test]
+    fn provider_preset(name in "(pingone|okta|adobe_ims|cloudentity|keycloak|auth0|entra|generic|x)", field in "[a-z_]{1,14}", value in ".{0,12}") {
+        let mut obj = serde_json::Map::new();
+        obj.insert("name".into(), name.into());
+        obj.insert(field, value.into());
+        let _ = presets::parse(&obj);
+    }
+
+    #[test]
     fn config_file(text in ".*") {
         let _ = config::parse(&text, "http://127.0.0.1:8080/");
     }
 
     #[test]
     fn discovery_document(status in 0u16..600, body in ".*") {
-        let _ = discovery::parse_metadata("u", status, &body, "https://i.example");
+        let _ = discovery::parse_metadata("u", status, &body, &IssuerRule::Exact("https://i.example".into()));
     }
 }

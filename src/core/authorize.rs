@@ -57,11 +57,13 @@ pub struct AuthorizationRequest {
     pub state: State,
     pub code_challenge: CodeChallenge,
     pub nonce: Option<Nonce>,
+    /// Parameters a provider needs beyond the protocol's (never one of them).
+    pub extra: Vec<(String, String)>,
 }
 
 impl AuthorizationRequest {
     /// The parameters in the order they are sent.
-    pub fn params(&self) -> Vec<(&'static str, &str)> {
+    pub fn params(&self) -> Vec<(&str, &str)> {
         let mut params = vec![
             ("response_type", "code"),
             ("client_id", self.client_id.as_str()),
@@ -74,6 +76,7 @@ impl AuthorizationRequest {
         if let Some(nonce) = &self.nonce {
             params.push(("nonce", nonce.as_str()));
         }
+        params.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         params
     }
 
@@ -111,6 +114,7 @@ mod tests {
             state: State::from_random([1; 32]),
             code_challenge: CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap().challenge(),
             nonce: nonce.then(|| Nonce::from_random([2; 32])),
+            extra: vec![("audience".into(), "https://api.example/v1".into())],
         }
     }
 
@@ -132,6 +136,7 @@ mod tests {
         assert_eq!(get("code_challenge"), ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"]);
         assert_eq!(get("code_challenge_method"), ["S256"]);
         assert_eq!(get("nonce"), [Nonce::from_random([2; 32]).as_str()]);
+        assert_eq!(get("audience"), ["https://api.example/v1"]);
         assert!(url.starts_with("https://idp.example/authorize?response_type=code&"));
     }
 

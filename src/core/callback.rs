@@ -3,6 +3,7 @@
 
 use super::authorize::State;
 use super::error::{AppError, ProviderError};
+use super::presets;
 use super::token::AuthorizationCode;
 
 /// What the provider sent back to the redirect URI.
@@ -66,7 +67,7 @@ pub fn parse(query: &str) -> Result<AuthorizationResponse, AppError> {
 /// request, on error responses too.
 pub fn check_issuer(iss: Option<&str>, issuer: &str, provider_sends_iss: bool) -> Result<(), AppError> {
     match iss {
-        Some(found) if found == issuer => Ok(()),
+        Some(found) if presets::issuer_matches(issuer, found) => Ok(()),
         Some(found) => Err(AppError::CallbackIssMismatch { expected: issuer.to_owned(), found: found.to_owned() }),
         None if provider_sends_iss => Err(AppError::CallbackIssMissing),
         None => Ok(()),

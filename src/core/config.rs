@@ -5,13 +5,16 @@
 use serde_json::{Map, Value};
 
 use super::error::AppError;
+use super::presets::{self, IssuerRule};
 use super::url;
 
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 12] = [
     "issuer",
+    "provider",
+    "extra_authorize_params",
     "client_id",
     "scope",
     "redirect_uri",
@@ -51,6 +54,10 @@ pub struct Config {
     /// Where the provider sends the person after its sign-out; default: the
     /// app's own address.
     pub post_logout_redirect_uri: String,
+    /// What the discovered issuer must be (exactly `issuer`, but for Entra).
+    pub issuer_rule: IssuerRule,
+    /// Added to the authorization request (a preset's and config's own).
+    pub extra_authorize_params: Vec<(String, String)>,
 }
 
 impl Config {
@@ -77,8 +84,17 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
         let known = FIELDS.join(", ");
         return Err(invalid(unknown, &format!("is not a known field (known fields: {known})")));
     }
-    let issuer = required(&obj, "issuer")?;
-    check_url("issuer", &issuer)?;
+    let preset = match (obj.get("provider"), obj.contains_key("issuer")) {
+        (None | Some(Value::Null), _) => None,
+        (Some(Value::Object(p)), false) => Some(presets::parse(p)?),
+        (Some(Value::Object(_)), true) => return Err(invalid("issuer", "set either `issuer` or `provider`, not both")),
+        (Some(_), _) => return Err(invalid("provider", "must be an object such as {\"name\": \"pingone\", …}")),
+    };
+    let issuer = match &preset {
+        Some(p) => p.issuer.clone(),
+        None => required(&obj, "issuer")?,
+    };
+    check_url(if preset.is_some() { "provider" } else { "issuer" }, &issuer)?;
     if issuer.contains('?') {
         return Err(invalid("issuer", "must not contain a query (OpenID Connect Discovery §3)"));
     }
@@ -86,9 +102,16 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     let scope = optional(&obj, "scope")?.map_or(Ok(DEFAULT_SCOPE.to_owned()), |s| normalise_scope(&s))?;
     let redirect_uri = optional(&obj, "redirect_uri")?.unwrap_or_else(|| format!("{app_base_url}callback"));
     check_url("redirect_uri", &redirect_uri)?;
-    let authorization_endpoint = optional(&obj, "authorization_endpoint")?;
-    let token_endpoint = optional(&obj, "token_endpoint")?;
-    let jwks_uri = optional(&obj, "jwks_uri")?;
+    let from_preset = |pick: fn(&presets::PresetSettings) -> Option<String>| preset.as_ref().and_then(pick);
+    let authorization_endpoint = optional(&obj, "authorization_endpoint")?.or_else(|| from_preset(|p| p.authorization_endpoint.clone()));
+    let token_endpoint = optional(&obj, "token_endpoint")?.or_else(|| from_preset(|p| p.token_endpoint.clone()));
+    let jwks_uri = optional(&obj, "jwks_uri")?.or_else(|| from_preset(|p| p.jwks_uri.clone()));
+    let issuer_rule = preset.as_ref().and_then(|p| p.issuer_rule.clone()).unwrap_or_else(|| IssuerRule::Exact(issuer.clone()));
+    let mut extra_authorize_params = preset.map(|p| p.extra_authorize_params).unwrap_or_default();
+    for (name, value) in extra_params(&obj)? {
+        extra_authorize_params.retain(|(n, _)| *n != name);
+        extra_authorize_params.push((name, value));
+    }
     let api_url = optional(&obj, "api_url")?;
     let token_storage = match optional(&obj, "token_storage")?.as_deref() {
         None | Some("memory") => TokenStorage::Memory,
@@ -118,7 +141,35 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
         token_storage,
         api_url,
         post_logout_redirect_uri,
+        issuer_rule,
+        extra_authorize_params,
     })
+}
+
+/// The parameters this client sets itself: an extra parameter may not
+/// replace them (RFC 6749 §3.1: none may appear twice).
+const PROTOCOL_PARAMS: [&str; 8] =
+    ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce"];
+
+fn extra_params(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, AppError> {
+    let field = "extra_authorize_params";
+    let Some(value) = obj.get(field).filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let Value::Object(map) = value else {
+        return Err(invalid(field, "must be an object of names to string values"));
+    };
+    map.iter()
+        .map(|(name, value)| {
+            if PROTOCOL_PARAMS.contains(&name.as_str()) {
+                return Err(invalid(&format!("{field}.{name}"), "is set by the app itself and cannot be replaced"));
+            }
+            match value {
+                Value::String(v) => Ok((name.clone(), v.clone())),
+                _ => Err(invalid(&format!("{field}.{name}"), "must be a string")),
+            }
+        })
+        .collect()
 }
 
 fn invalid(field: &str, problem: &str) -> AppError {
@@ -206,6 +257,33 @@ mod tests {
         assert_eq!(c.post_logout_redirect_uri, "https://app.example/bye");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_storage":"local"}"#).0, "token_storage");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","api_url":"http://api.example"}"#).0, "api_url");
+    }
+
+    #[test]
+    fn presets_produce_the_issuer_and_extra_parameters() {
+        let c = parse(
+            r#"{"provider":{"name":"auth0","domain":"acme.us.auth0.com","audience":"https://api"},"client_id":"a",
+                "extra_authorize_params":{"ui_locales":"fr","audience":"https://other"}}"#,
+            BASE,
+        )
+        .unwrap();
+        assert_eq!(c.issuer, "https://acme.us.auth0.com/");
+        assert_eq!(c.issuer_rule, IssuerRule::Exact("https://acme.us.auth0.com/".into()));
+        // config.json's own value wins over the preset's.
+        assert_eq!(c.extra_authorize_params, vec![("audience".into(), "https://other".into()), ("ui_locales".into(), "fr".into())]);
+        let adobe = parse(r#"{"provider":{"name":"adobe_ims"},"client_id":"a"}"#, BASE).unwrap();
+        assert!(adobe.has_endpoints());
+        assert_eq!(adobe.jwks_uri.as_deref(), Some("https://ims-na1.adobelogin.com/ims/keys"));
+    }
+
+    #[test]
+    fn preset_errors_name_the_field() {
+        assert_eq!(field_error(r#"{"provider":{"name":"pingone","environment_idd":"x"},"client_id":"a"}"#).0, "provider.environment_idd");
+        assert_eq!(field_error(r#"{"provider":{"name":"keycloak","realm":"r","base_url":"http://kc.example"},"client_id":"a"}"#).0, "provider");
+        assert_eq!(field_error(r#"{"provider":{"name":"generic","issuer":"https://i"},"issuer":"https://i","client_id":"a"}"#).0, "issuer");
+        assert_eq!(field_error(r#"{"provider":"pingone","client_id":"a"}"#).0, "provider");
+        assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"state":"x"}}"#).0, "extra_authorize_params.state");
+        assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"prompt":1}}"#).0, "extra_authorize_params.prompt");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::config::Config;
 use super::error::AppError;
+use super::presets::IssuerRule;
 use super::{pkce, url};
 
 /// OpenID Connect Discovery §4.1: the issuer, without a trailing `/`, then
@@ -32,15 +33,15 @@ pub struct ProviderMetadata {
 /// Reads a discovery response. The issuer in the document must be identical
 /// to the configured one (Discovery §4.3): this is what stops a document at
 /// one address from speaking for another issuer.
-pub fn parse_metadata(url: &str, status: u16, body: &str, expected_issuer: &str) -> Result<ProviderMetadata, AppError> {
+pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule) -> Result<ProviderMetadata, AppError> {
     let failed = |problem: String| AppError::DiscoveryFailed { url: url.to_owned(), problem };
     if !(200..300).contains(&status) {
         return Err(failed(format!("HTTP {status}")));
     }
     let metadata: ProviderMetadata =
         serde_json::from_str(body).map_err(|e| failed(format!("not a metadata document: {e}")))?;
-    if metadata.issuer != expected_issuer {
-        return Err(AppError::DiscoveryIssuerMismatch { expected: expected_issuer.to_owned(), found: metadata.issuer });
+    if !expected.accepts(&metadata.issuer) {
+        return Err(AppError::DiscoveryIssuerMismatch { expected: expected.describe(), found: metadata.issuer });
     }
     // RFC 7636 §4.2 / RFC 9700 §2.1.1: S256 or nothing. A provider that lists
     // its methods without S256 would fail later with a vaguer error.
@@ -89,7 +90,9 @@ pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Pr
     };
     let md = metadata.as_ref();
     Ok(Provider {
-        issuer: config.issuer.clone(),
+        // The discovered issuer (checked against the configured one): for
+        // Entra's multi-tenant endpoints, the `{tenantid}` template.
+        issuer: md.map_or_else(|| config.issuer.clone(), |m| m.issuer.clone()),
         authorization_endpoint: pick(&config.authorization_endpoint, md.and_then(|m| m.authorization_endpoint.as_ref()), "authorization_endpoint")?,
         token_endpoint: pick(&config.token_endpoint, md.and_then(|m| m.token_endpoint.as_ref()), "token_endpoint")?,
         jwks_uri: match (&config.jwks_uri, md.and_then(|m| m.jwks_uri.as_ref())) {
@@ -111,6 +114,10 @@ mod tests {
         "code_challenge_methods_supported":["S256"],"authorization_response_iss_parameter_supported":true,
         "response_types_supported":["code"]}"#;
 
+    fn exact(issuer: &str) -> IssuerRule {
+        IssuerRule::Exact(issuer.to_owned())
+    }
+
     fn config(extra: &str) -> Config {
         config::parse(&format!(r#"{{"issuer":"{ISSUER}","client_id":"c"{extra}}}"#), "http://127.0.0.1:8080/").unwrap()
     }
@@ -123,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_good_document_gives_its_endpoints() {
-        let md = parse_metadata("u", 200, DOC, ISSUER).unwrap();
+        let md = parse_metadata("u", 200, DOC, &exact(ISSUER)).unwrap();
         assert!(md.authorization_response_iss_parameter_supported);
         let p = resolve(&config(""), Some(md)).unwrap();
         assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
@@ -134,31 +141,31 @@ mod tests {
 
     #[test]
     fn the_issuer_must_match_exactly() {
-        let e = parse_metadata("u", 200, DOC, "http://127.0.0.1:9400/").unwrap_err();
+        let e = parse_metadata("u", 200, DOC, &exact("http://127.0.0.1:9400/")).unwrap_err();
         assert_eq!(e.code(), "discovery_issuer_mismatch");
     }
 
     #[test]
     fn http_errors_and_bad_bodies_fail_discovery() {
-        assert_eq!(parse_metadata("u", 404, DOC, ISSUER).unwrap_err().code(), "discovery_failed");
-        assert_eq!(parse_metadata("u", 200, "<html>", ISSUER).unwrap_err().code(), "discovery_failed");
-        assert_eq!(parse_metadata("u", 200, r#"{"token_endpoint":"x"}"#, ISSUER).unwrap_err().code(), "discovery_failed");
+        assert_eq!(parse_metadata("u", 404, DOC, &exact(ISSUER)).unwrap_err().code(), "discovery_failed");
+        assert_eq!(parse_metadata("u", 200, "<html>", &exact(ISSUER)).unwrap_err().code(), "discovery_failed");
+        assert_eq!(parse_metadata("u", 200, r#"{"token_endpoint":"x"}"#, &exact(ISSUER)).unwrap_err().code(), "discovery_failed");
     }
 
     #[test]
     fn a_provider_without_s256_is_refused() {
         let doc = DOC.replace(r#"["S256"]"#, r#"["plain"]"#);
-        assert_eq!(parse_metadata("u", 200, &doc, ISSUER).unwrap_err().code(), "pkce_s256_unsupported");
+        assert_eq!(parse_metadata("u", 200, &doc, &exact(ISSUER)).unwrap_err().code(), "pkce_s256_unsupported");
     }
 
     #[test]
     fn configured_endpoints_win_and_missing_ones_are_named() {
-        let md = parse_metadata("u", 200, DOC, ISSUER).unwrap();
+        let md = parse_metadata("u", 200, DOC, &exact(ISSUER)).unwrap();
         let p = resolve(&config(r#","token_endpoint":"https://t.example/token""#), Some(md)).unwrap();
         assert_eq!(p.token_endpoint, "https://t.example/token");
         assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
 
-        let md = parse_metadata("u", 200, r#"{"issuer":"http://127.0.0.1:9400"}"#, ISSUER).unwrap();
+        let md = parse_metadata("u", 200, r#"{"issuer":"http://127.0.0.1:9400"}"#, &exact(ISSUER)).unwrap();
         match resolve(&config(""), Some(md)).unwrap_err() {
             AppError::MetadataInvalid { field, .. } => assert_eq!(field, "authorization_endpoint"),
             e => panic!("{e:?}"),
@@ -168,7 +175,7 @@ mod tests {
     #[test]
     fn discovered_endpoints_must_be_https_or_loopback() {
         let doc = DOC.replace("http://127.0.0.1:9400/token", "http://evil.example/token");
-        let md = parse_metadata("u", 200, &doc, ISSUER).unwrap();
+        let md = parse_metadata("u", 200, &doc, &exact(ISSUER)).unwrap();
         assert_eq!(resolve(&config(""), Some(md)).unwrap_err().code(), "metadata_invalid");
     }
 

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256, Sha384};
 use super::error::AppError;
 use super::jwks::{Jwks, KeyLookup, PublicKey};
 use super::jws::{self, Alg, Jws};
+use super::presets;
 use super::token::IdToken;
 use super::b64;
 
@@ -108,9 +109,10 @@ pub async fn verify(
 fn validate_claims(jws: &Jws, expected: &Expectations<'_>) -> Result<IdTokenClaims, AppError> {
     let claims = &jws.payload;
     let sub = string(claims, "sub").filter(|s| !s.is_empty()).ok_or(AppError::IdTokenSubMissing)?;
-    // Item 2: the issuer, exactly.
+    // Item 2: the issuer, exactly; for Entra's multi-tenant `{tenantid}`
+    // template, the template with the token's own `tid` put in.
     let iss = string(claims, "iss").unwrap_or_default();
-    if iss != expected.issuer {
+    if presets::issuer_for(expected.issuer, string(claims, "tid")).as_deref() != Some(iss) {
         return Err(AppError::IssuerMismatch { expected: expected.issuer.to_owned(), found: iss.to_owned() });
     }
     check_audience(claims, expected.client_id)?;
@@ -332,6 +334,26 @@ mod tests {
     fn issuer_must_match_exactly() {
         assert_eq!(code_of(&token(|c| { c.insert("iss".into(), json!("https://idp.example/")); })), "issuer_mismatch");
         assert_eq!(code_of(&token(|c| { c.remove("iss"); })), "issuer_mismatch");
+    }
+
+    #[test]
+    fn entra_template_issuer_takes_the_tid() {
+        let guid = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        let multi = Expectations { issuer: template, ..expected() };
+        let entra = |iss: String, tid: Option<&str>| {
+            token(|c| {
+                c.insert("iss".into(), json!(iss));
+                if let Some(t) = tid {
+                    c.insert("tid".into(), json!(t));
+                }
+            })
+        };
+        let iss = format!("https://login.microsoftonline.com/{guid}/v2.0");
+        assert!(run(verify(&entra(iss.clone(), Some(guid)), &keys(), &Sevens, &multi)).is_ok());
+        let other = "00000000-0000-0000-0000-000000000001";
+        assert_eq!(run(verify(&entra(iss.clone(), Some(other)), &keys(), &Sevens, &multi)).unwrap_err().code(), "issuer_mismatch");
+        assert_eq!(run(verify(&entra(iss, None), &keys(), &Sevens, &multi)).unwrap_err().code(), "issuer_mismatch");
     }
 
     #[test]

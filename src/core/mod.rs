@@ -7,6 +7,7 @@
 pub mod authorize;
 pub mod b64;
 pub mod callback;
+pub mod check;
 pub mod config;
 pub mod discovery;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod jws;
 pub mod pending;
 pub mod logout;
 pub mod pkce;
+pub mod presets;
 pub mod schedule;
 pub mod secret;
 pub mod session;

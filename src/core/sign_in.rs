@@ -34,6 +34,7 @@ pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u
         state: State::from_random(random.state),
         code_challenge: verifier.challenge(),
         nonce: nonce.clone(),
+        extra: config.extra_authorize_params.clone(),
     };
     let url = request.url(&provider.authorization_endpoint);
     let pending = PendingRequest {

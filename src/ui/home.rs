@@ -5,7 +5,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::session_view::SignedIn;
-use super::{ErrorAlert, Keeper, Notice};
+use super::{CheckLink, ErrorAlert, Keeper, Notice};
 use crate::browser::page;
 use crate::flow::{self, AppSetup};
 use crate::session_flow;
@@ -42,6 +42,7 @@ fn SignedOut() -> impl IntoView {
                 <p role="status" class="status">"Going to the provider…"</p>
             </Show>
             {move || notice_line(keeper.notice.get())}
+            <CheckLink />
         </section>
         {move || match keeper.notice.get() {
             Some(Notice::Failure(e)) => Some(view! { <ErrorAlert error=e /> }),

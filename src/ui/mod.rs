@@ -3,6 +3,7 @@
 
 mod alert;
 mod callback;
+mod check;
 mod home;
 mod keeper;
 mod session_view;
@@ -14,39 +15,72 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::browser::page;
+use crate::core::config::Config;
+use crate::core::AppError;
 use crate::flow::{self, AppSetup};
 pub use alert::ErrorAlert;
 pub use keeper::{Keeper, Notice};
 
 #[component]
 pub fn App() -> impl IntoView {
-    let setup = LocalResource::new(flow::load);
+    let config = LocalResource::new(flow::load_config);
     view! {
         <header class="bar">
             <span class="brand">"pkce-spa"</span>
         </header>
         <main class="page">
-            {move || match setup.get() {
+            {move || match config.get() {
                 None => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
-                Some(Ok(setup)) => view! { <Routed setup=Arc::new(setup) /> }.into_any(),
+                Some(Ok(config)) => view! { <Routed config=Arc::new(config) /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorAlert error=error /> }.into_any(),
             }}
         </main>
     }
 }
 
+/// The routes. `/check` needs only the configuration, so it works even when
+/// the provider cannot be loaded; the sign-in routes wait for the provider.
 #[component]
-fn Routed(setup: Arc<AppSetup>) -> impl IntoView {
+fn Routed(config: Arc<Config>) -> impl IntoView {
+    provide_context(config.clone());
+    let setup = LocalResource::new(move || flow::load_provider((*config).clone()));
+    view! {
+        <Router base=page::base_path()>
+            {move || match setup.get() {
+                None => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
+                Some(Ok(setup)) => view! { <Ready setup=Arc::new(setup) /> }.into_any(),
+                Some(Err(error)) => view! { <Broken error=error /> }.into_any(),
+            }}
+        </Router>
+    }
+}
+
+#[component]
+fn Ready(setup: Arc<AppSetup>) -> impl IntoView {
     provide_context(Keeper::start(setup.clone()));
     provide_context(setup);
     view! {
-        <Router base=page::base_path()>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=home::Home />
-                <Route path=path!("/callback") view=callback::Callback />
-            </Routes>
-        </Router>
+        <Routes fallback=NotFound>
+            <Route path=path!("/") view=home::Home />
+            <Route path=path!("/callback") view=callback::Callback />
+            <Route path=path!("/check") view=check::Check />
+        </Routes>
     }
+}
+
+/// The provider could not be loaded: say why, and offer the check.
+#[component]
+fn Broken(error: AppError) -> impl IntoView {
+    view! {
+        <Routes fallback=move || view! { <ErrorAlert error=error.clone() /> <CheckLink /> }>
+            <Route path=path!("/check") view=check::Check />
+        </Routes>
+    }
+}
+
+#[component]
+pub fn CheckLink() -> impl IntoView {
+    view! { <p><a href=format!("{}check", page::base_url())>"Check provider"</a></p> }
 }
 
 #[component]

@@ -1,0 +1,260 @@
+//! The provider check: item by item, whether a provider is set up for this
+//! public client, and what to change where it is not. Pure: the browser
+//! fetches the discovery document and probes the token endpoint, this judges.
+
+use serde_json::Value;
+
+use super::config::Config;
+use super::pkce;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    Warn,
+    Info,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Warn => "warn",
+            Self::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckItem {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub status: Status,
+    /// What was found, and what to change when it fails.
+    pub detail: String,
+}
+
+/// The discovery document as fetched (raw, so a document the sign-in would
+/// refuse can still be inspected).
+pub enum Discovery {
+    /// config.json names the endpoints: no document is read.
+    NotUsed,
+    Unreadable { url: String, problem: String },
+    Found(Value),
+}
+
+/// What a token request with a made-up code brought back.
+pub enum TokenProbe {
+    /// A JSON OAuth error (normally `invalid_grant`): readable from here.
+    OAuthError(String),
+    /// An answer without an OAuth error.
+    Other(u16),
+    /// No readable answer: CORS or the network.
+    NoAnswer,
+    /// No token endpoint is known.
+    NotRun,
+}
+
+/// The made-up code sent by the probe: no provider will have issued it.
+pub const PROBE_CODE: &str = "pkce-spa-provider-check";
+
+pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_origin: &str) -> Vec<CheckItem> {
+    let mut items = vec![discovery_item(discovery)];
+    match discovery {
+        Discovery::Found(doc) => items.extend(metadata_items(config, doc)),
+        _ => items.extend(
+            METADATA_ITEMS.iter().map(|(id, label, _)| item(id, label, Status::Info, "unknown without a discovery document".into())),
+        ),
+    }
+    items.push(probe_item(probe, app_origin));
+    items
+}
+
+/// How many items that must pass do not.
+pub fn failing(items: &[CheckItem]) -> usize {
+    items.iter().filter(|i| i.status == Status::Fail).count()
+}
+
+fn item(id: &'static str, label: &'static str, status: Status, detail: String) -> CheckItem {
+    CheckItem { id, label, status, detail }
+}
+
+fn discovery_item(discovery: &Discovery) -> CheckItem {
+    let label = "The discovery document is readable";
+    match discovery {
+        Discovery::NotUsed => item("discovery", label, Status::Info, "not used: config.json names the endpoints".into()),
+        Discovery::Unreadable { url, problem } => item(
+            "discovery",
+            label,
+            Status::Fail,
+            format!("{url}: {problem}. Check the issuer, and that the provider allows this origin (CORS) on discovery."),
+        ),
+        Discovery::Found(_) => item("discovery", label, Status::Pass, "read from this origin".into()),
+    }
+}
+
+const METADATA_ITEMS: [(&str, &str, bool); 9] = [
+    ("issuer", "The issuer matches config.json", true),
+    ("response_type_code", "The authorization code flow is offered", true),
+    ("pkce_s256", "PKCE with S256 is offered", true),
+    ("token_auth_none", "Public clients (token endpoint auth method none) are allowed", true),
+    ("iss_parameter", "The authorization response names its issuer (RFC 9207)", false),
+    ("refresh_token", "Refresh tokens are offered", false),
+    ("userinfo", "A UserInfo endpoint exists", false),
+    ("revocation", "A revocation endpoint exists (RFC 7009)", false),
+    ("end_session", "An end-session endpoint exists (RP-initiated logout)", false),
+];
+
+fn strings<'a>(doc: &'a Value, field: &str) -> Option<Vec<&'a str>> {
+    doc.get(field).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect())
+}
+
+fn metadata_items(config: &Config, doc: &Value) -> Vec<CheckItem> {
+    let found = doc.get("issuer").and_then(Value::as_str).unwrap_or("(none)");
+    let listed = |field: &str, wanted: &str, default: &[&str]| {
+        strings(doc, field).map_or(default.contains(&wanted), |values| values.contains(&wanted))
+    };
+    let has = |field: &str| doc.get(field).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    let judge = |ok: bool, required: bool| match (ok, required) {
+        (true, _) => Status::Pass,
+        (false, true) => Status::Fail,
+        (false, false) => Status::Warn,
+    };
+    let methods = strings(doc, "code_challenge_methods_supported").unwrap_or_default();
+    METADATA_ITEMS
+        .iter()
+        .map(|&(id, label, required)| {
+            let (ok, detail) = match id {
+                "issuer" => (
+                    config.issuer_rule.accepts(found),
+                    format!("the document says \"{found}\", config.json expects \"{}\"; copy the provider's issuer exactly", config.issuer_rule.describe()),
+                ),
+                "response_type_code" => (
+                    listed("response_types_supported", "code", &[]),
+                    "`code` must be in response_types_supported: enable the authorization code grant".into(),
+                ),
+                "pkce_s256" => (
+                    methods.contains(&pkce::METHOD),
+                    format!("code_challenge_methods_supported is {methods:?}; this app only uses S256 (never plain): enable PKCE with S256"),
+                ),
+                "token_auth_none" => (
+                    // OpenID Connect Discovery §3: absent means client_secret_basic only.
+                    listed("token_endpoint_auth_methods_supported", "none", &["client_secret_basic"]),
+                    "`none` must be in token_endpoint_auth_methods_supported: register the application as a public client (no secret)".into(),
+                ),
+                "iss_parameter" => (
+                    doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
+                    "without it the app checks `iss` only when the provider sends it (mix-up defence, RFC 9700 §4.4)".into(),
+                ),
+                // Discovery §3: absent means authorization_code and implicit.
+                "refresh_token" => (
+                    listed("grant_types_supported", "refresh_token", &["authorization_code", "implicit"]),
+                    "without refresh tokens the session ends with the first access token: enable the refresh token grant (and rotation)".into(),
+                ),
+                "userinfo" => (has("userinfo_endpoint"), "the signed-in view shows no UserInfo claims".into()),
+                "revocation" => (has("revocation_endpoint"), "sign-out cannot revoke the tokens; they stay valid until they expire".into()),
+                _ => (has("end_session_endpoint"), "sign-out ends only the app's session, not the provider's".into()),
+            };
+            let status = judge(ok, required);
+            let detail = if status == Status::Pass { "yes".to_owned() } else { detail };
+            item(id, label, status, detail)
+        })
+        .collect()
+}
+
+fn probe_item(probe: &TokenProbe, app_origin: &str) -> CheckItem {
+    let label = "The token endpoint's answers can be read from this origin (CORS)";
+    let (status, detail) = match probe {
+        TokenProbe::OAuthError(code) => (Status::Pass, format!("a made-up code came back as a readable `{code}`")),
+        TokenProbe::Other(status) => (
+            Status::Fail,
+            format!("a made-up code came back as HTTP {status} without an OAuth error: check the token endpoint URL"),
+        ),
+        TokenProbe::NoAnswer => (
+            Status::Fail,
+            format!("no readable answer: allow the origin {app_origin} for this application at the provider (CORS); this is the most common reason a browser's code exchange fails"),
+        ),
+        TokenProbe::NotRun => (Status::Fail, "no token endpoint is known: fix discovery or set `token_endpoint`".into()),
+    };
+    item("token_endpoint_cors", label, status, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config;
+    use serde_json::json;
+
+    fn config_for(issuer: &str) -> Config {
+        config::parse(&format!(r#"{{"issuer":"{issuer}","client_id":"c"}}"#), "http://127.0.0.1:8080/").unwrap()
+    }
+
+    fn good_doc() -> Value {
+        json!({
+            "issuer": "https://i.example",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "authorization_response_iss_parameter_supported": true,
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "userinfo_endpoint": "https://i.example/me",
+            "revocation_endpoint": "https://i.example/revoke",
+            "end_session_endpoint": "https://i.example/logout"
+        })
+    }
+
+    fn status_of(items: &[CheckItem], id: &str) -> Status {
+        items.iter().find(|i| i.id == id).unwrap().status
+    }
+
+    #[test]
+    fn a_well_set_up_provider_passes_everything() {
+        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(good_doc()), &TokenProbe::OAuthError("invalid_grant".into()), "o");
+        assert_eq!(items.len(), 11);
+        assert!(items.iter().all(|i| i.status == Status::Pass), "{items:#?}");
+        assert_eq!(failing(&items), 0);
+    }
+
+    #[test]
+    fn plain_only_fails_pkce() {
+        let mut doc = good_doc();
+        doc["code_challenge_methods_supported"] = json!(["plain"]);
+        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(doc), &TokenProbe::OAuthError("invalid_grant".into()), "o");
+        assert_eq!(status_of(&items, "pkce_s256"), Status::Fail);
+        assert_eq!(failing(&items), 1);
+    }
+
+    #[test]
+    fn no_cors_on_the_token_endpoint_fails_and_names_the_origin() {
+        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(good_doc()), &TokenProbe::NoAnswer, "http://127.0.0.1:8181");
+        let probe = items.iter().find(|i| i.id == "token_endpoint_cors").unwrap();
+        assert_eq!(probe.status, Status::Fail);
+        assert!(probe.detail.contains("http://127.0.0.1:8181"));
+    }
+
+    #[test]
+    fn missing_metadata_uses_the_discovery_defaults() {
+        let doc = json!({"issuer": "https://i.example", "response_types_supported": ["code"]});
+        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(doc), &TokenProbe::OAuthError("invalid_grant".into()), "o");
+        assert_eq!(status_of(&items, "pkce_s256"), Status::Fail);
+        assert_eq!(status_of(&items, "token_auth_none"), Status::Fail, "absent means client_secret_basic");
+        assert_eq!(status_of(&items, "refresh_token"), Status::Warn);
+        assert_eq!(status_of(&items, "end_session"), Status::Warn);
+    }
+
+    #[test]
+    fn a_wrong_issuer_and_an_unreadable_document() {
+        let items = evaluate(&config_for("https://i.example/"), &Discovery::Found(good_doc()), &TokenProbe::OAuthError("x".into()), "o");
+        assert_eq!(status_of(&items, "issuer"), Status::Fail);
+        let items = evaluate(
+            &config_for("https://i.example"),
+            &Discovery::Unreadable { url: "u".into(), problem: "no answer".into() },
+            &TokenProbe::NotRun,
+            "o",
+        );
+        assert_eq!(status_of(&items, "discovery"), Status::Fail);
+        assert_eq!(status_of(&items, "pkce_s256"), Status::Info);
+        assert_eq!(failing(&items), 2);
+    }
+}
