@@ -62,7 +62,7 @@ pub const PROBE_CODE: &str = "pkce-spa-provider-check";
 pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_origin: &str) -> Vec<CheckItem> {
     let mut items = vec![discovery_item(discovery)];
     match discovery {
-        Discovery::Found(doc) => items.extend(metadata_items(config, doc)),
+        Discovery::Found(doc) => items.extend(metadata_items(config, doc, probe)),
         _ => items.extend(
             METADATA_ITEMS.iter().map(|(id, label, _)| item(id, label, Status::Info, "unknown without a discovery document".into())),
         ),
@@ -110,7 +110,7 @@ fn strings<'a>(doc: &'a Value, field: &str) -> Option<Vec<&'a str>> {
     doc.get(field).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect())
 }
 
-fn metadata_items(config: &Config, doc: &Value) -> Vec<CheckItem> {
+fn metadata_items(config: &Config, doc: &Value, probe: &TokenProbe) -> Vec<CheckItem> {
     let found = doc.get("issuer").and_then(Value::as_str).unwrap_or("(none)");
     let listed = |field: &str, wanted: &str, default: &[&str]| {
         strings(doc, field).map_or(default.contains(&wanted), |values| values.contains(&wanted))
@@ -121,10 +121,25 @@ fn metadata_items(config: &Config, doc: &Value) -> Vec<CheckItem> {
         (false, true) => Status::Fail,
         (false, false) => Status::Warn,
     };
-    let methods = strings(doc, "code_challenge_methods_supported").unwrap_or_default();
+    let methods = strings(doc, "code_challenge_methods_supported");
+    // What the token endpoint said to a request with client_id only: the
+    // surest word on public clients, since some providers (Entra, Keycloak)
+    // leave `none` out of their metadata although they accept it.
+    let probe_error = match probe {
+        TokenProbe::OAuthError(code) => Some(code.as_str()),
+        _ => None,
+    };
     METADATA_ITEMS
         .iter()
         .map(|&(id, label, required)| {
+            // Some metadata is often incomplete: missing is a warning, a
+            // value that contradicts the need is a failure.
+            let unlisted_is_warning = match id {
+                "pkce_s256" => methods.is_none(),
+                "token_auth_none" => !matches!(probe_error, Some("invalid_client" | "unauthorized_client")),
+                _ => false,
+            };
+            let required = required && !unlisted_is_warning;
             let (ok, detail) = match id {
                 "issuer" => (
                     config.issuer_rule.accepts(found),
@@ -134,14 +149,23 @@ fn metadata_items(config: &Config, doc: &Value) -> Vec<CheckItem> {
                     listed("response_types_supported", "code", &[]),
                     "`code` must be in response_types_supported: enable the authorization code grant".into(),
                 ),
-                "pkce_s256" => (
-                    methods.contains(&pkce::METHOD),
-                    format!("code_challenge_methods_supported is {methods:?}; this app only uses S256 (never plain): enable PKCE with S256"),
-                ),
+                "pkce_s256" => match &methods {
+                    Some(listed) => (
+                        listed.contains(&pkce::METHOD),
+                        format!("code_challenge_methods_supported is {listed:?}; this app only uses S256 (never plain): enable PKCE with S256"),
+                    ),
+                    None => (false, "the provider does not list code_challenge_methods_supported, so S256 cannot be confirmed here; the sign-in will tell".into()),
+                },
                 "token_auth_none" => (
                     // OpenID Connect Discovery §3: absent means client_secret_basic only.
-                    listed("token_endpoint_auth_methods_supported", "none", &["client_secret_basic"]),
-                    "`none` must be in token_endpoint_auth_methods_supported: register the application as a public client (no secret)".into(),
+                    listed("token_endpoint_auth_methods_supported", "none", &["client_secret_basic"])
+                        || probe_error == Some("invalid_grant"),
+                    match probe_error {
+                        Some(code @ ("invalid_client" | "unauthorized_client")) => format!(
+                            "the token endpoint answered `{code}` to a request with client_id only: register the application as a public client (token endpoint auth method none)"
+                        ),
+                        _ => "`none` is not listed in token_endpoint_auth_methods_supported (some providers omit it): make sure the application is a public client with no secret".into(),
+                    },
                 ),
                 "iss_parameter" => (
                     doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
@@ -226,6 +250,20 @@ mod tests {
     }
 
     #[test]
+    fn unlisted_metadata_warns_and_the_probe_decides_public_clients() {
+        // Entra and Keycloak: no code_challenge_methods_supported, no `none` listed.
+        let mut doc = good_doc();
+        doc.as_object_mut().unwrap().remove("code_challenge_methods_supported");
+        doc["token_endpoint_auth_methods_supported"] = json!(["client_secret_post", "client_secret_basic"]);
+        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(doc.clone()), &TokenProbe::OAuthError("invalid_grant".into()), "o");
+        assert_eq!(status_of(&items, "pkce_s256"), Status::Warn);
+        assert_eq!(status_of(&items, "token_auth_none"), Status::Pass, "a readable invalid_grant means the client_id-only request was accepted as a client");
+        assert_eq!(failing(&items), 0);
+        let refused = evaluate(&config_for("https://i.example"), &Discovery::Found(doc), &TokenProbe::OAuthError("invalid_client".into()), "o");
+        assert_eq!(status_of(&refused, "token_auth_none"), Status::Fail);
+    }
+
+    #[test]
     fn no_cors_on_the_token_endpoint_fails_and_names_the_origin() {
         let items = evaluate(&config_for("https://i.example"), &Discovery::Found(good_doc()), &TokenProbe::NoAnswer, "http://127.0.0.1:8181");
         let probe = items.iter().find(|i| i.id == "token_endpoint_cors").unwrap();
@@ -236,9 +274,9 @@ mod tests {
     #[test]
     fn missing_metadata_uses_the_discovery_defaults() {
         let doc = json!({"issuer": "https://i.example", "response_types_supported": ["code"]});
-        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(doc), &TokenProbe::OAuthError("invalid_grant".into()), "o");
-        assert_eq!(status_of(&items, "pkce_s256"), Status::Fail);
-        assert_eq!(status_of(&items, "token_auth_none"), Status::Fail, "absent means client_secret_basic");
+        let items = evaluate(&config_for("https://i.example"), &Discovery::Found(doc), &TokenProbe::OAuthError("invalid_client".into()), "o");
+        assert_eq!(status_of(&items, "pkce_s256"), Status::Warn, "not listed: cannot be confirmed");
+        assert_eq!(status_of(&items, "token_auth_none"), Status::Fail, "absent means client_secret_basic, and the probe was refused");
         assert_eq!(status_of(&items, "refresh_token"), Status::Warn);
         assert_eq!(status_of(&items, "end_session"), Status::Warn);
     }

@@ -196,6 +196,11 @@ fn check_url(field: &str, value: &str) -> Result<(), AppError> {
 /// RFC 6749 §3.3: scope tokens are `%x21 / %x23-5B / %x5D-7E`, separated by
 /// spaces.
 fn normalise_scope(scope: &str) -> Result<String, AppError> {
+    if scope.contains(',') {
+        // Adobe's documents write `openid,AdobeID`: read as one token, the
+        // app would not know it asked for OpenID Connect.
+        return Err(invalid("scope", "scope tokens are separated by spaces, not commas (RFC 6749 §3.3): write \"openid AdobeID\", not \"openid,AdobeID\""));
+    }
     let tokens: Vec<&str> = scope.split_whitespace().collect();
     let allowed = |c: char| matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E');
     if let Some(bad) = tokens.iter().find(|t| !t.chars().all(allowed)) {
@@ -322,5 +327,6 @@ mod tests {
     fn scope_tokens_are_checked() {
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","scope":"openid \"x\""}"#).0, "scope");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","scope":"  "}"#).0, "scope");
+        assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","scope":"openid,AdobeID"}"#).0, "scope");
     }
 }
