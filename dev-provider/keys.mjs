@@ -2,15 +2,29 @@
 // so the dev-only quick-start keys that oidc-provider would otherwise use are
 // never in play.
 //
-// Generated once, when this module is first imported; every importer gets the
-// same key: server.mjs hands `signingKey.jwks` to oidc-provider, and the
-// test-only misbehave switch (misbehave.mjs) re-signs ID tokens with
-// `signingKey.privateKey`, so that only the one thing under test is wrong.
+// `signingKey` is generated once, when this module is first imported; every
+// importer gets the same key: the root layout's provider (dev-provider.mjs)
+// hands `signingKey.jwks` to oidc-provider, and the test-only misbehave switch
+// (misbehave.mjs) re-signs ID tokens with `signingKey.privateKey` by default,
+// so that only the one thing under test is wrong. Every other layout
+// (provider-layouts.mjs) gets a key of its own from generateSigningKey().
 
 import * as crypto from 'node:crypto';
 
-function generateSigningKey() {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+export function generateSigningKey() {
+  // The pair comes out of the generator encoded (PKCS#8 / SPKI DER) and is
+  // read back into fresh KeyObjects. Exporting a KeyObject straight from
+  // generateKeyPairSync as JWK can deadlock Node 20: a garbage collection
+  // during the export runs an earlier key generation job's destructor, which
+  // waits for the key data lock the export holds (seen with several keys
+  // in one process, layouts.mjs: a hung start with 0 % CPU).
+  const pair = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  const privateKey = crypto.createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' });
+  const publicKey = crypto.createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' });
   const kid = `dev-${crypto.randomBytes(8).toString('hex')}`;
   const alg = 'RS256';
   return Object.freeze({

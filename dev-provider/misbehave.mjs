@@ -22,7 +22,8 @@
 // Modes (and the code the app shows): see createModes() below; selftest.mjs
 // checks that each one breaks exactly what it says.
 // ID tokens are decoded and re-signed with the provider's own private key
-// (keys.mjs), so that only the one thing under test is wrong.
+// (keys.mjs, or the `key` given to installMisbehave), so that only the one
+// thing under test is wrong.
 
 import * as crypto from 'node:crypto';
 
@@ -70,11 +71,11 @@ function otherState(state) {
 }
 
 /** Re-signs with the real key after `change(payload, now)` edited the claims. */
-function claims(change) {
-  return async (idToken) => {
+function claimsWith(key) {
+  return (change) => async (idToken) => {
     const { header, payload } = decode(idToken);
     change(payload, nowSeconds());
-    return sign(header, payload);
+    return sign(header, payload, key);
   };
 }
 
@@ -84,7 +85,8 @@ function claims(change) {
  * edits the authorization response's query (URLSearchParams).
  * The comment names the code the app is expected to show.
  */
-export function createModes({ issuer }) {
+export function createModes({ issuer, key = signingKey.privateKey }) {
+  const claims = claimsWith(key);
   return new Map(Object.entries({
     // id_token_signature_invalid
     id_token_signature: {
@@ -114,7 +116,7 @@ export function createModes({ issuer }) {
     id_token_jku: {
       async idToken(idToken) {
         const { header, payload } = decode(idToken);
-        return sign({ ...header, jku: `${issuer}/evil.json` }, payload);
+        return sign({ ...header, jku: `${issuer}/evil.json` }, payload, key);
       },
     },
     // id_token_key_not_found
@@ -217,10 +219,14 @@ function isPlainObject(value) {
 
 /**
  * Registers the control endpoint and the rewriting middleware on `provider`.
- * `redirectUris`: the client's registered redirect URIs (exact strings).
+ * `redirectUris`: the client's registered redirect URIs (exact strings);
+ * `key`: the provider's private signing key (default: keys.mjs's);
+ * `log(line)`: where "misbehave: ..." lines go.
  */
-export function installMisbehave(provider, { issuer, redirectUris, log = console.log }) {
-  const modes = createModes({ issuer });
+export function installMisbehave(provider, {
+  issuer, redirectUris, key, log = (line) => console.log(`dev-provider: ${line}`),
+}) {
+  const modes = createModes({ issuer, key });
   const callbackTargets = new Set(redirectUris);
   let current = null; // [name, mode] or null
 
@@ -265,7 +271,7 @@ export function installMisbehave(provider, { issuer, redirectUris, log = console
     const { mode } = input;
     if (mode === null) {
       current = null;
-      log('dev-provider: misbehave: off');
+      log('misbehave: off');
       ctx.status = 204;
       return;
     }
@@ -275,7 +281,7 @@ export function installMisbehave(provider, { issuer, redirectUris, log = console
       return;
     }
     current = [mode, modes.get(mode)];
-    log(`dev-provider: misbehave: ${mode}`);
+    log(`misbehave: ${mode}`);
     ctx.status = 204;
   }
 
@@ -299,7 +305,7 @@ export function installMisbehave(provider, { issuer, redirectUris, log = console
       }
       mode.tokenResponse?.(body);
       ctx.body = body;
-      log(`dev-provider: misbehave: ${name}: token response rewritten`);
+      log(`misbehave: ${name}: token response rewritten`);
       return;
     }
 
@@ -310,7 +316,7 @@ export function installMisbehave(provider, { issuer, redirectUris, log = console
       mode.callback(url.searchParams);
       // ctx.redirect keeps the 303 and rewrites the body's link as well.
       ctx.redirect(url.href);
-      log(`dev-provider: misbehave: ${name}: authorization response rewritten`);
+      log(`misbehave: ${name}: authorization response rewritten`);
     }
   });
 

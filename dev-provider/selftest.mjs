@@ -16,6 +16,14 @@
 // for the app origin only (token, revocation, UserInfo, API, preflights), and
 // RP-initiated logout back to O/ and O/app/ with the state.
 //
+// Then every provider layout (provider-layouts.mjs; LAYOUT=<name>): the
+// discovery document at the provider's path (and nowhere else), every
+// endpoint at the provider's path, the key set, a whole code + PKCE sign-in
+// through the layout's endpoints (ID token verified with the layout's own key
+// set), a refresh, UserInfo, revocation, end session, and CORS for the app
+// origin (none on the nocors layout's token endpoint; plainonly's discovery
+// offers only "plain"); and layouts.mjs starting all of them at once.
+//
 // Prints one line per check and exits non-zero on any mismatch.
 
 import { spawn } from 'node:child_process';
@@ -84,29 +92,37 @@ function freePort() {
   });
 }
 
-async function startProvider(extraEnv) {
-  const port = await freePort();
+async function startProvider(extraEnv, {
+  script = 'server.mjs', port: fixedPort, ready = '/.well-known/openid-configuration', readyStatus = 200,
+  startTimeout = 20_000,
+} = {}) {
+  const port = fixedPort ?? await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(HERE, 'server.mjs')], {
+  const child = spawn(process.execPath, [path.join(HERE, script)], {
     env: { ...process.env, PORT: String(port), APP_ORIGINS: APP_ORIGIN, TEST_MISBEHAVE: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
   child.stdout.on('data', (chunk) => { output += chunk; });
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + startTimeout;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server.mjs exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}):\n${output}`);
     try {
-      const res = await fetch(`${issuer}/.well-known/openid-configuration`);
-      if (res.ok) break;
+      const res = await fetch(`${issuer}${ready}`);
+      await res.arrayBuffer();
+      if (res.status === readyStatus) break;
     } catch {
       // not yet listening
     }
-    if (Date.now() > deadline) throw new Error(`server.mjs did not start:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`${script} did not answer ${ready} on port ${port} within ${startTimeout / 1000} s:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     issuer,
+    port,
     output: () => output,
     stop: () => new Promise((resolve) => {
       child.once('exit', resolve);
@@ -145,12 +161,18 @@ async function request(jar, url, init = {}) {
 }
 
 /** The whole sign-in; returns the callback Location and the token response. */
-async function signIn(issuer, { scope = 'openid profile', user = USER, jar = cookieJar() } = {}) {
+async function signIn(issuer, {
+  scope = 'openid profile',
+  user = USER,
+  jar = cookieJar(),
+  authorizationEndpoint = `${issuer}/auth`,
+  tokenEndpoint = `${issuer}/token`,
+} = {}) {
   const verifier = crypto.randomBytes(32).toString('base64url');
   const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
   const nonce = crypto.randomBytes(16).toString('base64url');
-  const authorize = new URL(`${issuer}/auth`);
+  const authorize = new URL(authorizationEndpoint);
   authorize.search = new URLSearchParams({
     response_type: 'code',
     client_id: CLIENT_ID,
@@ -192,7 +214,7 @@ async function signIn(issuer, { scope = 'openid profile', user = USER, jar = coo
 
   const result = { jar, state, nonce, verifier, callbackStatus: res.status, location, callbackBody: await res.text() };
   const code = location.searchParams.get('code');
-  const tokenRes = await fetch(`${issuer}/token`, {
+  const tokenRes = await fetch(tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP_ORIGIN },
     body: new URLSearchParams({
@@ -693,8 +715,337 @@ try {
   await session.stop();
 }
 
+// 4. Provider layouts (provider-layouts.mjs): server.mjs with LAYOUT=<name>
+// on a free port, for each layout: the discovery document where the
+// layout's provider has it (and nowhere else), every endpoint at the
+// provider's path, the key set, a whole code + PKCE sign-in through the
+// layout's endpoints with the ID token verified against the layout's key set,
+// a refresh, UserInfo, and CORS for the app origin (the nocors layout: none
+// on the token endpoint). Paths are written out here as the real providers
+// have them, independent of provider-layouts.mjs.
+const ENTRA_TENANT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+const ROOT_ENDPOINTS = {
+  authorization_endpoint: '/auth',
+  token_endpoint: '/token',
+  jwks_uri: '/jwks',
+  userinfo_endpoint: '/me',
+  revocation_endpoint: '/token/revocation',
+  end_session_endpoint: '/session/end',
+};
+const LAYOUT_EXPECTATIONS = {
+  pingone: {
+    issuer: '/env-1234/as',
+    discovery: '/env-1234/as/.well-known/openid-configuration',
+    endpoints: {
+      authorization_endpoint: '/env-1234/as/authorize',
+      token_endpoint: '/env-1234/as/token',
+      jwks_uri: '/env-1234/as/jwks',
+      userinfo_endpoint: '/env-1234/as/userinfo',
+      revocation_endpoint: '/env-1234/as/revoke',
+      end_session_endpoint: '/env-1234/as/signoff',
+    },
+  },
+  okta: {
+    issuer: '/oauth2/default',
+    discovery: '/oauth2/default/.well-known/openid-configuration',
+    endpoints: {
+      authorization_endpoint: '/oauth2/default/v1/authorize',
+      token_endpoint: '/oauth2/default/v1/token',
+      jwks_uri: '/oauth2/default/v1/keys',
+      userinfo_endpoint: '/oauth2/default/v1/userinfo',
+      revocation_endpoint: '/oauth2/default/v1/revoke',
+      end_session_endpoint: '/oauth2/default/v1/logout',
+    },
+  },
+  keycloak: {
+    issuer: '/realms/demo',
+    discovery: '/realms/demo/.well-known/openid-configuration',
+    endpoints: {
+      authorization_endpoint: '/realms/demo/protocol/openid-connect/auth',
+      token_endpoint: '/realms/demo/protocol/openid-connect/token',
+      jwks_uri: '/realms/demo/protocol/openid-connect/certs',
+      userinfo_endpoint: '/realms/demo/protocol/openid-connect/userinfo',
+      revocation_endpoint: '/realms/demo/protocol/openid-connect/revoke',
+      end_session_endpoint: '/realms/demo/protocol/openid-connect/logout',
+    },
+  },
+  auth0: {
+    issuer: '/',
+    discovery: '/.well-known/openid-configuration',
+    endpoints: {
+      authorization_endpoint: '/authorize',
+      token_endpoint: '/oauth/token',
+      jwks_uri: '/.well-known/jwks.json',
+      userinfo_endpoint: '/userinfo',
+      revocation_endpoint: '/oauth/revoke',
+      end_session_endpoint: '/oidc/logout',
+    },
+  },
+  adobe_ims: {
+    issuer: '',
+    discovery: null,
+    endpoints: {
+      authorization_endpoint: '/ims/authorize/v2',
+      token_endpoint: '/ims/token/v3',
+      jwks_uri: '/ims/keys',
+    },
+  },
+  cloudentity: {
+    issuer: '/acme/default',
+    discovery: '/acme/default/.well-known/openid-configuration',
+    endpoints: {
+      authorization_endpoint: '/acme/default/oauth2/authorize',
+      token_endpoint: '/acme/default/oauth2/token',
+      jwks_uri: '/acme/default/.well-known/jwks.json',
+      userinfo_endpoint: '/acme/default/userinfo',
+      revocation_endpoint: '/acme/default/oauth2/revoke',
+    },
+    absent: ['end_session_endpoint'],
+  },
+  entra: {
+    issuer: `/${ENTRA_TENANT}/v2.0`,
+    discoveryIssuer: '/{tenantid}/v2.0',
+    discovery: '/common/v2.0/.well-known/openid-configuration',
+    endpoints: {
+      authorization_endpoint: '/common/oauth2/v2.0/authorize',
+      token_endpoint: '/common/oauth2/v2.0/token',
+      jwks_uri: '/common/discovery/v2.0/keys',
+      userinfo_endpoint: '/common/oidc/userinfo',
+      end_session_endpoint: '/common/oauth2/v2.0/logout',
+    },
+    absent: ['revocation_endpoint', 'authorization_response_iss_parameter_supported'],
+    notFound: ['/common/.well-known/openid-configuration', '/.well-known/openid-configuration'],
+    callbackIss: false,
+    claims: { tid: ENTRA_TENANT },
+  },
+  nocors: {
+    issuer: '',
+    discovery: '/.well-known/openid-configuration',
+    endpoints: ROOT_ENDPOINTS,
+    tokenCors: false,
+  },
+  plainonly: {
+    issuer: '',
+    discovery: '/.well-known/openid-configuration',
+    endpoints: ROOT_ENDPOINTS,
+    pkceMethods: ['plain'],
+  },
+};
+
+for (const [name, expected] of Object.entries(LAYOUT_EXPECTATIONS)) {
+  const instance = await startProvider({ LAYOUT: name }, { ready: '/api/hello', readyStatus: 401 });
+  const origin = instance.issuer;
+  const issuer = `${origin}${expected.issuer}`;
+  const url = (p) => `${origin}${p}`;
+  const endpoints = Object.fromEntries(Object.entries(expected.endpoints).map(([k, p]) => [k, url(p)]));
+  const tokenCors = expected.tokenCors !== false;
+  const label = (what) => `layout ${name}: ${what}`;
+  try {
+    // The discovery document.
+    if (expected.discovery) {
+      const res = await fetch(url(expected.discovery), { headers: { origin: APP_ORIGIN } });
+      const doc = res.ok ? await res.json() : {};
+      const wrong = Object.entries(endpoints).filter(([key, value]) => doc[key] !== value)
+        .map(([key]) => `${key}=${JSON.stringify(doc[key])}`);
+      const present = (expected.absent ?? []).filter((key) => doc[key] !== undefined);
+      const docIssuer = url(expected.discoveryIssuer ?? expected.issuer);
+      check(label(`discovery at ${expected.discovery}: issuer ${docIssuer}, endpoints at the provider's paths`),
+        res.status === 200 && doc.issuer === docIssuer && wrong.length === 0 && present.length === 0
+          && res.headers.get('access-control-allow-origin') === APP_ORIGIN,
+        wrong.length || present.length ? `wrong: ${wrong.join(', ')} present: ${present.join(', ')}` : `issuer ${doc.issuer}`);
+      check(label(`discovery: code_challenge_methods_supported ${JSON.stringify(expected.pkceMethods ?? ['S256'])}, response_types code, auth method none`),
+        JSON.stringify(doc.code_challenge_methods_supported) === JSON.stringify(expected.pkceMethods ?? ['S256'])
+          && doc.response_types_supported?.includes('code')
+          && doc.token_endpoint_auth_methods_supported?.includes('none'));
+      if (expected.callbackIss === false) {
+        check(label('discovery: no authorization_response_iss_parameter_supported'),
+          doc.authorization_response_iss_parameter_supported === undefined);
+      }
+    }
+    // No discovery document anywhere else (a mounted layout's root has none).
+    const elsewhere = [...(expected.notFound ?? [])];
+    if (expected.discovery !== '/.well-known/openid-configuration') elsewhere.push('/.well-known/openid-configuration');
+    for (const p of new Set(elsewhere)) {
+      const res = await fetch(url(p));
+      await res.arrayBuffer();
+      check(label(`no discovery document at ${p}`), res.status === 404, `${res.status}`);
+    }
+    if (expected.issuer !== '' && expected.issuer !== '/') {
+      // The root layout's paths are not there either.
+      const res = await fetch(url('/token'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=authorization_code',
+      });
+      await res.arrayBuffer();
+      check(label('POST /token (the root layout\'s path): 404'), res.status === 404, `${res.status}`);
+    }
+    if (name === 'entra') {
+      const res = await fetch(url(`/${ENTRA_TENANT}/v2.0/.well-known/openid-configuration`));
+      const doc = await res.json();
+      check(label('the tenant\'s own discovery names the tenant issuer and /<tenant>/ endpoints'),
+        res.status === 200 && doc.issuer === issuer
+          && doc.token_endpoint === url(`/${ENTRA_TENANT}/oauth2/v2.0/token`)
+          && doc.authorization_endpoint === url(`/${ENTRA_TENANT}/oauth2/v2.0/authorize`),
+        `issuer ${doc.issuer}`);
+    }
+
+    // The key set.
+    const jwksRes = await fetch(endpoints.jwks_uri, { headers: { origin: APP_ORIGIN } });
+    const jwks = jwksRes.ok ? await jwksRes.json() : { keys: [] };
+    check(label(`key set at ${expected.endpoints.jwks_uri}, readable from the app origin`),
+      jwksRes.status === 200 && jwks.keys.length === 1 && !!jwks.keys[0].kid && jwks.keys[0].d === undefined
+        && jwksRes.headers.get('access-control-allow-origin') === APP_ORIGIN,
+      `kid ${jwks.keys[0]?.kid}`);
+
+    // A whole sign-in through the layout's endpoints.
+    const flow = await signIn(origin, {
+      authorizationEndpoint: endpoints.authorization_endpoint,
+      tokenEndpoint: endpoints.token_endpoint,
+    });
+    const callbackIss = flow.location.searchParams.get('iss');
+    check(label(expected.callbackIss === false ? 'authorization response without iss' : `authorization response iss ${issuer}`),
+      flow.location.searchParams.get('state') === flow.state && !!flow.location.searchParams.get('code')
+        && (expected.callbackIss === false ? callbackIss === null : callbackIss === issuer),
+      `iss ${JSON.stringify(callbackIss)}`);
+    check(label(`code + PKCE exchange at ${expected.endpoints.token_endpoint}: 200 Bearer, ${tokenCors ? 'CORS for the app origin' : 'NO CORS header'}`),
+      flow.tokenStatus === 200 && flow.tokens.token_type === 'Bearer' && typeof flow.tokens.refresh_token === 'string'
+        && (tokenCors
+          ? flow.tokenHeaders.get('access-control-allow-origin') === APP_ORIGIN
+          : [...flow.tokenHeaders.keys()].every((h) => !h.startsWith('access-control-'))),
+      `${flow.tokenStatus}, access-control-allow-origin ${flow.tokenHeaders.get('access-control-allow-origin')}`);
+    let payload = {};
+    try {
+      ({ payload } = await jwtVerify(flow.tokens.id_token, createLocalJWKSet(jwks), {
+        issuer, audience: CLIENT_ID, algorithms: ['RS256'],
+      }));
+    } catch (err) {
+      payload = { error: `${err.code} ${err.message}` };
+    }
+    const claimsOk = Object.entries(expected.claims ?? {}).every(([k, v]) => payload[k] === v);
+    check(label(`ID token verified with the layout's key set: iss ${issuer}${expected.claims ? `, ${JSON.stringify(expected.claims)}` : ''}`),
+      payload.sub === USER && payload.nonce === flow.nonce && claimsOk,
+      payload.error ?? `iss ${payload.iss}`);
+
+    // A refresh at the same token endpoint.
+    const refreshRes = await fetch(endpoints.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP_ORIGIN },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: flow.tokens.refresh_token, client_id: CLIENT_ID }).toString(),
+    });
+    const refreshed = await refreshRes.json();
+    check(label('refresh at the token endpoint: 200, rotated'),
+      refreshRes.status === 200 && typeof refreshed.refresh_token === 'string' && refreshed.refresh_token !== flow.tokens.refresh_token);
+
+    // The provider check's probe: a made-up code comes back as a readable
+    // OAuth error (or, for nocors, without any CORS header).
+    const probe = await fetch(endpoints.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP_ORIGIN },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: 'made-up-code',
+        redirect_uri: REDIRECT_URI,
+        client_id: CLIENT_ID,
+        code_verifier: crypto.randomBytes(32).toString('base64url'),
+      }).toString(),
+    });
+    const probeBody = await probe.json();
+    check(label(`a made-up code: 400 invalid_grant, ${tokenCors ? 'readable from the app origin' : 'NO CORS header'}`),
+      probe.status === 400 && probeBody.error === 'invalid_grant'
+        && (tokenCors
+          ? probe.headers.get('access-control-allow-origin') === APP_ORIGIN
+          : probe.headers.get('access-control-allow-origin') === null),
+      `${probe.status} ${probeBody.error}`);
+    const pre = await fetch(endpoints.token_endpoint, {
+      method: 'OPTIONS',
+      headers: { origin: APP_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    await pre.arrayBuffer();
+    check(label(`token endpoint preflight: ${tokenCors ? 'allowed' : 'no CORS header'} for the app origin`),
+      tokenCors
+        ? pre.headers.get('access-control-allow-origin') === APP_ORIGIN
+        : pre.headers.get('access-control-allow-origin') === null);
+
+    // UserInfo.
+    if (endpoints.userinfo_endpoint) {
+      const res = await fetch(endpoints.userinfo_endpoint, {
+        headers: { authorization: `Bearer ${refreshed.access_token}`, origin: APP_ORIGIN },
+      });
+      const claims = res.ok ? await res.json() : {};
+      check(label(`UserInfo at ${expected.endpoints.userinfo_endpoint}`),
+        res.status === 200 && claims.sub === USER && res.headers.get('access-control-allow-origin') === APP_ORIGIN,
+        `${res.status}`);
+    }
+    // Revocation (where the layout lists it).
+    if (endpoints.revocation_endpoint) {
+      const res = await fetch(endpoints.revocation_endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP_ORIGIN },
+        body: new URLSearchParams({ token: refreshed.refresh_token, token_type_hint: 'refresh_token', client_id: CLIENT_ID }).toString(),
+      });
+      await res.arrayBuffer();
+      check(label(`revocation at ${expected.endpoints.revocation_endpoint}: 200`), res.status === 200, `${res.status}`);
+    }
+    // The end-session endpoint answers (its page posts itself, as at the root).
+    if (endpoints.end_session_endpoint) {
+      const end = new URL(endpoints.end_session_endpoint);
+      end.search = new URLSearchParams({ client_id: CLIENT_ID, post_logout_redirect_uri: `${APP_ORIGIN}/`, state: 's' }).toString();
+      const res = await request(flow.jar, end.href);
+      const html = await res.text();
+      const action = /action="([^"]+)"/.exec(html)?.[1];
+      check(label(`end session at ${expected.endpoints.end_session_endpoint}: the form posts to ${expected.endpoints.end_session_endpoint}/confirm`),
+        res.status === 200 && action === `${endpoints.end_session_endpoint}/confirm`, `${res.status} action ${action}`);
+    }
+  } catch (err) {
+    fail(label(`${err.message}`));
+  } finally {
+    await instance.stop();
+  }
+}
+
+// 5. layouts.mjs: every layout at once, each on BASE_PORT + its offset.
+{
+  const offsets = Object.keys(LAYOUT_EXPECTATIONS).length;
+  let base;
+  for (let attempt = 0; attempt < 20 && base === undefined; attempt += 1) {
+    const candidate = await freePort();
+    if (candidate + offsets > 65535) continue;
+    const free = await Promise.all(Array.from({ length: offsets }, (_, i) => new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(candidate + 1 + i, '127.0.0.1', () => srv.close(() => resolve(true)));
+    })));
+    if (free.every(Boolean)) base = candidate;
+  }
+  const names = Object.keys(LAYOUT_EXPECTATIONS);
+  const all = await startProvider({ BASE_PORT: String(base) }, {
+    script: 'layouts.mjs',
+    port: base + names.length, // the last one (plainonly) starts last
+    startTimeout: 60_000, // nine RSA keys and nine providers
+  });
+  check('layouts.mjs: ports in the order of the table', names.at(-1) === 'plainonly');
+  try {
+    const seen = [];
+    for (const [i, name] of names.entries()) {
+      const expected = LAYOUT_EXPECTATIONS[name];
+      const origin = `http://127.0.0.1:${base + 1 + i}`;
+      const res = await fetch(`${origin}${expected.discovery ?? expected.endpoints.jwks_uri}`);
+      const body = await res.json();
+      const ok = res.status === 200 && (expected.discovery
+        ? body.issuer === `${origin}${expected.discoveryIssuer ?? expected.issuer}`
+        : Array.isArray(body.keys));
+      if (!ok) fail(`layouts.mjs: ${name} on port BASE_PORT+${i + 1}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+      else seen.push(`${name}@+${i + 1}`);
+    }
+    check('layouts.mjs: every layout on BASE_PORT + its offset', seen.length === names.length, seen.join(' '));
+  } finally {
+    await all.stop();
+  }
+}
+
 if (failures.length) {
   console.log(`\n${failures.length} check(s) failed`);
   process.exit(1);
 }
-console.log('\nall misbehave modes and session checks behave as specified');
+console.log('\nall misbehave modes, session checks and provider layouts behave as specified');

@@ -19,13 +19,16 @@
 //
 // Every HTML response (index.html, the SPA fallback) carries a strict
 // Content-Security-Policy (scripts only from this origin, wasm compilation
-// allowed, fetch only to this origin and the provider's) and
+// allowed, fetch only to this origin and the providers') and
 // Referrer-Policy: no-referrer, as a production host should send them; the
 // tests fail on any CSP violation the browser reports.
 //
 // Environment: APP_PORT (default 8181), PROVIDER_ISSUER (default
-// http://127.0.0.1:9411), CLIENT_ID (default pkce-spa-dev), DIST_DIR,
-// DIST_APP_DIR (relative paths resolve against this folder).
+// http://127.0.0.1:9411), PROVIDER_ORIGINS (comma-separated, default none:
+// further provider origins the app may fetch from, e.g. the local provider's
+// layouts; connect-src lists PROVIDER_ISSUER's origin and these), CLIENT_ID
+// (default pkce-spa-dev), DIST_DIR, DIST_APP_DIR (relative paths resolve
+// against this folder).
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -82,20 +85,28 @@ function configBody() {
 
 const CONFIG_CONTROL_PATH = '/__test/config';
 
-let PROVIDER_ORIGIN;
-try {
-  PROVIDER_ORIGIN = new URL(PROVIDER_ISSUER).origin;
-} catch {
-  console.error(`serve: PROVIDER_ISSUER is not a URL: ${JSON.stringify(PROVIDER_ISSUER)}`);
-  process.exit(2);
+function originOf(value, name) {
+  try {
+    return new URL(value).origin;
+  } catch {
+    console.error(`serve: ${name} is not a URL: ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
 }
+
+// Every origin the app may fetch from, besides its own (connect-src).
+const PROVIDER_ORIGINS = [...new Set([
+  originOf(PROVIDER_ISSUER, 'PROVIDER_ISSUER'),
+  ...(process.env.PROVIDER_ORIGINS ?? '').split(',').map((value) => value.trim()).filter(Boolean)
+    .map((value) => originOf(value, 'a PROVIDER_ORIGINS entry')),
+])];
 
 // Headers for every HTML document this server sends.
 const HTML_HEADERS = {
   'Content-Security-Policy': [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
-    `connect-src 'self' ${PROVIDER_ORIGIN}`,
+    `connect-src 'self' ${PROVIDER_ORIGINS.join(' ')}`,
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
@@ -266,7 +277,7 @@ server.on('error', (err) => {
 });
 
 server.listen(PORT, HOST, () => {
-  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}, /app/ from ${DIST_APP_DIR}, issuer ${PROVIDER_ISSUER}`);
+  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}, /app/ from ${DIST_APP_DIR}, issuer ${PROVIDER_ISSUER}, connect-src ${PROVIDER_ORIGINS.join(' ')}`);
 });
 
 function shutdown() {

@@ -1,0 +1,186 @@
+// End-to-end tests: the provider presets of config.json ("provider": {...};
+// the issue 5 contract). Each preset is pointed with `base_url` (cloudentity:
+// `tenant_url`) at the local provider running under that provider's endpoint
+// layout (dev-provider/layouts.mjs, started by playwright.config.mjs): the
+// app must find the issuer and the endpoints the way the real provider has
+// them, sign in as alice, and land signed in. The authorization request must
+// go to the layout's authorize path and the code exchange to its token path;
+// the default provider (:9411) must not be asked anything.
+import { expect, test } from '@playwright/test';
+
+import { PRESETS } from '../provider-layouts.mjs';
+import {
+  APP_ORIGIN,
+  AUTH_URL,
+  CLIENT_ID,
+  PROVIDER,
+  errorAlert,
+  errorCode,
+  failOnCspViolations,
+  field,
+  formOf,
+  resetAppConfig,
+  setAppConfig,
+  signInButton,
+  signedInHeading,
+  submitLogin,
+} from './helpers.mjs';
+
+test.beforeEach(async ({ page }) => {
+  failOnCspViolations(page);
+});
+
+test.afterEach(async ({ request }) => {
+  await resetAppConfig(request);
+});
+
+/**
+ * Records every request the page makes (navigations, redirect hops and
+ * fetches), with the status of its answer when there is one.
+ */
+function recordRequests(page) {
+  const requests = [];
+  const byRequest = new Map();
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    const entry = {
+      request,
+      method: request.method(),
+      url: request.url(),
+      origin: url.origin,
+      pathname: url.pathname,
+      query: url.searchParams,
+      navigation: request.isNavigationRequest(),
+      status: null,
+      failure: null,
+    };
+    requests.push(entry);
+    byRequest.set(request, entry);
+  });
+  page.on('response', (response) => {
+    const entry = byRequest.get(response.request());
+    if (entry) entry.status = response.status();
+  });
+  page.on('requestfailed', (request) => {
+    const entry = byRequest.get(request);
+    if (entry) entry.failure = request.failure()?.errorText ?? 'failed';
+  });
+  return requests;
+}
+
+/** Lines "METHOD origin+path status" of `requests`, for failure messages. */
+function describe(requests) {
+  return requests.map((r) => `${r.method} ${r.origin}${r.pathname} ${r.status ?? r.failure ?? '(no answer)'}`).join('\n');
+}
+
+/**
+ * From the app's signed-out view: Sign in, the login page of the provider
+ * at `providerOrigin`, Continue as `name`, and the signed-in view.
+ */
+async function signInThere(page, providerOrigin, name) {
+  await page.goto('/');
+  await signInButton(page).click();
+  await expect(page).toHaveURL((url) => url.href.startsWith(`${providerOrigin}/interaction/`));
+  await expect(page.getByRole('heading', { name: 'Local development provider' })).toBeVisible();
+  await submitLogin(page, name);
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'sub')).toHaveText(name);
+  await expect(page).toHaveURL(`${APP_ORIGIN}/`);
+}
+
+for (const preset of PRESETS) {
+  test(`${preset.name} preset: signs in at the provider's own endpoints`, async ({ page, request }) => {
+    await setAppConfig(request, preset.config);
+    const requests = recordRequests(page);
+
+    await signInThere(page, preset.origin, 'alice');
+
+    const toLayout = requests.filter((r) => r.origin === preset.origin);
+    const all = describe(toLayout);
+
+    // The authorization request: once, top level, at the layout's path.
+    const authorize = toLayout.filter((r) => r.navigation && r.query.has('client_id') && r.query.has('code_challenge'));
+    expect(authorize.map((r) => r.pathname), `authorization requests to ${preset.origin}:\n${all}`)
+      .toEqual([preset.authorizePath]);
+    const query = authorize[0].query;
+    expect(query.get('response_type')).toBe('code');
+    expect(query.get('client_id')).toBe(CLIENT_ID);
+    expect(query.get('redirect_uri')).toBe(`${APP_ORIGIN}/callback`);
+    expect(query.get('code_challenge_method')).toBe('S256');
+    if (preset.authorizeUrlContains) {
+      expect(authorize[0].url).toContain(preset.authorizeUrlContains);
+    }
+
+    // The code exchange: once, at the layout's token path, answered 200.
+    const exchanges = toLayout.filter((r) => r.method === 'POST'
+      && formOf(r.request).get('grant_type') === 'authorization_code');
+    expect(exchanges.map((r) => r.pathname), `code exchanges at ${preset.origin}:\n${all}`).toEqual([preset.tokenPath]);
+    expect(exchanges[0].status).toBe(200);
+
+    // Discovery where the provider has it; none for a preset without it.
+    const discovery = toLayout.filter((r) => r.pathname.endsWith('/.well-known/openid-configuration'));
+    if (preset.discoveryPath) {
+      expect(discovery.length, `discovery requests:\n${all}`).toBeGreaterThan(0);
+      expect([...new Set(discovery.map((r) => r.pathname))]).toEqual([preset.discoveryPath]);
+      expect(discovery.every((r) => r.status === 200), `discovery answers:\n${describe(discovery)}`).toBe(true);
+    } else {
+      expect(discovery, `no discovery for ${preset.name}:\n${all}`).toEqual([]);
+    }
+
+    // Nothing went to the default provider of config.json.
+    expect(describe(requests.filter((r) => r.origin === PROVIDER)), 'requests to the default provider').toBe('');
+  });
+}
+
+test('extra_authorize_params are added to the authorization request', async ({ page, request }) => {
+  await setAppConfig(request, { extra_authorize_params: { ui_locales: 'fr' } });
+  const requests = recordRequests(page);
+
+  await signInThere(page, PROVIDER, 'alice');
+
+  const authorize = requests.filter((r) => r.navigation && `${r.origin}${r.pathname}` === AUTH_URL && r.query.has('client_id'));
+  expect(authorize).toHaveLength(1);
+  expect(authorize[0].query.getAll('ui_locales')).toEqual(['fr']);
+  expect(authorize[0].query.get('code_challenge_method')).toBe('S256');
+});
+
+test('extra_authorize_params with a preset', async ({ page, request }) => {
+  const keycloak = PRESETS.find((p) => p.name === 'keycloak');
+  await setAppConfig(request, { ...keycloak.config, extra_authorize_params: { ui_locales: 'fr', kc_idp_hint: 'local' } });
+  const requests = recordRequests(page);
+
+  await signInThere(page, keycloak.origin, 'alice');
+
+  const authorize = requests.filter((r) => r.navigation && r.origin === keycloak.origin
+    && r.pathname === keycloak.authorizePath && r.query.has('client_id'));
+  expect(authorize).toHaveLength(1);
+  expect(authorize[0].query.getAll('ui_locales')).toEqual(['fr']);
+  expect(authorize[0].query.getAll('kc_idp_hint')).toEqual(['local']);
+});
+
+test('extra_authorize_params cannot override the protocol\'s own parameters', async ({ page, request }) => {
+  // Either the config is refused, or the app's own values win: never a
+  // second code_challenge_method, state or redirect_uri, never "plain".
+  await setAppConfig(request, {
+    extra_authorize_params: { code_challenge_method: 'plain', state: 'fixed', redirect_uri: 'https://evil.example/' },
+  });
+  const requests = recordRequests(page);
+  await page.goto('/');
+  await expect(signInButton(page).or(errorAlert(page))).toBeVisible();
+  if (await errorAlert(page).count() > 0) {
+    await expect(errorCode(page)).toHaveText('config_invalid');
+    return;
+  }
+  await signInButton(page).click();
+  await expect(page.getByRole('heading', { name: 'Local development provider' }).or(errorAlert(page))).toBeVisible();
+  const authorize = requests.filter((r) => r.navigation && `${r.origin}${r.pathname}` === AUTH_URL && r.query.has('client_id'));
+  if (authorize.length === 0) {
+    await expect(errorCode(page)).toHaveText('config_invalid');
+    return;
+  }
+  const query = authorize[0].query;
+  expect(query.getAll('code_challenge_method')).toEqual(['S256']);
+  expect(query.getAll('redirect_uri')).toEqual([`${APP_ORIGIN}/callback`]);
+  expect(query.getAll('state')).toHaveLength(1);
+  expect(query.get('state')).not.toBe('fixed');
+});
