@@ -103,7 +103,7 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         "keycloak" => &["realm"],
         "auth0" => &["domain", "audience"],
         "entra" => &["tenant"],
-        "generic" => &["issuer"],
+        "generic" => &["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"],
         other => {
             return Err(invalid(
                 "name",
@@ -185,7 +185,14 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             out.issuer = format!("{root}/{tenant}/v2.0");
             out.issuer_rule = Some(IssuerRule::Entra { base: root, tenant });
         }
-        _ => out.issuer = fields.required("issuer")?,
+        _ => {
+            // For a provider without discovery the endpoints may sit here as
+            // well as at the top level of config.json.
+            out.issuer = fields.required("issuer")?;
+            out.authorization_endpoint = fields.optional("authorization_endpoint")?;
+            out.token_endpoint = fields.optional("token_endpoint")?;
+            out.jwks_uri = fields.optional("jwks_uri")?;
+        }
     }
     Ok(out)
 }
@@ -276,6 +283,12 @@ mod tests {
         assert_eq!(auth0.issuer, "https://acme.us.auth0.com/");
         assert_eq!(auth0.extra_authorize_params, vec![("audience".to_owned(), "https://api.example".to_owned())]);
         assert_eq!(issuer(json!({"name": "generic", "issuer": "https://i.example"})), "https://i.example");
+        let explicit = preset(json!({"name": "generic", "issuer": "https://i.example", "authorization_endpoint": "https://i.example/a",
+            "token_endpoint": "https://i.example/t", "jwks_uri": "https://i.example/k"}))
+        .unwrap();
+        assert_eq!(explicit.authorization_endpoint.as_deref(), Some("https://i.example/a"));
+        assert_eq!(explicit.token_endpoint.as_deref(), Some("https://i.example/t"));
+        assert_eq!(explicit.jwks_uri.as_deref(), Some("https://i.example/k"));
         assert_eq!(field_of(json!({"name": "gluu"})), "provider.name");
         assert_eq!(field_of(json!({"name": "auth0", "domain": 5})), "provider.domain");
     }
