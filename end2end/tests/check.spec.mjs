@@ -181,4 +181,5 @@ test('a mistyped preset field is named in config_invalid', async ({ page, reques
   await expect(errorAlert(page)).toHaveCount(1);
   await expect(errorCode(page)).toHaveText('config_invalid');
   await expect(errorAlert(page)).toContainText('provider.environment_idd');
+  await expect(errorAlert(page)).toContainText('did you mean `environment_id`?');
 });

@@ -81,8 +81,7 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
         return Err(AppError::ConfigHasSecret);
     }
     if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        let known = FIELDS.join(", ");
-        return Err(invalid(unknown, &format!("is not a known field (known fields: {known})")));
+        return Err(invalid(unknown, &not_a_field(unknown, &FIELDS, "a known field")));
     }
     let preset = match (obj.get("provider"), obj.contains_key("issuer")) {
         (None | Some(Value::Null), _) => None,
@@ -170,6 +169,32 @@ fn extra_params(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, AppEr
             }
         })
         .collect()
+}
+
+/// The problem with an unknown field: the nearest known one when it looks
+/// like a typo of it, and the list of known ones.
+pub(crate) fn not_a_field(unknown: &str, known: &[&str], what: &str) -> String {
+    let list = known.join(", ");
+    match known.iter().map(|k| (edit_distance(unknown, k), k)).filter(|(d, _)| *d <= 2).min() {
+        Some((_, near)) => format!("is not {what}; did you mean `{near}`? (fields: {list})"),
+        None => format!("is not {what} (fields: {list})"),
+    }
+}
+
+/// Levenshtein distance, over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 fn invalid(field: &str, problem: &str) -> AppError {
@@ -289,6 +314,17 @@ mod tests {
         assert_eq!(field_error(r#"{"provider":"pingone","client_id":"a"}"#).0, "provider");
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"state":"x"}}"#).0, "extra_authorize_params.state");
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"prompt":1}}"#).0, "extra_authorize_params.prompt");
+    }
+
+    #[test]
+    fn a_typo_names_the_field_it_was_probably_meant_to_be() {
+        let (field, problem) = field_error(r#"{"issuer":"https://i.example","client_id":"a","scopes":"openid"}"#);
+        assert_eq!(field, "scopes");
+        assert!(problem.contains("did you mean `scope`?"), "{problem}");
+        let (_, problem) = field_error(r#"{"issuer":"https://i.example","client_id":"a","colour":"red"}"#);
+        assert!(!problem.contains("did you mean"), "{problem}");
+        assert_eq!(edit_distance("regoin", "region"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::config;
 use super::error::AppError;
 
 /// What the discovery document's `issuer` must be (OpenID Connect
@@ -112,7 +113,8 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         }
     };
     if let Some(unknown) = provider.keys().find(|k| !["name", "base_url"].contains(&k.as_str()) && !known.contains(&k.as_str())) {
-        return Err(invalid(unknown, &format!("is not a field of the {name} preset (fields: {}, base_url)", known.join(", "))));
+        let fields: Vec<&str> = known.iter().copied().chain(["base_url"]).collect();
+        return Err(invalid(unknown, &config::not_a_field(unknown, &fields, &format!("a field of the {name} preset"))));
     }
     let base = |default_host: Option<String>| -> Result<String, AppError> {
         match (fields.optional("base_url")?, default_host) {
@@ -249,6 +251,8 @@ mod tests {
         assert_eq!(field_of(json!({"name": "pingone", "region": "us", "environment_id": "abc"})), "provider.region");
         assert_eq!(field_of(json!({"name": "pingone"})), "provider.environment_id");
         assert_eq!(field_of(json!({"name": "pingone", "environment_idd": "x"})), "provider.environment_idd");
+        let typo = preset(json!({"name": "pingone", "environment_id": "e", "regoin": "eu"})).unwrap_err();
+        assert!(typo.to_string().contains("did you mean `region`?"), "{typo}");
     }
 
     #[test]
