@@ -17,8 +17,8 @@ export const ENTRA_TENANT_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
 /**
  * One entry per preset: its layout's origin, the config override, where the
- * authorization request, the token request and the discovery request (null:
- * no discovery) must go.
+ * authorization request, the token request, the UserInfo request and the
+ * discovery request (null: no discovery) must go.
  */
 export const PRESETS = [
   {
@@ -29,6 +29,7 @@ export const PRESETS = [
     discoveryPath: '/env-1234/as/.well-known/openid-configuration',
     authorizePath: '/env-1234/as/authorize',
     tokenPath: '/env-1234/as/token',
+    userinfoPath: '/env-1234/as/userinfo',
   },
   {
     name: 'okta',
@@ -39,6 +40,7 @@ export const PRESETS = [
     discoveryPath: '/oauth2/default/.well-known/openid-configuration',
     authorizePath: '/oauth2/default/v1/authorize',
     tokenPath: '/oauth2/default/v1/token',
+    userinfoPath: '/oauth2/default/v1/userinfo',
   },
   {
     name: 'keycloak',
@@ -48,6 +50,7 @@ export const PRESETS = [
     discoveryPath: '/realms/demo/.well-known/openid-configuration',
     authorizePath: '/realms/demo/protocol/openid-connect/auth',
     tokenPath: '/realms/demo/protocol/openid-connect/token',
+    userinfoPath: '/realms/demo/protocol/openid-connect/userinfo',
   },
   {
     name: 'auth0',
@@ -57,6 +60,7 @@ export const PRESETS = [
     discoveryPath: '/.well-known/openid-configuration',
     authorizePath: '/authorize',
     tokenPath: '/oauth/token',
+    userinfoPath: '/userinfo',
     // The audience goes into the authorization request as is.
     authorizeUrlContains: 'audience=https%3A%2F%2Fapi.example',
   },
@@ -68,6 +72,7 @@ export const PRESETS = [
     discoveryPath: null,
     authorizePath: '/ims/authorize/v2',
     tokenPath: '/ims/token/v3',
+    userinfoPath: '/ims/userinfo/v2',
   },
   {
     name: 'cloudentity',
@@ -80,6 +85,7 @@ export const PRESETS = [
     discoveryPath: '/acme/default/.well-known/openid-configuration',
     authorizePath: '/acme/default/oauth2/authorize',
     tokenPath: '/acme/default/oauth2/token',
+    userinfoPath: '/acme/default/userinfo',
   },
   {
     name: 'entra',
@@ -91,6 +97,7 @@ export const PRESETS = [
     discoveryPath: '/common/v2.0/.well-known/openid-configuration',
     authorizePath: '/common/oauth2/v2.0/authorize',
     tokenPath: '/common/oauth2/v2.0/token',
+    userinfoPath: '/common/oidc/userinfo',
   },
 ];
 

@@ -49,7 +49,7 @@ pub async fn refresh(setup: &AppSetup, session: &Session) -> Result<Session, App
 /// The UserInfo claims (Core §5.3), or `None` when the provider has no
 /// UserInfo endpoint or the session has no ID token to compare `sub` with.
 pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<String, Value>>, AppError> {
-    let endpoint = setup.provider.metadata.as_ref().and_then(|m| m.userinfo_endpoint.as_deref());
+    let endpoint = setup.provider.userinfo_endpoint.as_deref();
     let (Some(endpoint), Some(claims)) = (endpoint, &session.claims) else {
         return Ok(None);
     };
@@ -72,7 +72,7 @@ pub async fn call_api(url: &str, session: &Session) -> Result<ApiAnswer, AppErro
 /// a revocation endpoint (RFC 7009 §2.1, `client_id` only). RFC 7009 §2.2:
 /// the provider answers 200 even for a token it no longer knows.
 pub async fn revoke(setup: &AppSetup, session: &Session) -> Result<(), AppError> {
-    let Some(endpoint) = setup.provider.metadata.as_ref().and_then(|m| m.revocation_endpoint.as_deref()) else {
+    let Some(endpoint) = setup.provider.revocation_endpoint.as_deref() else {
         return Ok(());
     };
     let tokens = &session.tokens;
@@ -95,7 +95,7 @@ pub async fn revoke(setup: &AppSetup, session: &Session) -> Result<(), AppError>
 /// The provider's end-session URL (RP-Initiated Logout §2) with a fresh
 /// `state` kept in this tab, or `None` when the provider has none.
 pub fn end_session_url(setup: &AppSetup, session: &Session) -> Result<Option<String>, AppError> {
-    let Some(endpoint) = setup.provider.metadata.as_ref().and_then(|m| m.end_session_endpoint.as_deref()) else {
+    let Some(endpoint) = setup.provider.end_session_endpoint.as_deref() else {
         return Ok(None);
     };
     let state = State::from_random(random::bytes32()?);

@@ -170,6 +170,9 @@ test('Adobe IMS (no discovery): metadata unknown, the token endpoint still check
     response_type_code: 'info',
     pkce_s256: 'info',
     token_auth_none: 'info',
+    // The preset names Adobe's UserInfo endpoint; the others stay unknown.
+    userinfo: 'pass',
+    revocation: 'info',
     token_endpoint_cors: 'pass',
   });
   await expect(summary(page)).toHaveText(ALL_PASS);

@@ -24,6 +24,7 @@ import {
   signInButton,
   signedInHeading,
   submitLogin,
+  userinfoClaim,
 } from './helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
@@ -126,6 +127,12 @@ for (const preset of PRESETS) {
     } else {
       expect(discovery, `no discovery for ${preset.name}:\n${all}`).toEqual([]);
     }
+
+    // UserInfo from the layout's own endpoint (Adobe IMS: the preset's,
+    // as there is no discovery).
+    await expect(userinfoClaim(page, 'sub')).toHaveText('alice');
+    expect(toLayout.filter((r) => r.method === 'GET' && r.pathname === preset.userinfoPath && r.status === 200),
+      `UserInfo requests:\n${all}`).toHaveLength(1);
 
     // Nothing went to the default provider of config.json.
     expect(describe(requests.filter((r) => r.origin === PROVIDER)), 'requests to the default provider').toBe('');

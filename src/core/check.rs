@@ -63,9 +63,10 @@ pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_
     let mut items = vec![discovery_item(discovery)];
     match discovery {
         Discovery::Found(doc) => items.extend(metadata_items(config, doc, probe)),
-        _ => items.extend(
-            METADATA_ITEMS.iter().map(|(id, label, _)| item(id, label, Status::Info, "unknown without a discovery document".into())),
-        ),
+        _ => items.extend(METADATA_ITEMS.iter().map(|&(id, label, _)| match configured_endpoint(config, id) {
+            Some(url) => item(id, label, Status::Pass, format!("config.json names {url}")),
+            None => item(id, label, Status::Info, "unknown without a discovery document".into()),
+        })),
     }
     items.push(probe_item(probe, app_origin));
     items
@@ -105,6 +106,16 @@ const METADATA_ITEMS: [(&str, &str, bool); 9] = [
     ("revocation", "A revocation endpoint exists (RFC 7009)", false),
     ("end_session", "An end-session endpoint exists (RP-initiated logout)", false),
 ];
+
+/// The endpoint config.json (or its preset) names for a check item.
+fn configured_endpoint<'a>(config: &'a Config, id: &str) -> Option<&'a str> {
+    match id {
+        "userinfo" => config.userinfo_endpoint.as_deref(),
+        "revocation" => config.revocation_endpoint.as_deref(),
+        "end_session" => config.end_session_endpoint.as_deref(),
+        _ => None,
+    }
+}
 
 fn strings<'a>(doc: &'a Value, field: &str) -> Option<Vec<&'a str>> {
     doc.get(field).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -180,6 +191,7 @@ fn metadata_items(config: &Config, doc: &Value, probe: &TokenProbe) -> Vec<Check
                 "revocation" => (has("revocation_endpoint"), "sign-out cannot revoke the tokens; they stay valid until they expire".into()),
                 _ => (has("end_session_endpoint"), "sign-out ends only the app's session, not the provider's".into()),
             };
+            let ok = ok || configured_endpoint(config, id).is_some();
             let status = judge(ok, required);
             let detail = if status == Status::Pass { "yes".to_owned() } else { detail };
             item(id, label, status, detail)
@@ -294,5 +306,19 @@ mod tests {
         assert_eq!(status_of(&items, "discovery"), Status::Fail);
         assert_eq!(status_of(&items, "pkce_s256"), Status::Info);
         assert_eq!(failing(&items), 2);
+    }
+
+    #[test]
+    fn without_discovery_configured_session_endpoints_pass() {
+        let config = config::parse(
+            r#"{"provider":{"name":"adobe_ims","base_url":"http://127.0.0.1:9425"},"client_id":"c"}"#,
+            "http://127.0.0.1:8080/",
+        )
+        .unwrap();
+        let items = evaluate(&config, &Discovery::NotUsed, &TokenProbe::OAuthError("invalid_grant".into()), "o");
+        assert_eq!(status_of(&items, "userinfo"), Status::Pass);
+        assert_eq!(status_of(&items, "revocation"), Status::Info);
+        assert_eq!(status_of(&items, "pkce_s256"), Status::Info);
+        assert_eq!(failing(&items), 0);
     }
 }

@@ -11,7 +11,7 @@ use super::url;
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 15] = [
     "issuer",
     "provider",
     "extra_authorize_params",
@@ -21,6 +21,9 @@ const FIELDS: [&str; 12] = [
     "authorization_endpoint",
     "token_endpoint",
     "jwks_uri",
+    "userinfo_endpoint",
+    "revocation_endpoint",
+    "end_session_endpoint",
     "token_storage",
     "api_url",
     "post_logout_redirect_uri",
@@ -48,6 +51,11 @@ pub struct Config {
     pub token_endpoint: Option<String>,
     /// Where the provider's signing keys are, when discovery is not used.
     pub jwks_uri: Option<String>,
+    /// The session's endpoints, for a provider without discovery (or to
+    /// replace discovered ones).
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
     pub token_storage: TokenStorage,
     /// An API to call with the access token from the signed-in view.
     pub api_url: Option<String>,
@@ -105,6 +113,9 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     let authorization_endpoint = optional(&obj, "authorization_endpoint")?.or_else(|| from_preset(|p| p.authorization_endpoint.clone()));
     let token_endpoint = optional(&obj, "token_endpoint")?.or_else(|| from_preset(|p| p.token_endpoint.clone()));
     let jwks_uri = optional(&obj, "jwks_uri")?.or_else(|| from_preset(|p| p.jwks_uri.clone()));
+    let userinfo_endpoint = optional(&obj, "userinfo_endpoint")?.or_else(|| from_preset(|p| p.userinfo_endpoint.clone()));
+    let revocation_endpoint = optional(&obj, "revocation_endpoint")?.or_else(|| from_preset(|p| p.revocation_endpoint.clone()));
+    let end_session_endpoint = optional(&obj, "end_session_endpoint")?.or_else(|| from_preset(|p| p.end_session_endpoint.clone()));
     let issuer_rule = preset.as_ref().and_then(|p| p.issuer_rule.clone()).unwrap_or_else(|| IssuerRule::Exact(issuer.clone()));
     let mut extra_authorize_params = preset.map(|p| p.extra_authorize_params).unwrap_or_default();
     for (name, value) in extra_params(&obj)? {
@@ -123,6 +134,9 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
         ("authorization_endpoint", &authorization_endpoint),
         ("token_endpoint", &token_endpoint),
         ("jwks_uri", &jwks_uri),
+        ("userinfo_endpoint", &userinfo_endpoint),
+        ("revocation_endpoint", &revocation_endpoint),
+        ("end_session_endpoint", &end_session_endpoint),
         ("api_url", &api_url),
     ] {
         if let Some(v) = value {
@@ -137,6 +151,9 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
         authorization_endpoint,
         token_endpoint,
         jwks_uri,
+        userinfo_endpoint,
+        revocation_endpoint,
+        end_session_endpoint,
         token_storage,
         api_url,
         post_logout_redirect_uri,

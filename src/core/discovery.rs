@@ -62,6 +62,10 @@ pub struct Provider {
     pub token_endpoint: String,
     /// Config's `jwks_uri`, else the discovered one.
     pub jwks_uri: Option<String>,
+    /// The session's endpoints, each config's else the discovered one.
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
     pub metadata: Option<ProviderMetadata>,
 }
 
@@ -89,16 +93,20 @@ pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Pr
         }
     };
     let md = metadata.as_ref();
+    let optional = |configured: &Option<String>, discovered: Option<&String>, field: &str| match (configured, discovered) {
+        (None, None) => Ok(None),
+        (configured, discovered) => pick(configured, discovered, field).map(Some),
+    };
     Ok(Provider {
         // The discovered issuer (checked against the configured one): for
         // Entra's multi-tenant endpoints, the `{tenantid}` template.
         issuer: md.map_or_else(|| config.issuer.clone(), |m| m.issuer.clone()),
         authorization_endpoint: pick(&config.authorization_endpoint, md.and_then(|m| m.authorization_endpoint.as_ref()), "authorization_endpoint")?,
         token_endpoint: pick(&config.token_endpoint, md.and_then(|m| m.token_endpoint.as_ref()), "token_endpoint")?,
-        jwks_uri: match (&config.jwks_uri, md.and_then(|m| m.jwks_uri.as_ref())) {
-            (None, None) => None,
-            (configured, discovered) => Some(pick(configured, discovered, "jwks_uri")?),
-        },
+        jwks_uri: optional(&config.jwks_uri, md.and_then(|m| m.jwks_uri.as_ref()), "jwks_uri")?,
+        userinfo_endpoint: optional(&config.userinfo_endpoint, md.and_then(|m| m.userinfo_endpoint.as_ref()), "userinfo_endpoint")?,
+        revocation_endpoint: optional(&config.revocation_endpoint, md.and_then(|m| m.revocation_endpoint.as_ref()), "revocation_endpoint")?,
+        end_session_endpoint: optional(&config.end_session_endpoint, md.and_then(|m| m.end_session_endpoint.as_ref()), "end_session_endpoint")?,
         metadata,
     })
 }
@@ -186,6 +194,20 @@ mod tests {
         let p = resolve(&c, None).unwrap();
         assert_eq!(p.authorization_endpoint, "https://a.example/a");
         assert_eq!(p.jwks_uri, None);
+        assert_eq!(p.userinfo_endpoint, None);
         assert!(!p.sends_iss(), "without metadata, iss is checked only when present");
+        let c = config(r#","authorization_endpoint":"https://a.example/a","token_endpoint":"https://a.example/t","userinfo_endpoint":"https://a.example/me""#);
+        assert_eq!(resolve(&c, None).unwrap().userinfo_endpoint.as_deref(), Some("https://a.example/me"));
+    }
+
+    #[test]
+    fn session_endpoints_come_from_discovery_unless_configured() {
+        let doc = DOC.replace(r#""response_types_supported""#, r#""userinfo_endpoint":"http://127.0.0.1:9400/me","revocation_endpoint":"http://evil.example/revoke","response_types_supported""#);
+        let md = parse_metadata("u", 200, &doc, &exact(ISSUER)).unwrap();
+        assert_eq!(resolve(&config(""), Some(md.clone())).unwrap_err().code(), "metadata_invalid", "an http revocation endpoint off loopback");
+        let p = resolve(&config(r#","revocation_endpoint":"https://r.example/revoke""#), Some(md)).unwrap();
+        assert_eq!(p.userinfo_endpoint.as_deref(), Some("http://127.0.0.1:9400/me"));
+        assert_eq!(p.revocation_endpoint.as_deref(), Some("https://r.example/revoke"));
+        assert_eq!(p.end_session_endpoint, None);
     }
 }

@@ -84,6 +84,9 @@ pub struct PresetSettings {
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
     /// Authorize parameters the provider needs (Auth0's `audience`).
     pub extra_authorize_params: Vec<(String, String)>,
 }
@@ -104,7 +107,15 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         "keycloak" => &["realm"],
         "auth0" => &["domain", "audience"],
         "entra" => &["tenant"],
-        "generic" => &["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"],
+        "generic" => &[
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "userinfo_endpoint",
+            "revocation_endpoint",
+            "end_session_endpoint",
+        ],
         other => {
             return Err(invalid(
                 "name",
@@ -153,6 +164,9 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             out.authorization_endpoint = Some(format!("{root}/ims/authorize/v2"));
             out.token_endpoint = Some(format!("{root}/ims/token/v3"));
             out.jwks_uri = Some(format!("{root}/ims/keys"));
+            // As Adobe's own metadata (at /ims/.well-known/openid-configuration,
+            // not where OpenID Connect Discovery §4 looks) names it.
+            out.userinfo_endpoint = Some(format!("{root}/ims/userinfo/v2"));
             out.issuer = root;
         }
         "cloudentity" => {
@@ -194,6 +208,9 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             out.authorization_endpoint = fields.optional("authorization_endpoint")?;
             out.token_endpoint = fields.optional("token_endpoint")?;
             out.jwks_uri = fields.optional("jwks_uri")?;
+            out.userinfo_endpoint = fields.optional("userinfo_endpoint")?;
+            out.revocation_endpoint = fields.optional("revocation_endpoint")?;
+            out.end_session_endpoint = fields.optional("end_session_endpoint")?;
         }
     }
     Ok(out)
@@ -271,6 +288,7 @@ mod tests {
         assert_eq!(p.authorization_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/authorize/v2"));
         assert_eq!(p.token_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/token/v3"));
         assert_eq!(p.jwks_uri.as_deref(), Some("https://ims-na1.adobelogin.com/ims/keys"));
+        assert_eq!(p.userinfo_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/userinfo/v2"));
         let local = preset(json!({"name": "adobe_ims", "base_url": "http://127.0.0.1:9425"})).unwrap();
         assert_eq!(local.token_endpoint.as_deref(), Some("http://127.0.0.1:9425/ims/token/v3"));
     }
@@ -288,11 +306,13 @@ mod tests {
         assert_eq!(auth0.extra_authorize_params, vec![("audience".to_owned(), "https://api.example".to_owned())]);
         assert_eq!(issuer(json!({"name": "generic", "issuer": "https://i.example"})), "https://i.example");
         let explicit = preset(json!({"name": "generic", "issuer": "https://i.example", "authorization_endpoint": "https://i.example/a",
-            "token_endpoint": "https://i.example/t", "jwks_uri": "https://i.example/k"}))
+            "token_endpoint": "https://i.example/t", "jwks_uri": "https://i.example/k", "end_session_endpoint": "https://i.example/out"}))
         .unwrap();
         assert_eq!(explicit.authorization_endpoint.as_deref(), Some("https://i.example/a"));
         assert_eq!(explicit.token_endpoint.as_deref(), Some("https://i.example/t"));
         assert_eq!(explicit.jwks_uri.as_deref(), Some("https://i.example/k"));
+        assert_eq!(explicit.end_session_endpoint.as_deref(), Some("https://i.example/out"));
+        assert_eq!(explicit.revocation_endpoint, None);
         assert_eq!(field_of(json!({"name": "gluu"})), "provider.name");
         assert_eq!(field_of(json!({"name": "auth0", "domain": 5})), "provider.domain");
     }
