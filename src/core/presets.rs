@@ -15,13 +15,16 @@ pub enum IssuerRule {
     Exact(String),
     /// Entra (`base` is `https://login.microsoftonline.com`): for a tenant
     /// GUID, `{base}/{guid}/v2.0`; for a domain, `{base}/<some GUID>/v2.0`;
-    /// for `common`, `organizations`, `consumers`, the template
-    /// `{base}/{tenantid}/v2.0`.
+    /// for `common` and `organizations`, the template `{base}/{tenantid}/v2.0`;
+    /// for `consumers`, the personal-account tenant `{base}/9188040d-…/v2.0`.
     Entra { base: String, tenant: String },
 }
 
 /// The literal placeholder of Entra's multi-tenant issuer.
 pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+/// The tenant of Microsoft personal accounts (what `consumers` resolves to).
+const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
 impl IssuerRule {
     /// Whether a discovered issuer is acceptable.
@@ -33,7 +36,10 @@ impl IssuerRule {
                     return false;
                 };
                 match tenant.as_str() {
-                    "common" | "organizations" | "consumers" => middle == TENANT_PLACEHOLDER,
+                    "common" | "organizations" => middle == TENANT_PLACEHOLDER,
+                    // Personal accounts live in one fixed tenant, which the
+                    // `consumers` discovery document names instead of the template.
+                    "consumers" => middle == TENANT_PLACEHOLDER || middle.eq_ignore_ascii_case(CONSUMERS_TENANT_ID),
                     t if is_guid(t) => middle.eq_ignore_ascii_case(t),
                     _ => is_guid(middle),
                 }
@@ -324,6 +330,12 @@ mod tests {
         let rule = common.issuer_rule.unwrap();
         assert!(rule.accepts("https://login.microsoftonline.com/{tenantid}/v2.0"));
         assert!(!rule.accepts(&format!("https://login.microsoftonline.com/{GUID}/v2.0")));
+
+        let consumers = preset(json!({"name": "entra", "tenant": "consumers"})).unwrap().issuer_rule.unwrap();
+        assert!(consumers.accepts(&format!("https://login.microsoftonline.com/{CONSUMERS_TENANT_ID}/v2.0")));
+        assert!(!consumers.accepts("https://login.microsoftonline.com/3f2504e0-4f89-41d3-9a0c-0305e82c3301/v2.0"));
+        let organizations = preset(json!({"name": "entra", "tenant": "organizations"})).unwrap().issuer_rule.unwrap();
+        assert!(!organizations.accepts(&format!("https://login.microsoftonline.com/{CONSUMERS_TENANT_ID}/v2.0")));
 
         let by_guid = preset(json!({"name": "entra", "tenant": GUID})).unwrap().issuer_rule.unwrap();
         assert!(by_guid.accepts(&format!("https://login.microsoftonline.com/{GUID}/v2.0")));
