@@ -13,15 +13,19 @@ section() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 # Adds up "N passed" from a runner's summary lines.
 count() { grep -oE '([0-9]+) passed' "$1" | awk '{ s += $1 } END { print s + 0 }'; }
 
-section "1/3 protocol core: cargo test (native)"
+section "1/4 protocol core: cargo test (native)"
 cargo test --color=never 2>&1 | tee "$logs/native"
 passed=$((passed + $(count "$logs/native")))
 
-section "2/3 browser layer: wasm-bindgen-test in headless Chrome"
+section "2/4 browser layer: wasm-bindgen-test in headless Chrome"
 cargo test --color=never --target wasm32-unknown-unknown --test browser 2>&1 | tee "$logs/wasm"
 passed=$((passed + $(count "$logs/wasm")))
 
-section "3/3 end to end: release build + oidc-provider + Playwright in Chromium"
+section "3/4 local provider: its self-test (every layout, misbehave mode and session rule)"
+(cd dev-provider && node selftest.mjs) 2>&1 | grep -v '^oidc-provider WARNING' | tee "$logs/provider"
+passed=$((passed + $(grep -c '^ok ' "$logs/provider")))
+
+section "4/4 end to end: release build + oidc-provider + Playwright in Chromium"
 trunk build --release=true
 trunk build --release=true --public-url /app/ --dist dist-app
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e"
