@@ -1,6 +1,7 @@
 // End-to-end tests: the session after sign-in. Refresh with rotation (also
 // across two tabs of one session), where the session is kept, UserInfo, the
-// protected API, the provider refusing a refresh, and sign-out with
+// protected API, the provider refusing a refresh, a refresh without an answer
+// (retried, then the session ends), and sign-out with
 // revocation and RP-initiated logout.
 //
 // The provider issues 6-second access tokens (playwright.config.mjs), so the
@@ -17,6 +18,7 @@ import {
   callApiButton,
   capturedTokens,
   errorAlert,
+  errorCode,
   expectRefused,
   expectSecretsNotStored,
   failOnCspViolations,
@@ -36,6 +38,7 @@ import {
   signOutButton,
   signedInHeading,
   startSignIn,
+  TOKEN_URL,
   userinfoClaim,
 } from './helpers.mjs';
 
@@ -208,6 +211,50 @@ test('a refresh token revoked at the provider ends the session', async ({ page, 
   expect(tokens.refreshes().length, 'refresh requests after the refusal').toBe(count);
   await expectRefused(page, 'invalid_grant');
   await expect(signInButton(page)).toBeVisible();
+});
+
+/**
+ * Drops the browser's refresh requests as a lost network would (no answer at
+ * all), while `failing()` says so; every other token request goes through.
+ */
+async function dropRefreshes(page, failing) {
+  await page.route(TOKEN_URL, (route) => {
+    const form = new URLSearchParams(route.request().postData() ?? '');
+    if (form.get('grant_type') === 'refresh_token' && failing()) return route.abort('internetdisconnected');
+    return route.fallback();
+  });
+}
+
+test('a refresh that gets no answer is tried again, and the session goes on', async ({ page }) => {
+  const tokens = recordTokenExchanges(page);
+  let dropped = 0;
+  await dropRefreshes(page, () => (dropped += 1) === 1);
+  await signInFully(page);
+
+  await expect.poll(() => tokens.okRefreshes().length, { message: 'a refresh answered 200 after the lost one', ...NEXT_REFRESH })
+    .toBeGreaterThanOrEqual(1);
+  const [lost, retried] = tokens.refreshes();
+  expect(lost.failure, 'the first refresh got no answer').toBeTruthy();
+  expect(retried.status).toBe(200);
+  // The provider never saw the lost request, so its refresh token is still the current one.
+  expect(retried.form.get('refresh_token') === lost.form.get('refresh_token'),
+    'the retry sends the refresh token the lost request carried').toBe(true);
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'refreshed')).toHaveText(ISO_TIME);
+  await expect(errorAlert(page)).toHaveCount(0);
+});
+
+test('a provider unreachable until the access token expires ends the session, saying so', async ({ page }) => {
+  const tokens = recordTokenExchanges(page);
+  await dropRefreshes(page, () => true);
+  await signInFully(page);
+
+  await expect(errorCode(page)).toHaveText('refresh_network_error', NEXT_REFRESH);
+  await expectRefused(page, 'refresh_network_error');
+  await expect(errorAlert(page)).toContainText(TOKEN_URL);
+  await expect(signInButton(page)).toBeVisible();
+  expect(tokens.refreshes().length, 'the refresh and at least one retry').toBeGreaterThanOrEqual(2);
+  expect(tokens.okRefreshes()).toHaveLength(0);
 });
 
 test('UserInfo shows the claims', async ({ page, request }) => {
