@@ -11,23 +11,23 @@ use super::url;
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 9] = [
     "issuer",
     "provider",
     "extra_authorize_params",
     "client_id",
     "scope",
     "redirect_uri",
-    "authorization_endpoint",
-    "token_endpoint",
-    "jwks_uri",
-    "userinfo_endpoint",
-    "revocation_endpoint",
-    "end_session_endpoint",
     "token_storage",
     "api_url",
     "post_logout_redirect_uri",
 ];
+
+/// The provider's endpoints config.json may name (Discovery metadata
+/// names): for a provider without discovery, or to replace discovered ones.
+/// A preset may set them too; config.json's own value wins.
+pub(crate) const ENDPOINT_FIELDS: [&str; 6] =
+    ["authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "revocation_endpoint", "end_session_endpoint"];
 
 /// Where the tokens live (IETF browser-based apps BCP). Never localStorage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,8 +88,9 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     if obj.keys().any(|k| k.starts_with("client_secret")) {
         return Err(AppError::ConfigHasSecret);
     }
-    if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(invalid(unknown, &not_a_field(unknown, &FIELDS, "a known field")));
+    let known: Vec<&str> = FIELDS.iter().chain(&ENDPOINT_FIELDS).copied().collect();
+    if let Some(unknown) = obj.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(invalid(unknown, &not_a_field(unknown, &known, "a known field")));
     }
     let preset = match (obj.get("provider"), obj.contains_key("issuer")) {
         (None | Some(Value::Null), _) => None,
@@ -109,13 +110,17 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     let scope = optional(&obj, "scope")?.map_or(Ok(DEFAULT_SCOPE.to_owned()), |s| normalise_scope(&s))?;
     let redirect_uri = optional(&obj, "redirect_uri")?.unwrap_or_else(|| format!("{app_base_url}callback"));
     check_url("redirect_uri", &redirect_uri)?;
-    let from_preset = |pick: fn(&presets::PresetSettings) -> Option<String>| preset.as_ref().and_then(pick);
-    let authorization_endpoint = optional(&obj, "authorization_endpoint")?.or_else(|| from_preset(|p| p.authorization_endpoint.clone()));
-    let token_endpoint = optional(&obj, "token_endpoint")?.or_else(|| from_preset(|p| p.token_endpoint.clone()));
-    let jwks_uri = optional(&obj, "jwks_uri")?.or_else(|| from_preset(|p| p.jwks_uri.clone()));
-    let userinfo_endpoint = optional(&obj, "userinfo_endpoint")?.or_else(|| from_preset(|p| p.userinfo_endpoint.clone()));
-    let revocation_endpoint = optional(&obj, "revocation_endpoint")?.or_else(|| from_preset(|p| p.revocation_endpoint.clone()));
-    let end_session_endpoint = optional(&obj, "end_session_endpoint")?.or_else(|| from_preset(|p| p.end_session_endpoint.clone()));
+    let endpoint = |field: &str| -> Result<Option<String>, AppError> {
+        let url = optional(&obj, field)?.or_else(|| preset.as_ref().and_then(|p| p.endpoint(field)).map(str::to_owned));
+        url.as_deref().map_or(Ok(()), |u| check_url(field, u))?;
+        Ok(url)
+    };
+    let authorization_endpoint = endpoint("authorization_endpoint")?;
+    let token_endpoint = endpoint("token_endpoint")?;
+    let jwks_uri = endpoint("jwks_uri")?;
+    let userinfo_endpoint = endpoint("userinfo_endpoint")?;
+    let revocation_endpoint = endpoint("revocation_endpoint")?;
+    let end_session_endpoint = endpoint("end_session_endpoint")?;
     let issuer_rule = preset.as_ref().and_then(|p| p.issuer_rule.clone()).unwrap_or_else(|| IssuerRule::Exact(issuer.clone()));
     let mut extra_authorize_params = preset.map(|p| p.extra_authorize_params).unwrap_or_default();
     for (name, value) in extra_params(&obj)? {
@@ -130,18 +135,8 @@ pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
     };
     let post_logout_redirect_uri = optional(&obj, "post_logout_redirect_uri")?.unwrap_or_else(|| app_base_url.to_owned());
     check_url("post_logout_redirect_uri", &post_logout_redirect_uri)?;
-    for (field, value) in [
-        ("authorization_endpoint", &authorization_endpoint),
-        ("token_endpoint", &token_endpoint),
-        ("jwks_uri", &jwks_uri),
-        ("userinfo_endpoint", &userinfo_endpoint),
-        ("revocation_endpoint", &revocation_endpoint),
-        ("end_session_endpoint", &end_session_endpoint),
-        ("api_url", &api_url),
-    ] {
-        if let Some(v) = value {
-            check_url(field, v)?;
-        }
+    if let Some(url) = &api_url {
+        check_url("api_url", url)?;
     }
     Ok(Config {
         issuer,

@@ -87,12 +87,9 @@ fn is_guid(s: &str) -> bool {
 pub struct PresetSettings {
     pub issuer: String,
     pub issuer_rule: Option<IssuerRule>,
-    pub authorization_endpoint: Option<String>,
-    pub token_endpoint: Option<String>,
-    pub jwks_uri: Option<String>,
-    pub userinfo_endpoint: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
+    /// Endpoints by their config.json field name (one of
+    /// [`config::ENDPOINT_FIELDS`]), for a provider without discovery.
+    pub endpoints: Vec<(&'static str, String)>,
     /// Authorize parameters the provider needs (Auth0's `audience`).
     pub extra_authorize_params: Vec<(String, String)>,
 }
@@ -100,6 +97,13 @@ pub struct PresetSettings {
 const PINGONE_REGIONS: [&str; 5] = ["com", "eu", "asia", "ca", "com.au"];
 const ENTRA_HOST: &str = "https://login.microsoftonline.com";
 const ADOBE_HOST: &str = "ims-na1.adobelogin.com";
+
+impl PresetSettings {
+    /// The endpoint named by its config.json field, when the preset sets it.
+    pub fn endpoint(&self, field: &str) -> Option<&str> {
+        self.endpoints.iter().find(|(name, _)| *name == field).map(|(_, url)| url.as_str())
+    }
+}
 
 /// Reads the `provider` object. Every field error names `provider.<field>`.
 pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> {
@@ -113,15 +117,8 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         "keycloak" => &["realm"],
         "auth0" => &["domain", "audience"],
         "entra" => &["tenant"],
-        "generic" => &[
-            "issuer",
-            "authorization_endpoint",
-            "token_endpoint",
-            "jwks_uri",
-            "userinfo_endpoint",
-            "revocation_endpoint",
-            "end_session_endpoint",
-        ],
+        // Plus every endpoint field: a provider without discovery.
+        "generic" => &["issuer"],
         other => {
             return Err(invalid(
                 "name",
@@ -129,9 +126,10 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             ))
         }
     };
-    if let Some(unknown) = provider.keys().find(|k| !["name", "base_url"].contains(&k.as_str()) && !known.contains(&k.as_str())) {
-        let fields: Vec<&str> = known.iter().copied().chain(["base_url"]).collect();
-        return Err(invalid(unknown, &config::not_a_field(unknown, &fields, &format!("a field of the {name} preset"))));
+    let endpoints: &[&str] = if name == "generic" { &config::ENDPOINT_FIELDS } else { &[] };
+    let accepted: Vec<&str> = known.iter().chain(endpoints).copied().chain(["base_url"]).collect();
+    if let Some(unknown) = provider.keys().find(|k| k.as_str() != "name" && !accepted.contains(&k.as_str())) {
+        return Err(invalid(unknown, &config::not_a_field(unknown, &accepted, &format!("a field of the {name} preset"))));
     }
     let base = |default_host: Option<String>| -> Result<String, AppError> {
         match (fields.optional("base_url")?, default_host) {
@@ -167,12 +165,14 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         "adobe_ims" => {
             let host = fields.optional("host")?.unwrap_or_else(|| ADOBE_HOST.to_owned());
             let root = base(Some(host))?;
-            out.authorization_endpoint = Some(format!("{root}/ims/authorize/v2"));
-            out.token_endpoint = Some(format!("{root}/ims/token/v3"));
-            out.jwks_uri = Some(format!("{root}/ims/keys"));
             // As Adobe's own metadata (at /ims/.well-known/openid-configuration,
-            // not where OpenID Connect Discovery §4 looks) names it.
-            out.userinfo_endpoint = Some(format!("{root}/ims/userinfo/v2"));
+            // not where OpenID Connect Discovery §4 looks) names them.
+            out.endpoints = vec![
+                ("authorization_endpoint", format!("{root}/ims/authorize/v2")),
+                ("token_endpoint", format!("{root}/ims/token/v3")),
+                ("jwks_uri", format!("{root}/ims/keys")),
+                ("userinfo_endpoint", format!("{root}/ims/userinfo/v2")),
+            ];
             out.issuer = root;
         }
         "cloudentity" => {
@@ -211,12 +211,11 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             // For a provider without discovery the endpoints may sit here as
             // well as at the top level of config.json.
             out.issuer = fields.required("issuer")?;
-            out.authorization_endpoint = fields.optional("authorization_endpoint")?;
-            out.token_endpoint = fields.optional("token_endpoint")?;
-            out.jwks_uri = fields.optional("jwks_uri")?;
-            out.userinfo_endpoint = fields.optional("userinfo_endpoint")?;
-            out.revocation_endpoint = fields.optional("revocation_endpoint")?;
-            out.end_session_endpoint = fields.optional("end_session_endpoint")?;
+            for field in config::ENDPOINT_FIELDS {
+                if let Some(url) = fields.optional(field)? {
+                    out.endpoints.push((field, url));
+                }
+            }
         }
     }
     Ok(out)
@@ -291,12 +290,12 @@ mod tests {
     fn adobe_ims_has_fixed_endpoints() {
         let p = preset(json!({"name": "adobe_ims"})).unwrap();
         assert_eq!(p.issuer, "https://ims-na1.adobelogin.com");
-        assert_eq!(p.authorization_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/authorize/v2"));
-        assert_eq!(p.token_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/token/v3"));
-        assert_eq!(p.jwks_uri.as_deref(), Some("https://ims-na1.adobelogin.com/ims/keys"));
-        assert_eq!(p.userinfo_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/userinfo/v2"));
+        assert_eq!(p.endpoint("authorization_endpoint"), Some("https://ims-na1.adobelogin.com/ims/authorize/v2"));
+        assert_eq!(p.endpoint("token_endpoint"), Some("https://ims-na1.adobelogin.com/ims/token/v3"));
+        assert_eq!(p.endpoint("jwks_uri"), Some("https://ims-na1.adobelogin.com/ims/keys"));
+        assert_eq!(p.endpoint("userinfo_endpoint"), Some("https://ims-na1.adobelogin.com/ims/userinfo/v2"));
         let local = preset(json!({"name": "adobe_ims", "base_url": "http://127.0.0.1:9425"})).unwrap();
-        assert_eq!(local.token_endpoint.as_deref(), Some("http://127.0.0.1:9425/ims/token/v3"));
+        assert_eq!(local.endpoint("token_endpoint"), Some("http://127.0.0.1:9425/ims/token/v3"));
     }
 
     #[test]
@@ -314,11 +313,11 @@ mod tests {
         let explicit = preset(json!({"name": "generic", "issuer": "https://i.example", "authorization_endpoint": "https://i.example/a",
             "token_endpoint": "https://i.example/t", "jwks_uri": "https://i.example/k", "end_session_endpoint": "https://i.example/out"}))
         .unwrap();
-        assert_eq!(explicit.authorization_endpoint.as_deref(), Some("https://i.example/a"));
-        assert_eq!(explicit.token_endpoint.as_deref(), Some("https://i.example/t"));
-        assert_eq!(explicit.jwks_uri.as_deref(), Some("https://i.example/k"));
-        assert_eq!(explicit.end_session_endpoint.as_deref(), Some("https://i.example/out"));
-        assert_eq!(explicit.revocation_endpoint, None);
+        assert_eq!(explicit.endpoint("authorization_endpoint"), Some("https://i.example/a"));
+        assert_eq!(explicit.endpoint("token_endpoint"), Some("https://i.example/t"));
+        assert_eq!(explicit.endpoint("jwks_uri"), Some("https://i.example/k"));
+        assert_eq!(explicit.endpoint("end_session_endpoint"), Some("https://i.example/out"));
+        assert_eq!(explicit.endpoint("revocation_endpoint"), None);
         assert_eq!(field_of(json!({"name": "gluu"})), "provider.name");
         assert_eq!(field_of(json!({"name": "auth0", "domain": 5})), "provider.domain");
     }
