@@ -2,9 +2,25 @@
 //! parsers answer with a value or an error, never a panic.
 #![cfg(not(target_arch = "wasm32"))]
 
-use pkce_spa::core::presets::IssuerRule;
-use pkce_spa::core::{callback, config, discovery, jwks, jws, presets, token};
+use pkce_spa::core::issuer::IssuerRule;
+use pkce_spa::core::url::{ParsedUrl, UrlParser};
+use pkce_spa::core::{callback, config, discovery, jwks, jws, presets, token, url as url_rules};
 use proptest::prelude::*;
+
+/// The `url` crate as the WHATWG parser (the browser build uses the browser's own).
+struct Whatwg;
+
+impl UrlParser for Whatwg {
+    fn parse(&self, input: &str) -> Option<ParsedUrl> {
+        let u = url::Url::parse(input).ok()?;
+        Some(ParsedUrl {
+            scheme: u.scheme().to_owned(),
+            has_credentials: !u.username().is_empty() || u.password().is_some(),
+            host: u.host_str().unwrap_or_default().to_owned(),
+            has_fragment: u.fragment().is_some(),
+        })
+    }
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -12,6 +28,8 @@ proptest! {
     #[test]
     fn callback_query(q in ".*") {
         let _ = callback::parse(&q);
+        let _ = callback::states_named(&q);
+        let _ = callback::has_response_params(&q);
     }
 
     #[test]
@@ -59,7 +77,28 @@ proptest! {
 
     #[test]
     fn config_file(text in ".*") {
-        let _ = config::parse(&text, "http://127.0.0.1:8080/");
+        let _ = config::parse(&text, "http://127.0.0.1:8080/", &Whatwg);
+    }
+
+    #[test]
+    fn url_rules(text in ".*") {
+        let _ = url_rules::problem(&text, &Whatwg);
+        let _ = url_rules::is_loopback(&text);
+    }
+
+    #[test]
+    fn plain_http_passes_only_on_a_loopback_host(host in "[a-z0-9.\\\\@:\\[\\]-]{1,24}") {
+        let input = format!("http://{host}/token");
+        if url_rules::problem(&input, &Whatwg).is_none() {
+            let parsed = url::Url::parse(&input).unwrap();
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+                None => false,
+            };
+            prop_assert!(loopback, "{} passed as loopback", input);
+        }
     }
 
     #[test]

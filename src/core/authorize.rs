@@ -8,8 +8,9 @@ use super::{b64, url};
 
 /// The `state`: binds the callback to the tab that started the sign-in and
 /// is the key of its pending request (RFC 6749 §10.12, RFC 9700 §4.7.1).
-/// 32 random octets: 256 bits, above the 128 the guidance asks for.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// 32 random octets: 256 bits, above the 128 the guidance asks for. A
+/// secret: `Debug` prints `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct State(String);
 
 impl State {
@@ -27,10 +28,18 @@ impl State {
     }
 }
 
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("State([redacted])")
+    }
+}
+
 /// The ID token `nonce` (OpenID Connect Core §3.1.2.1, §15.5.2): sent when
 /// the scope asks for an ID token, kept with the pending request, checked
-/// against the ID token's `nonce` claim.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// against the ID token's `nonce` claim in constant time. A secret: `Debug`
+/// prints `[redacted]`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Nonce(String);
 
 impl Nonce {
@@ -41,6 +50,34 @@ impl Nonce {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `claim` is this nonce. The time taken depends on the lengths
+    /// only, not on where the first difference is.
+    pub fn matches(&self, claim: &str) -> bool {
+        constant_time_eq(self.0.as_bytes(), claim.as_bytes())
+    }
+}
+
+impl PartialEq for Nonce {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for Nonce {}
+
+impl std::fmt::Debug for Nonce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Nonce([redacted])")
+    }
+}
+
+/// Compares two byte strings without stopping at the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Does this scope ask for OpenID Connect (Core §3.1.2.1)?
@@ -163,6 +200,27 @@ mod tests {
     fn state_and_nonce_carry_256_bits() {
         assert_eq!(State::from_random([0xab; 32]).as_str().len(), 43);
         assert_eq!(Nonce::from_random([0xab; 32]).as_str().len(), 43);
+    }
+
+    #[test]
+    fn state_and_nonce_are_redacted_in_debug() {
+        let state = State::from_random([7; 32]);
+        let nonce = Nonce::from_random([8; 32]);
+        let shown = format!("{state:?} {nonce:?} {:?}", request(true));
+        assert!(!shown.contains(state.as_str()) && !shown.contains(nonce.as_str()), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn the_nonce_is_compared_whole() {
+        let nonce = Nonce::from_random([8; 32]);
+        assert!(nonce.matches(nonce.as_str()));
+        assert!(!nonce.matches(&nonce.as_str()[..42]));
+        assert!(!nonce.matches(&format!("{}x", nonce.as_str())));
+        assert!(!nonce.matches(""));
+        assert_eq!(nonce, Nonce::from_random([8; 32]));
+        assert_ne!(nonce, Nonce::from_random([9; 32]));
+        assert!(constant_time_eq(b"", b"") && !constant_time_eq(b"a", b"b"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! Reading the authorization response on `/callback` (RFC 6749 §4.1.2,
-//! §4.1.2.1).
+//! The authorization response on `/callback` (RFC 6749 §4.1.2, §4.1.2.1):
+//! reading it, and the one decision on it ([`validate`]) that yields the
+//! only value a code can be exchanged with ([`ValidatedCallback`]).
 
-use super::authorize::State;
+use super::authorize::{self, Nonce, State};
+use super::discovery::Provider;
 use super::error::{AppError, ProviderError};
-use super::presets;
-use super::token::AuthorizationCode;
+use super::issuer::Issuer;
+use super::pending::{self, PendingRequest};
+use super::token::{self, AuthorizationCode, TokenRequest, TokenResponse, IdToken};
 
 /// What the provider sent back to the redirect URI.
 #[derive(Debug, PartialEq, Eq)]
@@ -65,10 +68,10 @@ pub fn parse(query: &str) -> Result<AuthorizationResponse, AppError> {
 /// response must carry it; when a response carries it, it must be the issuer,
 /// compared as plain strings after URL decoding. Checked before any token
 /// request, on error responses too.
-pub fn check_issuer(iss: Option<&str>, issuer: &str, provider_sends_iss: bool) -> Result<(), AppError> {
+pub fn check_issuer(iss: Option<&str>, issuer: &Issuer, provider_sends_iss: bool) -> Result<(), AppError> {
     match iss {
-        Some(found) if presets::issuer_matches(issuer, found) => Ok(()),
-        Some(found) => Err(AppError::CallbackIssMismatch { expected: issuer.to_owned(), found: found.to_owned() }),
+        Some(found) if issuer.accepts_response_iss(found) => Ok(()),
+        Some(found) => Err(AppError::CallbackIssMismatch { expected: issuer.as_str().to_owned(), found: found.to_owned() }),
         None if provider_sends_iss => Err(AppError::CallbackIssMissing),
         None => Ok(()),
     }
@@ -90,6 +93,143 @@ pub fn is_empty(query: &str) -> bool {
 
 fn invalid(problem: &str) -> AppError {
     AppError::CallbackInvalid { problem: problem.to_owned() }
+}
+
+/// The parameters of an authorization response (RFC 6749 §4.1.2, §4.1.2.1,
+/// RFC 9207): what `/callback` takes out of the address bar and the history
+/// entry before anything else.
+pub const RESPONSE_PARAMS: [&str; 6] = KNOWN;
+
+/// Whether the query carries any authorization response parameter, i.e.
+/// whether the address bar must be cleaned.
+pub fn has_response_params(query: &str) -> bool {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    form_urlencoded::parse(query.as_bytes()).any(|(name, _)| RESPONSE_PARAMS.contains(&name.as_ref()))
+}
+
+/// Every `state` the query names, even in a response that is malformed
+/// otherwise (`state` twice, `code` with `error`, an empty `code`): each
+/// pending sign-in named is consumed, whatever else is wrong.
+pub fn states_named(query: &str) -> Vec<State> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut states: Vec<State> = Vec::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let state = State::from_response(value.into_owned());
+        if name == "state" && !state.as_str().is_empty() && !states.contains(&state) {
+            states.push(state);
+        }
+    }
+    states
+}
+
+/// What this tab's storage held for the states a response names.
+#[derive(Debug)]
+pub enum Found {
+    /// A pending sign-in, already taken out of storage: it is used once.
+    Pending(PendingRequest),
+    /// A response with this state was handled in this tab (a reload, the
+    /// back button).
+    AlreadyHandled,
+    /// This tab started no sign-in with this state.
+    Nothing,
+}
+
+impl Found {
+    /// The outcome for two states of one response: a pending sign-in over a
+    /// handled mark over nothing.
+    pub fn or(self, other: Found) -> Found {
+        match (self, other) {
+            (Found::Pending(p), _) | (_, Found::Pending(p)) => Found::Pending(p),
+            (Found::AlreadyHandled, _) | (_, Found::AlreadyHandled) => Found::AlreadyHandled,
+            _ => Found::Nothing,
+        }
+    }
+}
+
+/// A response that passed every check of [`validate`]: the code, with the
+/// pending sign-in it belongs to. Only [`validate`] makes one, and a code
+/// is exchanged only through it ([`ValidatedCallback::token_request`]), as
+/// oauth4webapi's `validateAuthResponse`.
+pub struct ValidatedCallback {
+    code: AuthorizationCode,
+    pending: PendingRequest,
+}
+
+impl std::fmt::Debug for ValidatedCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidatedCallback").field("code", &self.code).field("pending", &self.pending).finish()
+    }
+}
+
+/// What the token response must then bring: Core §3.1.3.3, with `openid`
+/// an ID token, checked against the nonce that was sent.
+#[derive(Debug)]
+pub struct Exchange {
+    pub nonce: Option<Nonce>,
+    /// The scope asked for: the granted one when the response omits it.
+    pub scope: String,
+    pub id_token_required: bool,
+}
+
+impl ValidatedCallback {
+    /// The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5) for a public
+    /// client, consuming the code and the verifier; and what its answer must
+    /// bring.
+    pub fn token_request(self, token_endpoint: &str, client_id: &str) -> (TokenRequest, Exchange) {
+        let PendingRequest { code_verifier, nonce, redirect_uri, scope, .. } = self.pending;
+        let request = token::code_grant(token_endpoint, self.code.secret(), &redirect_uri, client_id, code_verifier);
+        let id_token_required = authorize::scope_has_openid(&scope);
+        (request, Exchange { nonce, scope, id_token_required })
+    }
+}
+
+impl Exchange {
+    /// The ID token to validate, if any; with `openid` there must be one
+    /// (Core §3.1.3.3).
+    pub fn id_token<'a>(&self, tokens: &'a TokenResponse) -> Result<Option<&'a IdToken>, AppError> {
+        match &tokens.id_token {
+            None if self.id_token_required => Err(AppError::IdTokenMissing),
+            found => Ok(found.as_ref()),
+        }
+    }
+}
+
+/// The one decision on an authorization response, before any token
+/// request: given the parsed response, what storage held for its state (the
+/// pending sign-in already taken out, so it is consumed whatever this
+/// says), the provider and the time.
+///
+/// In order: a response handled already; a malformed one; a `state` this
+/// tab never issued (RFC 6749 §10.12; an error response then is not echoed,
+/// §4.1.2.1); RFC 9207 `iss`; the provider's error; the pending sign-in's
+/// age.
+pub fn validate(
+    response: Result<AuthorizationResponse, AppError>,
+    found: Found,
+    provider: &Provider,
+    now_ms: u64,
+) -> Result<ValidatedCallback, AppError> {
+    let pending = match found {
+        Found::AlreadyHandled => return Err(AppError::CallbackAlreadyHandled),
+        Found::Pending(p) => Some(p),
+        Found::Nothing => None,
+    };
+    let response = response?;
+    let Some(pending) = pending else {
+        return Err(match response {
+            AuthorizationResponse::Error { .. } => AppError::UnsolicitedError,
+            AuthorizationResponse::Code { .. } => AppError::StateMismatch,
+        });
+    };
+    check_issuer(response.iss(), &provider.issuer, provider.sends_iss())?;
+    let code = match response {
+        AuthorizationResponse::Error { error, .. } => return Err(AppError::Provider(error)),
+        AuthorizationResponse::Code { code, .. } => code,
+    };
+    if pending::is_expired(pending.created_at_ms, now_ms) {
+        return Err(AppError::SignInExpired);
+    }
+    Ok(ValidatedCallback { code, pending })
 }
 
 #[cfg(test)]
@@ -145,8 +285,8 @@ mod tests {
 
     #[test]
     fn rfc9207_iss_rules() {
-        let issuer = "https://idp.example";
-        assert!(check_issuer(Some(issuer), issuer, true).is_ok());
+        let issuer = &Issuer::exact("https://idp.example");
+        assert!(check_issuer(Some("https://idp.example"), issuer, true).is_ok());
         assert!(check_issuer(None, issuer, false).is_ok());
         assert_eq!(check_issuer(None, issuer, true).unwrap_err().code(), "callback_iss_missing");
         assert_eq!(check_issuer(Some("https://evil.example"), issuer, false).unwrap_err().code(), "callback_iss_mismatch");
@@ -156,7 +296,147 @@ mod tests {
     #[test]
     fn iss_is_compared_after_url_decoding() {
         let r = parse("code=c&state=s&iss=https%3A%2F%2Fidp.example").unwrap();
-        assert!(check_issuer(r.iss(), "https://idp.example", true).is_ok());
+        assert!(check_issuer(r.iss(), &Issuer::exact("https://idp.example"), true).is_ok());
+    }
+
+    // --- The one decision: validate() ---
+
+    const NOW: u64 = 1_800_000_000_000;
+    const ISSUER: &str = "https://idp.example";
+
+    fn provider(sends_iss: bool) -> Provider {
+        Provider {
+            issuer: Issuer::exact(ISSUER),
+            authorization_endpoint: "https://idp.example/authorize".into(),
+            token_endpoint: "https://idp.example/token".into(),
+            jwks_uri: None,
+            userinfo_endpoint: None,
+            revocation_endpoint: None,
+            end_session_endpoint: None,
+            metadata: Some(super::super::discovery::ProviderMetadata {
+                issuer: ISSUER.into(),
+                authorization_response_iss_parameter_supported: sends_iss,
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn pending(scope: &str, age_ms: u64) -> PendingRequest {
+        PendingRequest {
+            code_verifier: super::super::pkce::CodeVerifier::from_random([1; 32]),
+            nonce: Some(Nonce::from_random([2; 32])),
+            redirect_uri: "https://app.example/callback".into(),
+            scope: scope.into(),
+            created_at_ms: NOW - age_ms,
+        }
+    }
+
+    fn decide(query: &str, found: Found) -> Result<ValidatedCallback, AppError> {
+        validate(parse(query), found, &provider(true), NOW)
+    }
+
+    fn code_of(r: Result<ValidatedCallback, AppError>) -> String {
+        r.unwrap_err().code().to_owned()
+    }
+
+    const ISS: &str = "iss=https%3A%2F%2Fidp.example";
+
+    #[test]
+    fn a_good_response_is_validated_and_only_that_can_be_exchanged() {
+        let ok = decide(&format!("code=c0de&state=s&{ISS}"), Found::Pending(pending("openid profile", 1000))).unwrap();
+        let (request, exchange) = ok.token_request("https://idp.example/token", "client");
+        assert_eq!(request.url, "https://idp.example/token");
+        let form: Vec<(String, String)> = form_urlencoded::parse(request.body.as_bytes()).into_owned().collect();
+        assert!(form.contains(&("code".into(), "c0de".into())));
+        assert!(form.contains(&("redirect_uri".into(), "https://app.example/callback".into())));
+        assert!(exchange.id_token_required);
+        assert_eq!(exchange.nonce, Some(Nonce::from_random([2; 32])));
+    }
+
+    #[test]
+    fn malformed_responses_are_refused_though_their_pending_sign_in_was_found() {
+        // The pending sign-in was taken out of storage before the decision:
+        // refusing here drops its verifier and nonce.
+        for q in ["code=a&code=b&state=s", "code=a&error=access_denied&state=s", "code=&state=s", "state=s&state=t&code=a"] {
+            assert_eq!(code_of(decide(q, Found::Pending(pending("openid", 0)))), "callback_invalid", "{q}");
+        }
+    }
+
+    #[test]
+    fn every_state_named_is_consumed() {
+        let names = |q: &str| states_named(q).iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>();
+        assert_eq!(names("?code=a&code=b&state=s1"), ["s1"]);
+        assert_eq!(names("state=s1&state=s2&state=s1&code=a"), ["s1", "s2"]);
+        assert_eq!(names("code=&error=x&state=s%2B1"), ["s+1"]);
+        assert!(names("code=a&state=").is_empty());
+        assert!(names("").is_empty());
+    }
+
+    #[test]
+    fn the_response_parameters_are_recognised_for_cleaning() {
+        assert!(has_response_params("?code=a&state=b"));
+        assert!(has_response_params("?error=access_denied"));
+        assert!(has_response_params("?iss=x"));
+        assert!(has_response_params("?error_description=x"));
+        assert!(!has_response_params("?lang=fr"));
+        assert!(!has_response_params(""));
+    }
+
+    #[test]
+    fn unknown_and_handled_states() {
+        assert_eq!(code_of(decide(&format!("code=a&state=s&{ISS}"), Found::Nothing)), "state_mismatch");
+        assert_eq!(code_of(decide("error=access_denied&state=s", Found::Nothing)), "unsolicited_error_response");
+        assert_eq!(code_of(decide("error=access_denied", Found::Nothing)), "unsolicited_error_response");
+        assert_eq!(code_of(decide(&format!("code=a&state=s&{ISS}"), Found::AlreadyHandled)), "callback_already_handled");
+        // A reload of the emptied callback.
+        assert_eq!(code_of(decide("", Found::AlreadyHandled)), "callback_already_handled");
+        assert_eq!(code_of(decide("", Found::Nothing)), "callback_invalid");
+    }
+
+    #[test]
+    fn rfc9207_is_checked_before_the_providers_error_and_the_age() {
+        assert_eq!(code_of(decide("code=a&state=s", Found::Pending(pending("openid", 0)))), "callback_iss_missing");
+        let wrong = "code=a&state=s&iss=https%3A%2F%2Fevil.example";
+        assert_eq!(code_of(decide(wrong, Found::Pending(pending("openid", pending::MAX_AGE_MS + 1)))), "callback_iss_mismatch");
+        let denied = format!("error=access_denied&state=s&{ISS}");
+        assert_eq!(code_of(decide(&denied, Found::Pending(pending("openid", 0)))), "access_denied");
+        assert_eq!(code_of(decide("error=access_denied&state=s", Found::Pending(pending("openid", 0)))), "callback_iss_missing");
+        let without_iss = validate(parse("code=a&state=s"), Found::Pending(pending("openid", 0)), &provider(false), NOW);
+        assert!(without_iss.is_ok(), "iss is optional unless the provider promises it");
+    }
+
+    #[test]
+    fn an_old_pending_sign_in_has_expired() {
+        let q = format!("code=a&state=s&{ISS}");
+        assert!(decide(&q, Found::Pending(pending("openid", pending::MAX_AGE_MS))).is_ok());
+        assert_eq!(code_of(decide(&q, Found::Pending(pending("openid", pending::MAX_AGE_MS + 1)))), "sign_in_expired");
+    }
+
+    #[test]
+    fn with_openid_an_id_token_is_required() {
+        let q = format!("code=a&state=s&{ISS}");
+        let tokens = token::parse_response(200, r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
+        let (_, with_openid) = decide(&q, Found::Pending(pending("openid profile", 0))).unwrap().token_request("https://t", "c");
+        assert_eq!(with_openid.id_token(&tokens).unwrap_err().code(), "id_token_missing");
+        let (_, without) = decide(&q, Found::Pending(pending("api.read", 0))).unwrap().token_request("https://t", "c");
+        assert!(!without.id_token_required);
+        assert!(without.id_token(&tokens).unwrap().is_none());
+        let with_token = token::parse_response(200, r#"{"access_token":"at","token_type":"Bearer","id_token":"a.b.c"}"#).unwrap();
+        assert!(with_openid.id_token(&with_token).unwrap().is_some());
+    }
+
+    #[test]
+    fn found_prefers_a_pending_sign_in() {
+        assert!(matches!(Found::Nothing.or(Found::AlreadyHandled), Found::AlreadyHandled));
+        assert!(matches!(Found::AlreadyHandled.or(Found::Pending(pending("s", 0))), Found::Pending(_)));
+        assert!(matches!(Found::Nothing.or(Found::Nothing), Found::Nothing));
+    }
+
+    #[test]
+    fn debug_of_a_validated_callback_hides_its_secrets() {
+        let ok = decide(&format!("code=supersecretcode&state=s&{ISS}"), Found::Pending(pending("openid", 0))).unwrap();
+        let shown = format!("{ok:?}");
+        assert!(!shown.contains("supersecretcode") && !shown.contains(Nonce::from_random([2; 32]).as_str()), "{shown}");
     }
 
     #[test]

@@ -59,6 +59,12 @@ pub enum TokenProbe {
 /// The made-up code sent by the probe: no provider will have issued it.
 pub const PROBE_CODE: &str = "pkce-spa-provider-check";
 
+/// The probe: a code exchange with [`PROBE_CODE`] and a fresh verifier, whose
+/// answer must be a readable OAuth error (normally `invalid_grant`).
+pub fn probe_request(token_endpoint: &str, config: &Config, verifier: pkce::CodeVerifier) -> super::token::TokenRequest {
+    super::token::code_grant(token_endpoint, PROBE_CODE, &config.redirect_uri, &config.client_id, verifier)
+}
+
 pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_origin: &str) -> Vec<CheckItem> {
     let mut items = vec![discovery_item(discovery)];
     match discovery {
@@ -223,7 +229,7 @@ mod tests {
     use serde_json::json;
 
     fn config_for(issuer: &str) -> Config {
-        config::parse(&format!(r#"{{"issuer":"{issuer}","client_id":"c"}}"#), "http://127.0.0.1:8080/").unwrap()
+        config::parse(&format!(r#"{{"issuer":"{issuer}","client_id":"c"}}"#), "http://127.0.0.1:8080/", &crate::core::url::testing::Whatwg).unwrap()
     }
 
     fn good_doc() -> Value {
@@ -313,6 +319,7 @@ mod tests {
         let config = config::parse(
             r#"{"provider":{"name":"adobe_ims","base_url":"http://127.0.0.1:9425"},"client_id":"c"}"#,
             "http://127.0.0.1:8080/",
+            &crate::core::url::testing::Whatwg,
         )
         .unwrap();
         let items = evaluate(&config, &Discovery::NotUsed, &TokenProbe::OAuthError("invalid_grant".into()), "o");

@@ -5,8 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::error::AppError;
-use super::presets::{self, IssuerRule};
-use super::url;
+use super::fields::{not_a_field, ENDPOINT_FIELDS};
+use super::issuer::IssuerRule;
+use super::presets;
+use super::url::{self, UrlParser};
 
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
@@ -22,12 +24,6 @@ const FIELDS: [&str; 9] = [
     "api_url",
     "post_logout_redirect_uri",
 ];
-
-/// The provider's endpoints config.json may name (Discovery metadata
-/// names): for a provider without discovery, or to replace discovered ones.
-/// A preset may set them too; config.json's own value wins.
-pub(crate) const ENDPOINT_FIELDS: [&str; 6] =
-    ["authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "revocation_endpoint", "end_session_endpoint"];
 
 /// Where the tokens live (IETF browser-based apps BCP). Never localStorage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,8 +73,10 @@ impl Config {
 
 /// Reads config.json. `app_base_url` is the absolute URL of the folder that
 /// holds index.html (ending in `/`); the default redirect URI is its
-/// `callback` page.
-pub fn parse(text: &str, app_base_url: &str) -> Result<Config, AppError> {
+/// `callback` page. Every URL is read with `urls`, the WHATWG parser the
+/// browser's own fetch uses ([`url::problem`]).
+pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Config, AppError> {
+    let check_url = |field: &str, value: &str| url::problem(value, urls).map_or(Ok(()), |p| Err(invalid(field, p)));
     let value: Value = serde_json::from_str(text).map_err(|e| AppError::ConfigUnreadable { problem: e.to_string() })?;
     let Value::Object(obj) = value else {
         return Err(invalid("(top level)", "must be a JSON object"));
@@ -183,32 +181,6 @@ fn extra_params(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, AppEr
         .collect()
 }
 
-/// The problem with an unknown field: the nearest known one when it looks
-/// like a typo of it, and the list of known ones.
-pub(crate) fn not_a_field(unknown: &str, known: &[&str], what: &str) -> String {
-    let list = known.join(", ");
-    match known.iter().map(|k| (edit_distance(unknown, k), k)).filter(|(d, _)| *d <= 2).min() {
-        Some((_, near)) => format!("is not {what}; did you mean `{near}`? (fields: {list})"),
-        None => format!("is not {what} (fields: {list})"),
-    }
-}
-
-/// Levenshtein distance, over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 fn invalid(field: &str, problem: &str) -> AppError {
     AppError::ConfigInvalid { field: field.to_owned(), problem: problem.to_owned() }
 }
@@ -224,10 +196,6 @@ fn optional(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, App
 
 fn required(obj: &Map<String, Value>, field: &str) -> Result<String, AppError> {
     optional(obj, field)?.ok_or_else(|| invalid(field, "is required"))
-}
-
-fn check_url(field: &str, value: &str) -> Result<(), AppError> {
-    url::problem(value).map_or(Ok(()), |p| Err(invalid(field, p)))
 }
 
 /// RFC 6749 §3.3: scope tokens are `%x21 / %x23-5B / %x5D-7E`, separated by
@@ -251,6 +219,10 @@ mod tests {
     use super::*;
 
     const BASE: &str = "http://127.0.0.1:8080/app/";
+
+    fn parse(text: &str, base: &str) -> Result<Config, AppError> {
+        super::parse(text, base, &crate::core::url::testing::Whatwg)
+    }
 
     fn field_error(json: &str) -> (String, String) {
         match parse(json, BASE) {
@@ -335,8 +307,6 @@ mod tests {
         assert!(problem.contains("did you mean `scope`?"), "{problem}");
         let (_, problem) = field_error(r#"{"issuer":"https://i.example","client_id":"a","colour":"red"}"#);
         assert!(!problem.contains("did you mean"), "{problem}");
-        assert_eq!(edit_distance("regoin", "region"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]
@@ -369,6 +339,18 @@ mod tests {
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","redirect_uri":"https://a/cb#x"}"#).0, "redirect_uri");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_endpoint":"token"}"#).0, "token_endpoint");
         assert!(parse(r#"{"issuer":"http://127.0.0.1:9400","client_id":"a"}"#, BASE).is_ok());
+    }
+
+    #[test]
+    fn loopback_look_alikes_are_refused_for_every_url_field() {
+        for field in ["token_endpoint", "authorization_endpoint", "jwks_uri", "redirect_uri", "api_url", "post_logout_redirect_uri"] {
+            for url in ["http://127.0.0.1.nip.io/token", r"http://evil.example\\.localhost/token"] {
+                let json = format!(r#"{{"issuer":"http://127.0.0.1:9400","client_id":"a","{field}":"{url}"}}"#);
+                assert_eq!(field_error(&json).0, field, "{url}");
+            }
+        }
+        assert_eq!(field_error(r#"{"issuer":"http://127.0.0.1.nip.io","client_id":"a"}"#).0, "issuer");
+        assert_eq!(field_error(r#"{"provider":{"name":"keycloak","realm":"r","base_url":"http://localhost.evil.example"},"client_id":"a"}"#).0, "provider");
     }
 
     #[test]

@@ -5,8 +5,9 @@ use serde::Deserialize;
 
 use super::config::Config;
 use super::error::AppError;
-use super::presets::IssuerRule;
-use super::{pkce, url};
+use super::issuer::{Issuer, IssuerRule};
+use super::url::{self, UrlParser};
+use super::pkce;
 
 /// OpenID Connect Discovery §4.1: the issuer, without a trailing `/`, then
 /// `/.well-known/openid-configuration`.
@@ -57,7 +58,8 @@ pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule)
 /// metadata when it was discovered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Provider {
-    pub issuer: String,
+    /// The issuer tokens must name, with the tenant rule of config.json.
+    pub issuer: Issuer,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     /// Config's `jwks_uri`, else the discovered one.
@@ -77,8 +79,9 @@ impl Provider {
 }
 
 /// Endpoints from config.json win over discovered ones, so a provider
-/// without discovery (or with a wrong document) can still be used.
-pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Provider, AppError> {
+/// without discovery (or with a wrong document) can still be used. Every
+/// discovered endpoint is read with `urls`, as config.json's are.
+pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>, urls: &dyn UrlParser) -> Result<Provider, AppError> {
     let pick = |configured: &Option<String>, discovered: Option<&String>, field: &str| -> Result<String, AppError> {
         if let Some(v) = configured {
             return Ok(v.clone());
@@ -87,7 +90,7 @@ pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Pr
             field: field.to_owned(),
             problem: "is missing".to_owned(),
         })?;
-        match url::problem(v) {
+        match url::problem(v, urls) {
             Some(p) => Err(AppError::MetadataInvalid { field: field.to_owned(), problem: format!("\"{v}\" {p}") }),
             None => Ok(v.clone()),
         }
@@ -100,7 +103,7 @@ pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Pr
     Ok(Provider {
         // The discovered issuer (checked against the configured one): for
         // Entra's multi-tenant endpoints, the `{tenantid}` template.
-        issuer: md.map_or_else(|| config.issuer.clone(), |m| m.issuer.clone()),
+        issuer: Issuer::new(md.map_or_else(|| config.issuer.clone(), |m| m.issuer.clone()), config.issuer_rule.tenants()),
         authorization_endpoint: pick(&config.authorization_endpoint, md.and_then(|m| m.authorization_endpoint.as_ref()), "authorization_endpoint")?,
         token_endpoint: pick(&config.token_endpoint, md.and_then(|m| m.token_endpoint.as_ref()), "token_endpoint")?,
         jwks_uri: optional(&config.jwks_uri, md.and_then(|m| m.jwks_uri.as_ref()), "jwks_uri")?,
@@ -115,6 +118,11 @@ pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Pr
 mod tests {
     use super::*;
     use crate::core::config;
+    use crate::core::url::testing::Whatwg;
+
+    fn resolve(config: &Config, metadata: Option<ProviderMetadata>) -> Result<Provider, AppError> {
+        super::resolve(config, metadata, &Whatwg)
+    }
 
     const ISSUER: &str = "http://127.0.0.1:9400";
     const DOC: &str = r#"{"issuer":"http://127.0.0.1:9400","authorization_endpoint":"http://127.0.0.1:9400/auth",
@@ -127,7 +135,7 @@ mod tests {
     }
 
     fn config(extra: &str) -> Config {
-        config::parse(&format!(r#"{{"issuer":"{ISSUER}","client_id":"c"{extra}}}"#), "http://127.0.0.1:8080/").unwrap()
+        config::parse(&format!(r#"{{"issuer":"{ISSUER}","client_id":"c"{extra}}}"#), "http://127.0.0.1:8080/", &Whatwg).unwrap()
     }
 
     #[test]
@@ -185,6 +193,20 @@ mod tests {
         let doc = DOC.replace("http://127.0.0.1:9400/token", "http://evil.example/token");
         let md = parse_metadata("u", 200, &doc, &exact(ISSUER)).unwrap();
         assert_eq!(resolve(&config(""), Some(md)).unwrap_err().code(), "metadata_invalid");
+        let doc = DOC.replace("http://127.0.0.1:9400/token", "http://127.0.0.1.nip.io/token");
+        let md = parse_metadata("u", 200, &doc, &exact(ISSUER)).unwrap();
+        assert_eq!(resolve(&config(""), Some(md)).unwrap_err().code(), "metadata_invalid");
+    }
+
+    #[test]
+    fn the_provider_carries_the_tenant_rule_of_the_preset() {
+        let c = config::parse(r#"{"provider":{"name":"entra","tenant":"organizations"},"client_id":"c"}"#, "https://app.example/", &Whatwg).unwrap();
+        let doc = r#"{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0","authorization_endpoint":"https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+            "token_endpoint":"https://login.microsoftonline.com/organizations/oauth2/v2.0/token"}"#;
+        let md = parse_metadata("u", 200, doc, &c.issuer_rule).unwrap();
+        let p = resolve(&c, Some(md)).unwrap();
+        assert_eq!(p.issuer.as_str(), "https://login.microsoftonline.com/{tenantid}/v2.0");
+        assert_eq!(p.issuer.tenants(), &crate::core::issuer::Tenants::Organizations { allowed: None });
     }
 
     #[test]

@@ -119,6 +119,9 @@ pub enum AppError {
     CallbackAlreadyHandled,
     /// The pending sign-in is older than its lifetime.
     SignInExpired,
+    /// Entra: the ID token's tenant (`tid`) is not one config.json accepts
+    /// (`organizations`, `consumers`, `allowed_tenants`).
+    TenantNotAllowed { tid: String, why: String },
     /// `crypto.subtle` is missing (not a secure context) or failed.
     WebCryptoUnavailable { problem: String },
     /// The provider refused a refresh (revoked, reused or expired grant): the
@@ -189,6 +192,7 @@ impl AppError {
             Self::CallbackIssMismatch { .. } => "callback_iss_mismatch",
             Self::CallbackAlreadyHandled => "callback_already_handled",
             Self::SignInExpired => "sign_in_expired",
+            Self::TenantNotAllowed { .. } => "tenant_not_allowed",
             Self::WebCryptoUnavailable { .. } => "webcrypto_unavailable",
             Self::RefreshRejected(e) => e.code(),
             Self::RefreshUnreachable { .. } => "refresh_network_error",
@@ -286,6 +290,9 @@ impl AppError {
                 "This sign-in response names the issuer \"{found}\" instead of \"{expected}\", so it was refused before any code was sent (mix-up defence): start again with Sign in."
             ),
             Self::CallbackAlreadyHandled => "This sign-in response was already used in this tab (a reload or the back button), and a code is exchanged only once: start again with Sign in.".to_owned(),
+            Self::TenantNotAllowed { tid, why } => format!(
+                "The account you signed in with belongs to the Microsoft tenant {tid}, which this app does not accept ({why}), so its tokens were thrown away: sign in with an account of an accepted tenant, or change `provider.tenant` / `provider.allowed_tenants` in config.json."
+            ),
             Self::SignInExpired => "This sign-in was started more than ten minutes ago and has expired: start again with Sign in.".to_owned(),
             Self::WebCryptoUnavailable { problem } => format!(
                 "The browser's WebCrypto could not check the ID token ({problem}): use a current browser, over https or on localhost."

@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256, Sha384};
 use super::error::AppError;
 use super::jwks::{Jwks, KeyLookup, PublicKey};
 use super::jws::{self, Alg, Jws};
-use super::presets;
+use super::authorize::Nonce;
+use super::issuer::Issuer;
 use super::token::IdToken;
 use super::b64;
 
@@ -60,10 +61,11 @@ impl IdTokenClaims {
 
 /// What the token must say, from the configuration and the pending request.
 pub struct Expectations<'a> {
-    pub issuer: &'a str,
+    /// The provider's issuer, with its tenant rule (Entra).
+    pub issuer: &'a Issuer,
     pub client_id: &'a str,
     /// The nonce sent in the authorization request (Core §3.1.3.7 item 11).
-    pub nonce: Option<&'a str>,
+    pub nonce: Option<&'a Nonce>,
     /// The access token of the same response, for `at_hash` (Core §3.2.2.9).
     pub access_token: &'a str,
     pub now_s: u64,
@@ -109,17 +111,16 @@ pub async fn verify(
 fn validate_claims(jws: &Jws, expected: &Expectations<'_>) -> Result<IdTokenClaims, AppError> {
     let claims = &jws.payload;
     let sub = string(claims, "sub").filter(|s| !s.is_empty()).ok_or(AppError::IdTokenSubMissing)?;
-    // Item 2: the issuer, exactly; for Entra's multi-tenant `{tenantid}`
-    // template, the template with the token's own `tid` put in.
+    // Item 2: the issuer, exactly; for Entra, the tenant must be one
+    // config.json accepts, and the `{tenantid}` template takes the token's
+    // own `tid` (issuer.rs).
     let iss = string(claims, "iss").unwrap_or_default();
-    if presets::issuer_for(expected.issuer, string(claims, "tid")).as_deref() != Some(iss) {
-        return Err(AppError::IssuerMismatch { expected: expected.issuer.to_owned(), found: iss.to_owned() });
-    }
+    expected.issuer.check_token(string(claims, "iss"), string(claims, "tid"))?;
     check_audience(claims, expected.client_id)?;
     check_times(claims, expected.now_s)?;
     // Item 11: the nonce of this request, so a token cannot be replayed.
     if let Some(nonce) = expected.nonce {
-        if string(claims, "nonce") != Some(nonce) {
+        if !string(claims, "nonce").is_some_and(|claim| nonce.matches(claim)) {
             return Err(AppError::NonceMismatch);
         }
     }
@@ -269,8 +270,11 @@ mod tests {
         token_with(json!({"alg": "RS256", "kid": "k1"}), c)
     }
 
+    static EXACT: std::sync::LazyLock<Issuer> = std::sync::LazyLock::new(|| Issuer::exact(ISSUER));
+    static NONCE: std::sync::LazyLock<Nonce> = std::sync::LazyLock::new(|| serde_json::from_str("\"n-1\"").unwrap());
+
     fn expected() -> Expectations<'static> {
-        Expectations { issuer: ISSUER, client_id: CLIENT, nonce: Some("n-1"), access_token: "AT", now_s: NOW }
+        Expectations { issuer: &EXACT, client_id: CLIENT, nonce: Some(&NONCE), access_token: "AT", now_s: NOW }
     }
 
     fn check(t: &IdToken) -> Result<IdTokenClaims, AppError> {
@@ -338,10 +342,11 @@ mod tests {
 
     #[test]
     fn entra_template_issuer_takes_the_tid() {
-        let guid = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        use crate::core::issuer::{Tenants, CONSUMERS_TENANT_ID};
+        let guid = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
         let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
-        let multi = Expectations { issuer: template, ..expected() };
-        let entra = |iss: String, tid: Option<&str>| {
+        let entra = |tid: Option<&str>| {
+            let iss = format!("https://login.microsoftonline.com/{}/v2.0", tid.unwrap_or(guid));
             token(|c| {
                 c.insert("iss".into(), json!(iss));
                 if let Some(t) = tid {
@@ -349,11 +354,25 @@ mod tests {
                 }
             })
         };
-        let iss = format!("https://login.microsoftonline.com/{guid}/v2.0");
-        assert!(run(verify(&entra(iss.clone(), Some(guid)), &keys(), &Sevens, &multi)).is_ok());
+        let with = |tenants: Tenants, t: &IdToken| {
+            let issuer = Issuer::new(template, tenants);
+            run(verify(t, &keys(), &Sevens, &Expectations { issuer: &issuer, ..expected() })).map(|_| ()).map_err(|e| e.code().to_owned())
+        };
+        let common = || Tenants::Common { allowed: None };
+        assert_eq!(with(common(), &entra(Some(guid))), Ok(()));
+        assert_eq!(with(common(), &entra(None)), Err("tenant_not_allowed".into()));
         let other = "00000000-0000-0000-0000-000000000001";
-        assert_eq!(run(verify(&entra(iss.clone(), Some(other)), &keys(), &Sevens, &multi)).unwrap_err().code(), "issuer_mismatch");
-        assert_eq!(run(verify(&entra(iss, None), &keys(), &Sevens, &multi)).unwrap_err().code(), "issuer_mismatch");
+        let wrong_tid = token(|c| {
+            c.insert("iss".into(), json!(format!("https://login.microsoftonline.com/{guid}/v2.0")));
+            c.insert("tid".into(), json!(other));
+        });
+        assert_eq!(with(common(), &wrong_tid), Err("issuer_mismatch".into()));
+        // Defect 7: organizations refuses personal accounts, an allowed list limits.
+        assert_eq!(with(Tenants::Organizations { allowed: None }, &entra(Some(CONSUMERS_TENANT_ID))), Err("tenant_not_allowed".into()));
+        assert_eq!(with(Tenants::Organizations { allowed: None }, &entra(Some(guid))), Ok(()));
+        assert_eq!(with(Tenants::Common { allowed: Some(vec![other.into()]) }, &entra(Some(guid))), Err("tenant_not_allowed".into()));
+        assert_eq!(with(Tenants::Consumers, &entra(Some(guid))), Err("tenant_not_allowed".into()));
+        assert_eq!(with(Tenants::Consumers, &entra(Some(CONSUMERS_TENANT_ID))), Ok(()));
     }
 
     #[test]
@@ -397,6 +416,8 @@ mod tests {
         assert_eq!(code_of(&token(|c| { c.insert("nonce".into(), json!("other")); })), "nonce_mismatch");
         assert_eq!(code_of(&token(|c| { c.remove("nonce"); })), "nonce_mismatch");
         let no_nonce_expected = Expectations { nonce: None, ..expected() };
+        let longer = token(|c| { c.insert("nonce".into(), json!("n-1x")); });
+        assert_eq!(code_of(&longer), "nonce_mismatch");
         assert!(run(verify(&token(|c| { c.remove("nonce"); }), &keys(), &Sevens, &no_nonce_expected)).is_ok());
     }
 

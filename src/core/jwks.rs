@@ -16,6 +16,27 @@ pub fn may_refetch(last_fetch_ms: u64, now_ms: u64) -> bool {
     now_ms.saturating_sub(last_fetch_ms) >= MIN_REFETCH_INTERVAL_MS
 }
 
+/// The key set as last fetched, and when: fetched once per page, and again
+/// after an unknown `kid` at most every [`MIN_REFETCH_INTERVAL_MS`].
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    fetched: Option<(Jwks, u64)>,
+}
+
+impl KeyCache {
+    /// The set to use without fetching, or `None` when it must be fetched:
+    /// nothing fetched yet, or a newer set asked for (`refresh`, after an
+    /// unknown `kid`) and the minimum interval has passed.
+    pub fn usable(&self, refresh: bool, now_ms: u64) -> Option<Jwks> {
+        let (set, at_ms) = self.fetched.as_ref()?;
+        (!refresh || !may_refetch(*at_ms, now_ms)).then(|| set.clone())
+    }
+
+    pub fn store(&mut self, set: Jwks, now_ms: u64) {
+        self.fetched = Some((set, now_ms));
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Jwks {
     keys: Vec<Map<String, Value>>,
@@ -174,6 +195,20 @@ mod tests {
         assert_eq!(parse("u", 500, SET).unwrap_err().code(), "jwks_unavailable");
         assert_eq!(parse("u", 200, "{}").unwrap_err().code(), "jwks_unavailable");
         assert_eq!(parse("u", 200, "<html>").unwrap_err().code(), "jwks_unavailable");
+    }
+
+    #[test]
+    fn the_cache_fetches_once_then_again_only_after_the_interval() {
+        let mut cache = KeyCache::default();
+        let t = 1_000_000;
+        assert_eq!(cache.usable(false, t), None, "nothing fetched yet");
+        assert_eq!(cache.usable(true, t), None);
+        cache.store(set(), t);
+        assert_eq!(cache.usable(false, t + 3_600_000), Some(set()), "kept while the page lives");
+        assert_eq!(cache.usable(true, t + MIN_REFETCH_INTERVAL_MS - 1), Some(set()), "an unknown kid within 30 s: no new fetch");
+        assert_eq!(cache.usable(true, t + MIN_REFETCH_INTERVAL_MS), None, "an unknown kid after 30 s: fetch again");
+        cache.store(parse("u", 200, r#"{"keys":[]}"#).unwrap(), t + MIN_REFETCH_INTERVAL_MS);
+        assert_eq!(cache.usable(true, t + MIN_REFETCH_INTERVAL_MS + 1), Some(parse("u", 200, r#"{"keys":[]}"#).unwrap()));
     }
 
     #[test]

@@ -4,83 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::config;
 use super::error::AppError;
-
-/// What the discovery document's `issuer` must be (OpenID Connect
-/// Discovery §4.3), with Microsoft Entra's multi-tenant exception.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IssuerRule {
-    /// Identical to this string.
-    Exact(String),
-    /// Entra (`base` is `https://login.microsoftonline.com`): for a tenant
-    /// GUID, `{base}/{guid}/v2.0`; for a domain, `{base}/<some GUID>/v2.0`;
-    /// for `common` and `organizations`, the template `{base}/{tenantid}/v2.0`;
-    /// for `consumers`, the personal-account tenant `{base}/9188040d-…/v2.0`.
-    Entra { base: String, tenant: String },
-}
-
-/// The literal placeholder of Entra's multi-tenant issuer.
-pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
-
-/// The tenant of Microsoft personal accounts (what `consumers` resolves to).
-const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
-
-impl IssuerRule {
-    /// Whether a discovered issuer is acceptable.
-    pub fn accepts(&self, discovered: &str) -> bool {
-        match self {
-            Self::Exact(issuer) => discovered == issuer,
-            Self::Entra { base, tenant } => {
-                let Some(middle) = discovered.strip_prefix(&format!("{base}/")).and_then(|r| r.strip_suffix("/v2.0")) else {
-                    return false;
-                };
-                match tenant.as_str() {
-                    "common" | "organizations" => middle == TENANT_PLACEHOLDER,
-                    // Personal accounts live in one fixed tenant, which the
-                    // `consumers` discovery document names instead of the template.
-                    "consumers" => middle == TENANT_PLACEHOLDER || middle.eq_ignore_ascii_case(CONSUMERS_TENANT_ID),
-                    t if is_guid(t) => middle.eq_ignore_ascii_case(t),
-                    _ => is_guid(middle),
-                }
-            }
-        }
-    }
-
-    /// The configured value to show in messages.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Exact(issuer) => issuer.clone(),
-            Self::Entra { base, tenant } => format!("{base}/<tenant id of {tenant}>/v2.0"),
-        }
-    }
-}
-
-/// The issuer a token must carry: the provider's issuer, or, when it is
-/// Entra's template, the template with the token's `tid` put in.
-pub fn issuer_for(issuer: &str, tid: Option<&str>) -> Option<String> {
-    if !issuer.contains(TENANT_PLACEHOLDER) {
-        return Some(issuer.to_owned());
-    }
-    tid.filter(|t| is_guid(t)).map(|t| issuer.replace(TENANT_PLACEHOLDER, t))
-}
-
-/// Whether `candidate` is `issuer`, or fits it when it is Entra's template.
-pub fn issuer_matches(issuer: &str, candidate: &str) -> bool {
-    match issuer.split_once(TENANT_PLACEHOLDER) {
-        None => issuer == candidate,
-        Some((prefix, suffix)) => candidate
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_suffix(suffix))
-            .is_some_and(is_guid),
-    }
-}
-
-fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
-}
+use super::fields::{not_a_field, ENDPOINT_FIELDS};
+use super::issuer::{is_guid, IssuerRule, CONSUMERS_TENANT_ID};
 
 /// What a preset produces.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -88,7 +14,7 @@ pub struct PresetSettings {
     pub issuer: String,
     pub issuer_rule: Option<IssuerRule>,
     /// Endpoints by their config.json field name (one of
-    /// [`config::ENDPOINT_FIELDS`]), for a provider without discovery.
+    /// [`ENDPOINT_FIELDS`](super::fields::ENDPOINT_FIELDS)), for a provider without discovery.
     pub endpoints: Vec<(&'static str, String)>,
     /// Authorize parameters the provider needs (Auth0's `audience`).
     pub extra_authorize_params: Vec<(String, String)>,
@@ -116,7 +42,7 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         "cloudentity" => &["tenant_url", "tenant_id", "server_id"],
         "keycloak" => &["realm"],
         "auth0" => &["domain", "audience"],
-        "entra" => &["tenant"],
+        "entra" => &["tenant", "allowed_tenants"],
         // Plus every endpoint field: a provider without discovery.
         "generic" => &["issuer"],
         other => {
@@ -126,10 +52,10 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             ))
         }
     };
-    let endpoints: &[&str] = if name == "generic" { &config::ENDPOINT_FIELDS } else { &[] };
+    let endpoints: &[&str] = if name == "generic" { &ENDPOINT_FIELDS } else { &[] };
     let accepted: Vec<&str> = known.iter().chain(endpoints).copied().chain(["base_url"]).collect();
     if let Some(unknown) = provider.keys().find(|k| k.as_str() != "name" && !accepted.contains(&k.as_str())) {
-        return Err(invalid(unknown, &config::not_a_field(unknown, &accepted, &format!("a field of the {name} preset"))));
+        return Err(invalid(unknown, &not_a_field(unknown, &accepted, &format!("a field of the {name} preset"))));
     }
     let base = |default_host: Option<String>| -> Result<String, AppError> {
         match (fields.optional("base_url")?, default_host) {
@@ -204,14 +130,15 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
                 Some(b) => b.trim_end_matches('/').to_owned(),
                 None => ENTRA_HOST.to_owned(),
             };
+            let allowed_tenants = allowed_tenants(provider.get("allowed_tenants"), &tenant)?;
             out.issuer = format!("{root}/{tenant}/v2.0");
-            out.issuer_rule = Some(IssuerRule::Entra { base: root, tenant });
+            out.issuer_rule = Some(IssuerRule::Entra { base: root, tenant, allowed_tenants });
         }
         _ => {
             // For a provider without discovery the endpoints may sit here as
             // well as at the top level of config.json.
             out.issuer = fields.required("issuer")?;
-            for field in config::ENDPOINT_FIELDS {
+            for field in ENDPOINT_FIELDS {
                 if let Some(url) = fields.optional(field)? {
                     out.endpoints.push((field, url));
                 }
@@ -219,6 +146,35 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
         }
     }
     Ok(out)
+}
+
+/// Entra's `allowed_tenants`: a non-empty list of tenant GUIDs, for the
+/// multi-tenant endpoints only (`common`, `organizations`); a single tenant
+/// is named by `tenant` itself, and `consumers` is one tenant already.
+fn allowed_tenants(value: Option<&Value>, tenant: &str) -> Result<Option<Vec<String>>, AppError> {
+    let field = "allowed_tenants";
+    let list = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(invalid(field, "must be a list of tenant ids, e.g. [\"3f2504e0-4f89-41d3-9a0c-0305e82c3301\"]")),
+    };
+    if !matches!(tenant, "common" | "organizations") {
+        return Err(invalid(field, "applies only to the multi-tenant `tenant` values \"common\" and \"organizations\"; a single tenant is named by `tenant` itself"));
+    }
+    if list.is_empty() {
+        return Err(invalid(field, "must not be empty: leave it out to accept every tenant"));
+    }
+    let ids = list
+        .iter()
+        .map(|v| match v.as_str().map(str::trim) {
+            Some(id) if is_guid(id) => Ok(id.to_ascii_lowercase()),
+            _ => Err(invalid(field, &format!("{v} is not a tenant id (a GUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301)"))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if tenant == "organizations" && ids.iter().any(|id| id == CONSUMERS_TENANT_ID) {
+        return Err(invalid(field, "lists the personal-account tenant, which `organizations` never accepts: use \"common\""));
+    }
+    Ok(Some(ids))
 }
 
 struct Fields<'a>(&'a Map<String, Value>);
@@ -329,32 +285,36 @@ mod tests {
         let rule = common.issuer_rule.unwrap();
         assert!(rule.accepts("https://login.microsoftonline.com/{tenantid}/v2.0"));
         assert!(!rule.accepts(&format!("https://login.microsoftonline.com/{GUID}/v2.0")));
-
-        let consumers = preset(json!({"name": "entra", "tenant": "consumers"})).unwrap().issuer_rule.unwrap();
-        assert!(consumers.accepts(&format!("https://login.microsoftonline.com/{CONSUMERS_TENANT_ID}/v2.0")));
-        assert!(!consumers.accepts("https://login.microsoftonline.com/3f2504e0-4f89-41d3-9a0c-0305e82c3301/v2.0"));
-        let organizations = preset(json!({"name": "entra", "tenant": "organizations"})).unwrap().issuer_rule.unwrap();
-        assert!(!organizations.accepts(&format!("https://login.microsoftonline.com/{CONSUMERS_TENANT_ID}/v2.0")));
-
         let by_guid = preset(json!({"name": "entra", "tenant": GUID})).unwrap().issuer_rule.unwrap();
         assert!(by_guid.accepts(&format!("https://login.microsoftonline.com/{GUID}/v2.0")));
-        assert!(!by_guid.accepts("https://login.microsoftonline.com/{tenantid}/v2.0"));
-
-        let by_domain = preset(json!({"name": "entra", "tenant": "contoso.onmicrosoft.com"})).unwrap().issuer_rule.unwrap();
-        assert!(by_domain.accepts(&format!("https://login.microsoftonline.com/{GUID}/v2.0")));
-        assert!(!by_domain.accepts("https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/evil"));
-        assert!(!by_domain.accepts(&format!("https://evil.example/{GUID}/v2.0")));
+        let local = preset(json!({"name": "entra", "tenant": "organizations", "base_url": "http://127.0.0.1:9427/"})).unwrap();
+        assert_eq!(local.issuer, "http://127.0.0.1:9427/organizations/v2.0");
     }
 
     #[test]
-    fn the_token_issuer_fills_the_template_with_tid() {
-        let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
-        assert_eq!(issuer_for(template, Some(GUID)), Some(format!("https://login.microsoftonline.com/{GUID}/v2.0")));
-        assert_eq!(issuer_for(template, None), None);
-        assert_eq!(issuer_for(template, Some("not-a-guid")), None);
-        assert_eq!(issuer_for("https://i.example", None).as_deref(), Some("https://i.example"));
-        assert!(issuer_matches(template, &format!("https://login.microsoftonline.com/{GUID}/v2.0")));
-        assert!(!issuer_matches(template, "https://login.microsoftonline.com/evil/v2.0"));
-        assert!(issuer_matches("https://i.example", "https://i.example"));
+    fn entra_allowed_tenants() {
+        const WORK: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+        let rule = |v: Value| preset(v).unwrap().issuer_rule.unwrap();
+        let common = rule(json!({"name": "entra", "tenant": "common", "allowed_tenants": [WORK.to_uppercase(), CONSUMERS_TENANT_ID]}));
+        assert_eq!(
+            common,
+            IssuerRule::Entra {
+                base: ENTRA_HOST.into(),
+                tenant: "common".into(),
+                allowed_tenants: Some(vec![WORK.into(), CONSUMERS_TENANT_ID.into()])
+            }
+        );
+        assert!(matches!(rule(json!({"name": "entra", "tenant": "organizations"})), IssuerRule::Entra { allowed_tenants: None, .. }));
+        for bad in [
+            json!({"name": "entra", "tenant": "organizations", "allowed_tenants": [CONSUMERS_TENANT_ID]}),
+            json!({"name": "entra", "tenant": "consumers", "allowed_tenants": [CONSUMERS_TENANT_ID]}),
+            json!({"name": "entra", "tenant": GUID, "allowed_tenants": [GUID]}),
+            json!({"name": "entra", "tenant": "common", "allowed_tenants": []}),
+            json!({"name": "entra", "tenant": "common", "allowed_tenants": ["contoso.com"]}),
+            json!({"name": "entra", "tenant": "common", "allowed_tenants": WORK}),
+        ] {
+            assert_eq!(field_of(bad.clone()), "provider.allowed_tenants", "{bad}");
+        }
+        assert_eq!(field_of(json!({"name": "okta", "domain": "d", "allowed_tenants": [WORK]})), "provider.allowed_tenants");
     }
 }

@@ -57,9 +57,10 @@ mod tests {
             &format!(r#"{{"issuer":"https://i.example","client_id":"c","scope":"{scope}",
                 "authorization_endpoint":"https://i.example/authorize","token_endpoint":"https://i.example/token"}}"#),
             "https://app.example/",
+            &crate::core::url::testing::Whatwg,
         )
         .unwrap();
-        let p = discovery::resolve(&c, None).unwrap();
+        let p = discovery::resolve(&c, None, &crate::core::url::testing::Whatwg).unwrap();
         (c, p)
     }
 

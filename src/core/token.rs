@@ -43,18 +43,20 @@ pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// The authorization code grant for a public client: `client_id` identifies
 /// it (RFC 6749 §3.2.1), `code_verifier` proves it (RFC 7636 §4.5); there is
-/// no secret and no `Authorization` header. The code and the verifier are
-/// taken by value: each is good for one exchange.
-pub fn authorization_code_request(
+/// no secret and no `Authorization` header. The verifier is taken by value:
+/// it is good for one exchange. Only the core builds one: from a
+/// [`ValidatedCallback`](super::callback::ValidatedCallback), or the
+/// provider check's made-up code.
+pub(super) fn code_grant(
     token_endpoint: &str,
-    code: AuthorizationCode,
+    code: &str,
     redirect_uri: &str,
     client_id: &str,
     verifier: CodeVerifier,
 ) -> TokenRequest {
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "authorization_code")
-        .append_pair("code", code.secret())
+        .append_pair("code", code)
         .append_pair("redirect_uri", redirect_uri)
         .append_pair("client_id", client_id)
         .append_pair("code_verifier", &verifier.into_secret())
@@ -169,9 +171,9 @@ mod tests {
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
     fn request() -> TokenRequest {
-        authorization_code_request(
+        code_grant(
             "https://i.example/as/token",
-            AuthorizationCode::new("c0de/+="),
+            "c0de/+=",
             "http://127.0.0.1:8080/callback",
             "my client",
             CodeVerifier::parse(VERIFIER.into()).unwrap(),
