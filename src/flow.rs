@@ -3,19 +3,19 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::browser::url::BrowserUrls;
 use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{http, page, random, storage};
-use crate::core::authorize::{self, State};
-use crate::core::callback::{self, AuthorizationResponse};
+use crate::core::authorize::State;
+use crate::core::callback::{self, Exchange, Found, ValidatedCallback};
+use crate::core::check::{self, Discovery, TokenProbe};
 use crate::core::config::{self, Config};
 use crate::core::discovery::{self, Provider};
 use crate::core::id_token::{self, Expectations, IdTokenClaims, KeySource};
-use crate::core::jwks::{self, Jwks};
-use crate::core::pending::{self, PendingRequest};
+use crate::core::jwks::{self, Jwks, KeyCache};
 use crate::core::session::Session;
 use crate::core::token::{self, TokenResponse};
-use crate::core::check::{self, Discovery, TokenProbe};
-use crate::core::{sign_in, AppError};
+use crate::core::{sign_in, url, AppError};
 
 /// What the app knows before anyone signs in.
 #[derive(Clone, Debug)]
@@ -23,13 +23,7 @@ pub struct AppSetup {
     pub config: Config,
     pub provider: Provider,
     /// The provider's key set, kept while the page lives.
-    keys: Arc<Mutex<Option<FetchedKeys>>>,
-}
-
-#[derive(Debug)]
-struct FetchedKeys {
-    set: Jwks,
-    at_ms: u64,
+    keys: Arc<Mutex<KeyCache>>,
 }
 
 /// Reads config.json beside index.html.
@@ -40,14 +34,14 @@ pub async fn load_config() -> Result<Config, AppError> {
     if !(200..300).contains(&reply.status) {
         return Err(AppError::ConfigMissing { url, status: Some(reply.status) });
     }
-    config::parse(&reply.body, &base)
+    config::parse(&reply.body, &base, &BrowserUrls)
 }
 
 /// Reads the provider's discovery document, unless config.json names both
 /// endpoints, and settles what the sign-in talks to.
 pub async fn load_provider(config: Config) -> Result<AppSetup, AppError> {
     let metadata = if config.has_endpoints() { None } else { Some(discover(&config).await?) };
-    let provider = discovery::resolve(&config, metadata)?;
+    let provider = discovery::resolve(&config, metadata, &BrowserUrls)?;
     Ok(AppSetup { config, provider, keys: Arc::default() })
 }
 
@@ -71,9 +65,11 @@ pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
         Discovery::Found(doc) => doc.get("token_endpoint").and_then(|v| v.as_str()).map(str::to_owned),
         _ => None,
     });
+    // The document is not trusted yet: its token endpoint is probed only
+    // when it passes the same URL rules as config.json's.
     let probe = match token_endpoint {
-        None => TokenProbe::NotRun,
-        Some(endpoint) => probe_token_endpoint(config, &endpoint).await,
+        Some(endpoint) if url::problem(&endpoint, &BrowserUrls).is_none() => probe_token_endpoint(config, &endpoint).await,
+        _ => TokenProbe::NotRun,
     };
     let origin = crate::core::url::origin(&page::base_url()).unwrap_or_default().to_owned();
     check::evaluate(config, &found, &probe, &origin)
@@ -81,13 +77,7 @@ pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
 
 async fn probe_token_endpoint(config: &Config, endpoint: &str) -> TokenProbe {
     let Ok(bytes) = random::bytes32() else { return TokenProbe::NotRun };
-    let request = token::authorization_code_request(
-        endpoint,
-        token::AuthorizationCode::new(check::PROBE_CODE),
-        &config.redirect_uri,
-        &config.client_id,
-        crate::core::pkce::CodeVerifier::from_random(bytes),
-    );
+    let request = check::probe_request(endpoint, config, crate::core::pkce::CodeVerifier::from_random(bytes));
     match http::post_form(&request).await {
         Err(_) => TokenProbe::NoAnswer,
         Ok(reply) => match token::parse_response(reply.status, &reply.body) {
@@ -116,83 +106,92 @@ pub fn begin_sign_in(setup: &AppSetup) -> Result<(), AppError> {
     page::go_to(&start.url)
 }
 
-/// Handles the authorization response in `query` and, when it holds a code
-/// for a sign-in of this tab, exchanges it and validates what comes back.
-pub async fn complete_sign_in(setup: &AppSetup, query: &str) -> Result<Session, AppError> {
+/// The authorization response as `/callback` found it: already out of the
+/// address bar and the history entry, and every pending sign-in it names
+/// already out of storage ([`take_callback_response`]).
+pub struct CallbackResponse {
+    query: String,
+    cleared: Result<(), AppError>,
+    found: Result<Found, AppError>,
+}
+
+impl std::fmt::Debug for CallbackResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The query holds the code and the state.
+        f.debug_struct("CallbackResponse")
+            .field("query", &"[redacted]")
+            .field("cleared", &self.cleared)
+            .field("found", &self.found)
+            .finish()
+    }
+}
+
+/// The very first thing `/callback` does, before config.json or the
+/// provider is loaded: takes `code`, `state`, `iss` and the error parameters
+/// out of the address bar and the history entry (RFC 9700 §4.2.4), then
+/// consumes every pending sign-in the response names, so that whatever goes
+/// wrong next (a malformed response, config.json or discovery failing) no
+/// code stays in the history and no verifier or nonce in storage.
+pub fn take_callback_response() -> CallbackResponse {
+    let query = page::query();
+    let cleared = if callback::is_empty(&query) { Ok(()) } else { page::strip_query() };
+    let found = consume(&query);
+    CallbackResponse { query, cleared, found }
+}
+
+fn consume(query: &str) -> Result<Found, AppError> {
     let now = page::now_ms();
+    let states = callback::states_named(query);
     // A reload of /callback: the response already left the address bar.
-    if callback::is_empty(query) && storage::any_handled()? {
-        return Err(AppError::CallbackAlreadyHandled);
+    let mut found = if callback::is_empty(query) && storage::any_handled()? { Found::AlreadyHandled } else { Found::Nothing };
+    for state in &states {
+        found = found.or(take_once(state, now)?);
     }
-    let response = callback::parse(query)?;
-    let pending = match response.state() {
-        Some(state) => take_once(state, now)?,
-        None => None,
-    };
     storage::sweep(now)?;
-    // Nothing from a response for a sign-in this tab did not start is
-    // believed or echoed (RFC 6749 §10.12, §4.1.2.1).
-    let Some(pending) = pending else {
-        return Err(match response {
-            AuthorizationResponse::Error { .. } => AppError::UnsolicitedError,
-            AuthorizationResponse::Code { .. } => AppError::StateMismatch,
-        });
-    };
-    callback::check_issuer(response.iss(), &setup.provider.issuer, setup.provider.sends_iss())?;
-    let code = match response {
-        AuthorizationResponse::Error { error, .. } => return Err(AppError::Provider(error)),
-        AuthorizationResponse::Code { code, .. } => code,
-    };
-    if pending::is_expired(pending.created_at_ms, now) {
-        return Err(AppError::SignInExpired);
-    }
-    exchange(setup, code, pending).await
+    Ok(found)
 }
 
 /// Takes the pending request for `state` out of storage (it is used once)
 /// and leaves a mark, so a second look at the same response is recognised.
-fn take_once(state: &State, now_ms: u64) -> Result<Option<PendingRequest>, AppError> {
+fn take_once(state: &State, now_ms: u64) -> Result<Found, AppError> {
     match storage::take_pending(state)? {
         Some(found) => {
             storage::mark_handled(state, now_ms)?;
-            Ok(Some(found))
+            Ok(Found::Pending(found))
         }
-        None if storage::was_handled(state)? => Err(AppError::CallbackAlreadyHandled),
-        None => Ok(None),
+        None if storage::was_handled(state)? => Ok(Found::AlreadyHandled),
+        None => Ok(Found::Nothing),
     }
 }
 
-async fn exchange(setup: &AppSetup, code: token::AuthorizationCode, pending: PendingRequest) -> Result<Session, AppError> {
-    let PendingRequest { code_verifier, nonce, redirect_uri, scope, .. } = pending;
-    let request = token::authorization_code_request(
-        &setup.provider.token_endpoint,
-        code,
-        &redirect_uri,
-        &setup.config.client_id,
-        code_verifier,
-    );
+/// Decides on the response ([`callback::validate`]) and, when it holds a
+/// code for a sign-in of this tab, exchanges it and validates what comes back.
+pub async fn complete_sign_in(setup: &AppSetup, response: CallbackResponse) -> Result<Session, AppError> {
+    let CallbackResponse { query, cleared, found } = response;
+    cleared?;
+    let validated = callback::validate(callback::parse(&query), found?, &setup.provider, page::now_ms())?;
+    exchange(setup, validated).await
+}
+
+async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Session, AppError> {
+    let (request, exchange) = validated.token_request(&setup.provider.token_endpoint, &setup.config.client_id);
     let reply = http::post_form(&request).await?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
-    let claims = validate_id_token(setup, &tokens, &scope, nonce.as_ref().map(|n| n.as_str())).await?;
+    let claims = validate_id_token(setup, &tokens, &exchange).await?;
     let id = crate::session_flow::new_session_id()?;
-    Ok(Session::new(id, tokens, claims, &scope, page::now_ms()))
+    Ok(Session::new(id, tokens, claims, &exchange.scope, page::now_ms()))
 }
 
 /// OpenID Connect Core §3.1.3.7 on the response's ID token; with the openid
 /// scope there must be one (§3.1.3.3).
-async fn validate_id_token(
-    setup: &AppSetup,
-    tokens: &TokenResponse,
-    scope: &str,
-    nonce: Option<&str>,
-) -> Result<Option<IdTokenClaims>, AppError> {
-    let Some(id_token) = &tokens.id_token else {
-        return if authorize::scope_has_openid(scope) { Err(AppError::IdTokenMissing) } else { Ok(None) };
+async fn validate_id_token(setup: &AppSetup, tokens: &TokenResponse, exchange: &Exchange) -> Result<Option<IdTokenClaims>, AppError> {
+    let Some(id_token) = exchange.id_token(tokens)? else {
+        return Ok(None);
     };
     let expected = Expectations {
         issuer: &setup.provider.issuer,
         client_id: &setup.config.client_id,
-        nonce,
+        nonce: exchange.nonce.as_ref(),
         access_token: tokens.access_token.secret(),
         now_s: page::now_ms() / 1000,
     };
@@ -203,7 +202,7 @@ async fn validate_id_token(
 /// unknown `kid`, at most every [`jwks::MIN_REFETCH_INTERVAL_MS`].
 pub struct ProviderKeys<'a> {
     url: Option<&'a str>,
-    cache: &'a Mutex<Option<FetchedKeys>>,
+    cache: &'a Mutex<KeyCache>,
 }
 
 impl<'a> ProviderKeys<'a> {
@@ -216,17 +215,15 @@ impl KeySource for ProviderKeys<'_> {
     async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError> {
         let url = self.url.ok_or(AppError::JwksUriMissing)?;
         let now = page::now_ms();
-        if let Some(fetched) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
-            if !refresh || !jwks::may_refetch(fetched.at_ms, now) {
-                return Ok(fetched.set.clone());
-            }
+        if let Some(set) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).usable(refresh, now) {
+            return Ok(set);
         }
         let reply = http::get(url).await.map_err(|_| AppError::JwksUnavailable {
             url: url.to_owned(),
             problem: "no answer: the provider may be down or not allow this origin (CORS)".to_owned(),
         })?;
         let set = jwks::parse(url, reply.status, &reply.body)?;
-        *self.cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(FetchedKeys { set: set.clone(), at_ms: now });
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner).store(set.clone(), now);
         Ok(set)
     }
 }

@@ -172,3 +172,41 @@ mod single_flight {
         assert_eq!(*log.borrow(), ["a", "a", "b", "b"], "b started only after a finished");
     }
 }
+
+#[wasm_bindgen_test]
+fn urls_are_read_by_the_browsers_own_parser() {
+    use pkce_spa::browser::url::BrowserUrls;
+    use pkce_spa::core::url::{problem, UrlParser};
+    // What the browser's fetch would contact, whatever the string looks like.
+    assert_eq!(BrowserUrls.parse("http://evil.example\\.localhost/token").unwrap().host, "evil.example");
+    assert_eq!(BrowserUrls.parse("http://127.0.0.1.nip.io/token").unwrap().host, "127.0.0.1.nip.io");
+    assert_eq!(BrowserUrls.parse("http://0x7f.1/").unwrap().host, "127.0.0.1");
+    assert_eq!(BrowserUrls.parse("http://[0:0::1]:8080/").unwrap().host, "[::1]");
+    assert!(BrowserUrls.parse("not a url").is_none());
+    assert!(problem("http://evil.example\\.localhost/token", &BrowserUrls).is_some());
+    assert!(problem("http://127.0.0.1.nip.io/token", &BrowserUrls).is_some());
+    assert!(problem("https://user@idp.example/token", &BrowserUrls).is_some());
+    assert!(problem("https://idp.example/token#", &BrowserUrls).is_some());
+    assert_eq!(problem("http://127.0.0.1:9400/token", &BrowserUrls), None);
+    assert_eq!(problem("http://localhost:9400/token", &BrowserUrls), None);
+    assert_eq!(problem("https://idp.example/token", &BrowserUrls), None);
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_callback_leaves_the_address_bar_and_its_pending_sign_in_leaves_storage() {
+    SessionStorage::clear();
+    let state = State::from_random([9; 32]);
+    storage::save_pending(&state, &pending_request(9)).unwrap();
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    let url = format!("{path}?code=a&code=b&state={}", state.as_str());
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)).unwrap();
+
+    let taken = pkce_spa::flow::take_callback_response();
+
+    assert_eq!(window.location().search().unwrap(), "", "the response left the address bar");
+    assert_eq!(storage::take_pending(&state).unwrap(), None, "the pending sign-in left storage");
+    assert!(storage::was_handled(&state).unwrap());
+    let shown = format!("{taken:?}");
+    assert!(!shown.contains(state.as_str()), "{shown}");
+}

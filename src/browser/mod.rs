@@ -7,4 +7,5 @@ pub mod locks;
 pub mod page;
 pub mod random;
 pub mod storage;
+pub mod url;
 pub mod webcrypto;

@@ -38,6 +38,12 @@ pub fn base_path() -> String {
     path.trim_end_matches('/').to_owned()
 }
 
+/// Whether the address bar shows the app's `/callback` page.
+pub fn is_callback_path() -> bool {
+    let path = window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
+    crate::core::callback::is_callback_path(&base_path(), &path)
+}
+
 /// The raw query string of the address bar, with its `?`.
 pub fn query() -> String {
     window().and_then(|w| w.location().search().ok()).unwrap_or_default()

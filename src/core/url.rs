@@ -95,7 +95,7 @@ pub fn origin(url: &str) -> Option<&str> {
 }
 
 /// The `url` crate as the WHATWG parser of native tests.
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 pub(crate) mod testing {
     use super::{ParsedUrl, UrlParser};
 

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-use super::{ErrorAlert, Keeper};
+use super::{ErrorAlert, Keeper, TakenCallback};
 use crate::browser::page;
 use crate::core::AppError;
 use crate::flow::{self, AppSetup};
@@ -19,15 +19,11 @@ pub fn Callback() -> impl IntoView {
     let failure = RwSignal::new(None::<AppError>);
     let navigate = use_navigate();
 
-    // Read the response once, when the page is created, and take it out of
-    // the address bar at once, whatever it holds.
-    let query = page::query();
-    let cleared = page::strip_query();
+    // The response the app took out of the address bar and storage at start
+    // (App); taken here, where the app did not start on /callback.
+    let response = use_context::<TakenCallback>().and_then(|t| t.take()).unwrap_or_else(flow::take_callback_response);
     spawn_local(async move {
-        let outcome = match cleared {
-            Ok(()) => flow::complete_sign_in(&setup, &query).await,
-            Err(e) => Err(e),
-        };
+        let outcome = flow::complete_sign_in(&setup, response).await;
         match outcome {
             Ok(s) => {
                 keeper.notice.set(None);

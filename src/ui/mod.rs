@@ -8,7 +8,7 @@ mod home;
 mod keeper;
 mod session_view;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -17,12 +17,27 @@ use leptos_router::path;
 use crate::browser::page;
 use crate::core::config::Config;
 use crate::core::AppError;
-use crate::flow::{self, AppSetup};
+use crate::flow::{self, AppSetup, CallbackResponse};
 pub use alert::ErrorAlert;
 pub use keeper::{Keeper, Notice};
 
+/// The authorization response `/callback` took at start, until the
+/// callback page (or a failure to load the app) uses it.
+#[derive(Clone, Default)]
+pub struct TakenCallback(Arc<Mutex<Option<CallbackResponse>>>);
+
+impl TakenCallback {
+    pub fn take(&self) -> Option<CallbackResponse> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
+    // On /callback, before anything is loaded: the response leaves the
+    // address bar and the history entry, its pending sign-in leaves storage.
+    let taken = TakenCallback(Arc::new(Mutex::new(page::is_callback_path().then(flow::take_callback_response))));
+    provide_context(taken.clone());
     let config = LocalResource::new(flow::load_config);
     view! {
         <header class="bar">
@@ -32,7 +47,11 @@ pub fn App() -> impl IntoView {
             {move || match config.get() {
                 None => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
                 Some(Ok(config)) => view! { <Routed config=Arc::new(config) /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorAlert error=error /> }.into_any(),
+                Some(Err(error)) => {
+                    // The response can no longer be used: drop its verifier.
+                    drop(taken.take());
+                    view! { <ErrorAlert error=error /> }.into_any()
+                }
             }}
         </main>
     }
@@ -71,6 +90,8 @@ fn Ready(setup: Arc<AppSetup>) -> impl IntoView {
 /// The provider could not be loaded: say why, and offer the check.
 #[component]
 fn Broken(error: AppError) -> impl IntoView {
+    // The response can no longer be used: drop its verifier.
+    drop(use_context::<TakenCallback>().and_then(|t| t.take()));
     view! {
         <Routes fallback=move || view! { <ErrorAlert error=error.clone() /> <CheckLink /> }>
             <Route path=path!("/check") view=check::Check />
