@@ -23,6 +23,7 @@
 
 import * as http from 'node:http';
 
+import { CompactSign, decodeJwt, decodeProtectedHeader } from 'jose';
 import Provider from 'oidc-provider';
 
 import { generateSigningKey, signingKey as defaultSigningKey } from './keys.mjs';
@@ -232,6 +233,7 @@ export async function createDevProvider({
           preferred_username: id,
           email: `${id}@example.test`,
           ...layout.extraIdClaims,
+          ...(layout.personalAccounts?.pattern.test(id) ? { tid: layout.personalAccounts.tid } : {}),
         };
       },
     };
@@ -552,6 +554,23 @@ ${Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</stro
       await next();
       if (ctx.oidc?.route !== 'discovery' || ctx.status !== 200 || !ctx.body || typeof ctx.body !== 'object') return;
       ctx.body = layout.rewriteDiscovery(ctx.body, { origin, mount: ctx.req.devProviderMount ?? { prefix: '' } });
+    });
+  }
+  if (layout.personalAccounts) {
+    // A personal account's ID token names its own tenant's issuer (Entra):
+    // re-signed with this layout's key. Token responses only (code exchange
+    // and refresh); ctx.body is still the plain object here.
+    const { tid, issuer: personalIssuer } = layout.personalAccounts;
+    provider.use(async (ctx, next) => {
+      await next();
+      const idToken = ctx.oidc?.route === 'token' && ctx.status === 200 ? ctx.body?.id_token : undefined;
+      if (typeof idToken !== 'string') return;
+      const payload = decodeJwt(idToken);
+      if (payload.tid !== tid) return;
+      payload.iss = personalIssuer(origin);
+      ctx.body.id_token = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader(decodeProtectedHeader(idToken))
+        .sign(signingKey.privateKey);
     });
   }
   if (layout.omitAuthorizationIss) {

@@ -25,10 +25,15 @@
 //   omitAuthorizationIss  no `iss` in the authorization response (RFC 9207).
 //   endSession        false: no RP-initiated logout endpoint.
 //   extraIdClaims     claims added to every account (and to the `openid` scope).
+//   personalAccounts  { pattern, tid, issuer(origin) }: accounts whose name
+//                     matches get this `tid` and ID tokens with this `iss`
+//                     (Entra's personal Microsoft accounts).
 //   portOffset        the port of the layout in layouts.mjs: BASE_PORT + offset.
 
 /** The tenant of the Entra layout: a fixed, made-up GUID. */
 export const ENTRA_TENANT_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+/** Entra's tenant of personal Microsoft accounts (the real, fixed GUID). */
+export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
 const ENTRA_ROUTES = {
   authorization: '/oauth2/v2.0/authorize',
@@ -151,16 +156,29 @@ export const LAYOUTS = Object.freeze({
   entra: {
     description: 'Microsoft Entra ID, tenant "common" (issuer template {tenantid})',
     issuer: (origin) => `${origin}/${ENTRA_TENANT_ID}/v2.0`,
+    // /organizations has the template too; /consumers names the personal
+    // account tenant's issuer. Accounts named like a personal Microsoft
+    // account (…@outlook.com, …@hotmail.com, …@live.com) belong to that
+    // tenant: tid 9188040d-…, iss http://H/9188040d-…/v2.0 (their ID tokens
+    // are re-signed with the layout's key with that iss).
     mounts: [
       { prefix: '/common', discovery: '/common/v2.0/.well-known/openid-configuration', issuerTemplate: true },
+      { prefix: '/organizations', discovery: '/organizations/v2.0/.well-known/openid-configuration', issuerTemplate: true },
+      { prefix: '/consumers', discovery: '/consumers/v2.0/.well-known/openid-configuration', consumersIssuer: true },
       { prefix: `/${ENTRA_TENANT_ID}`, discovery: `/${ENTRA_TENANT_ID}/v2.0/.well-known/openid-configuration` },
     ],
     routes: ENTRA_ROUTES,
     omitAuthorizationIss: true,
     extraIdClaims: { tid: ENTRA_TENANT_ID },
+    personalAccounts: {
+      pattern: /@(outlook|hotmail|live)\.com$/i,
+      tid: CONSUMERS_TENANT_ID,
+      issuer: (origin) => `${origin}/${CONSUMERS_TENANT_ID}/v2.0`,
+    },
     rewriteDiscovery(doc, { origin, mount }) {
       const out = { ...doc };
       if (mount.issuerTemplate) out.issuer = `${origin}/{tenantid}/v2.0`;
+      if (mount.consumersIssuer) out.issuer = `${origin}/${CONSUMERS_TENANT_ID}/v2.0`;
       delete out.authorization_response_iss_parameter_supported;
       delete out.revocation_endpoint;
       return out;

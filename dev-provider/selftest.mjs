@@ -724,6 +724,7 @@ try {
 // on the token endpoint). Paths are written out here as the real providers
 // have them, independent of provider-layouts.mjs.
 const ENTRA_TENANT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+const CONSUMERS_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const ROOT_ENDPOINTS = {
   authorization_endpoint: '/auth',
   token_endpoint: '/token',
@@ -888,6 +889,29 @@ for (const [name, expected] of Object.entries(LAYOUT_EXPECTATIONS)) {
           && doc.token_endpoint === url(`/${ENTRA_TENANT}/oauth2/v2.0/token`)
           && doc.authorization_endpoint === url(`/${ENTRA_TENANT}/oauth2/v2.0/authorize`),
         `issuer ${doc.issuer}`);
+      for (const [tenant, docIssuer] of [['organizations', url('/{tenantid}/v2.0')], ['consumers', url(`/${CONSUMERS_TENANT}/v2.0`)]]) {
+        const res = await fetch(url(`/${tenant}/v2.0/.well-known/openid-configuration`));
+        const doc = await res.json();
+        check(label(`/${tenant} discovery names ${docIssuer} and /${tenant}/ endpoints`),
+          res.status === 200 && doc.issuer === docIssuer && doc.token_endpoint === url(`/${tenant}/oauth2/v2.0/token`),
+          `issuer ${doc.issuer}`);
+      }
+      const personalFlow = await signIn(origin, {
+        user: 'pat@outlook.com',
+        authorizationEndpoint: url('/consumers/oauth2/v2.0/authorize'),
+        tokenEndpoint: url('/consumers/oauth2/v2.0/token'),
+      });
+      const keysRes = await fetch(url('/consumers/discovery/v2.0/keys'));
+      let personal = {};
+      try {
+        ({ payload: personal } = await jwtVerify(personalFlow.tokens.id_token, createLocalJWKSet(await keysRes.json()), {
+          issuer: url(`/${CONSUMERS_TENANT}/v2.0`), audience: CLIENT_ID, algorithms: ['RS256'],
+        }));
+      } catch (err) {
+        personal = { error: `${err.code} ${err.message}` };
+      }
+      check(label('a personal account (…@outlook.com) gets tid and iss of the consumers tenant, signed with the layout\'s key'),
+        personal.tid === CONSUMERS_TENANT && personal.sub === 'pat@outlook.com', personal.error ?? `tid ${personal.tid}`);
     }
 
     // The key set.
