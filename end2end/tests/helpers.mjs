@@ -448,3 +448,59 @@ export async function expectSecretsNotStored(page, secrets) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// The callback's own failures (tests/callback.spec.mjs, tests/config.spec.mjs,
+// tests/entra.spec.mjs).
+// ---------------------------------------------------------------------------
+export const APP_CONFIG_URL = `${APP_ORIGIN}/config.json`;
+
+/**
+ * From the app's signed-out view: click "Sign in", but answer the navigation
+ * to the authorization endpoint with 204, so the browser stays on the app
+ * with the pending sign-in written. Resolves with the authorization URL and
+ * the pending sign-in's secrets: { authorizeUrl, state, nonce, verifier }.
+ */
+export async function startSignInWithoutLeaving(page) {
+  let authorizeUrl = null;
+  const isAuthorize = (url) => `${url.origin}${url.pathname}` === AUTH_URL;
+  const stop = async (route) => {
+    authorizeUrl ??= route.request().url();
+    await route.fulfill({ status: 204, headers: { 'Cache-Control': 'no-store' } });
+  };
+  await page.route(isAuthorize, stop);
+  await signInButton(page).click();
+  await expect.poll(() => authorizeUrl, { message: 'the app navigated to the authorization endpoint' }).not.toBeNull();
+  await expect.poll(() => pendingKeys(page), { message: 'one pending sign-in' }).toHaveLength(1);
+  await page.unroute(isAuthorize, stop);
+  const [key] = await pendingKeys(page);
+  const pending = await page.evaluate((k) => JSON.parse(window.sessionStorage.getItem(k)), key);
+  const query = new URL(authorizeUrl).searchParams;
+  return { authorizeUrl, state: query.get('state'), nonce: query.get('nonce'), verifier: pending.code_verifier };
+}
+
+/**
+ * No web storage entry (key or value) holds any of `secrets` ({name: value});
+ * no pending sign-in is left. Failures name the secret, never its value.
+ */
+export async function expectNoSecretInStorage(page, secrets) {
+  const storage = await readStorage(page);
+  expect(await pendingKeys(page), 'pending sign-ins left in sessionStorage').toEqual([]);
+  for (const [area, entries] of Object.entries(storage)) {
+    for (const [key, value] of entries) {
+      for (const [name, secret] of Object.entries(secrets)) {
+        if (!secret) continue;
+        expect(key.includes(secret) || value.includes(secret), `${area}Storage[${JSON.stringify(key)}] holds the ${name}`).toBe(false);
+      }
+    }
+  }
+}
+
+/** The address bar holds no authorization response parameter. */
+export async function expectCleanAddressBar(page) {
+  const search = await page.evaluate(() => window.location.search);
+  for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri']) {
+    expect(new URLSearchParams(search).has(name), `the address bar still holds ${name}`).toBe(false);
+  }
+  expect(page.url()).not.toContain('code=');
+}

@@ -45,7 +45,7 @@ pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// it (RFC 6749 §3.2.1), `code_verifier` proves it (RFC 7636 §4.5); there is
 /// no secret and no `Authorization` header. The verifier is taken by value:
 /// it is good for one exchange. Only the core builds one: from a
-/// [`ValidatedCallback`](super::callback::ValidatedCallback), or the
+/// `callback::ValidatedCallback`, or the
 /// provider check's made-up code.
 pub(super) fn code_grant(
     token_endpoint: &str,
