@@ -1,38 +1,18 @@
-// The local development provider under every provider layout at once: one
-// oidc-provider instance per layout (provider-layouts.mjs), each on its own
-// port of 127.0.0.1, each with its own signing key, all with the same client
-// (pkce-spa-dev), login page, automatic consent and CORS for the app origins.
-// The end-to-end tests start this (playwright.config.mjs) beside server.mjs.
-//
-//   layout       port (BASE_PORT + offset)  issuer
-//   pingone      9421   http://127.0.0.1:9421/env-1234/as
-//   okta         9422   http://127.0.0.1:9422/oauth2/default
-//   keycloak     9423   http://127.0.0.1:9423/realms/demo
-//   auth0        9424   http://127.0.0.1:9424/            (trailing slash)
-//   adobe_ims    9425   http://127.0.0.1:9425             (no discovery)
-//   cloudentity  9426   http://127.0.0.1:9426/acme/default
-//   entra        9427   http://127.0.0.1:9427/<ENTRA_TENANT_ID>/v2.0
-//                       (discovery /common/v2.0/...: issuer template {tenantid})
-//   nocors       9428   http://127.0.0.1:9428  (token endpoint without CORS)
-//   plainonly    9429   http://127.0.0.1:9429  (discovery offers PKCE plain only)
-//
-// The instances start one after the other in this order, so once the last
-// one answers (plainonly's discovery) all of them do. If any port is taken
-// the whole process exits 1.
-//
-// Environment:
-//   BASE_PORT     default 9420
-//   LAYOUTS       comma-separated subset of the names above (default: all)
-//   CLIENT_ID, APP_ORIGINS, ACCESS_TOKEN_TTL, TEST_MISBEHAVE: as server.mjs
-//
-// Log lines are prefixed with the layout: "dev-provider[okta]: ...".
-// One provider of one layout alone: LAYOUT=okta PORT=9422 node server.mjs
+// The local provider under every provider layout at once (the end-to-end
+// tests start it): one instance per layout of provider-layouts.mjs, each on
+// BASE_PORT (default 9420) + its offset, each with its own key, started in
+// port order (so once the last answers, all do).
+//   LAYOUTS  comma-separated subset (default all); CLIENT_ID, APP_ORIGINS,
+//   ACCESS_TOKEN_TTL as server.mjs. One layout alone:
+//   LAYOUT=okta PORT=9422 node server.mjs
 
-import { commonSettings, createDevProvider, parsePort } from './dev-provider.mjs';
+import { createDevProvider } from './provider.mjs';
 import { LAYOUTS, PORTED_LAYOUTS } from './provider-layouts.mjs';
+import { commonSettings, parsePort, refuseTestSwitches } from './settings.mjs';
 
 const instances = [];
 try {
+  refuseTestSwitches(process.env);
   const basePort = parsePort(process.env.BASE_PORT ?? '9420', 'BASE_PORT');
   const settings = commonSettings(process.env);
   const wanted = (process.env.LAYOUTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -50,18 +30,10 @@ try {
       ...settings,
     }));
   }
+  for (const instance of instances) await instance.listen();
 } catch (err) {
   console.error(`dev-provider: ${err.message}`);
   process.exit(2);
-}
-
-try {
-  for (const instance of instances) {
-    await instance.listen();
-  }
-} catch (err) {
-  console.error(`dev-provider: ${err.message}`);
-  process.exit(1);
 }
 console.log(`dev-provider: ${instances.length} layouts up: ${instances.map((i) => `${i.name} ${i.origin}`).join(', ')}`);
 

@@ -1,39 +1,50 @@
-// Endpoint layouts of real providers, for the local development provider.
-//
-// Each layout makes one oidc-provider instance (dev-provider.mjs) look like a
-// provider of that kind from the outside: its issuer, the paths of its
-// endpoints, where its discovery document is (if anywhere), and what that
-// document says. Everything else (the client pkce-spa-dev, the login page,
-// automatic consent, CORS for the app origins, refresh tokens) is the same
-// for every layout.
+// The endpoint layouts of real providers: the one table of where each
+// provider kind has its issuer, discovery document and endpoints. The local
+// provider serves a layout (provider.mjs); the provider tests
+// (dev-provider/test/) and the end-to-end tests (end2end/provider-layouts.mjs)
+// read their expectations from here.
 //
 // A layout:
-//   issuer(origin)    the issuer oidc-provider runs with (ID token `iss`,
-//                     RFC 9207 `iss`); origin is http://127.0.0.1:PORT
-//   passthrough       true: every path goes to oidc-provider unchanged (the
-//                     root layout of `make dev` and the existing tests).
-//   mounts            otherwise: where oidc-provider is reachable. A request
-//                     under `prefix` reaches oidc-provider with the prefix
-//                     removed, and the URLs it puts into its answers (the
-//                     discovery document, redirects) carry the prefix again.
-//                     `discovery`: the path of the discovery document for
-//                     this mount (false: none). Any other path answers 404, so
-//                     an app using the wrong path fails loudly.
-//   routes            oidc-provider's `routes` option (relative to the mount).
-//   rewriteDiscovery(doc, {origin, mount})  edits the discovery document.
-//   noCorsPaths(origin) paths whose answers never carry Access-Control-* headers.
-//   omitAuthorizationIss  no `iss` in the authorization response (RFC 9207).
-//   endSession        false: no RP-initiated logout endpoint.
-//   extraIdClaims     claims added to every account (and to the `openid` scope).
-//   personalAccounts  { pattern, tid, issuer(origin) }: accounts whose name
-//                     matches get this `tid` and ID tokens with this `iss`
-//                     (Entra's personal Microsoft accounts).
-//   portOffset        the port of the layout in layouts.mjs: BASE_PORT + offset.
+//   issuerPath      the issuer is the origin + this (ID token and RFC 9207 `iss`)
+//   routes          oidc-provider's endpoint paths, relative to a mount
+//   mounts          where oidc-provider is reachable: a request under `prefix`
+//                   reaches it with the prefix removed, and its answers carry
+//                   the prefix again. `discovery`: the discovery document's
+//                   path for this mount (false: none); `issuerPath`: the
+//                   issuer that document names, when not the layout's (Entra's
+//                   `{tenantid}` template, its consumers tenant). Any other
+//                   path answers 404. Without mounts: the root, as is.
+//   discoveryOmits  members removed from every discovery document
+//   pkceMethods     code_challenge_methods_supported as the document says it
+//   noCorsEndpoints endpoints whose answers never carry Access-Control-* headers
+//   omitAuthorizationIss  no `iss` in the authorization response
+//   endSession      false: no RP-initiated logout endpoint
+//   extraIdClaims   claims of every account (and of the `openid` scope)
+//   personalAccounts { pattern, tid, issuerPath, example }: accounts whose
+//                   name matches get this `tid` instead, and ID tokens whose
+//                   `iss` is the origin + issuerPath, signed with the layout's
+//                   key (Entra's personal Microsoft accounts)
+//   portOffset      its port in layouts.mjs: BASE_PORT + offset (root: none)
 
-/** The tenant of the Entra layout: a fixed, made-up GUID. */
+import * as crypto from 'node:crypto';
+
+/** Entra: the made-up tenant of the Entra layout, and a domain name of it. */
 export const ENTRA_TENANT_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-/** Entra's tenant of personal Microsoft accounts (the real, fixed GUID). */
-export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
+export const ENTRA_TENANT_DOMAIN = 'contoso.onmicrosoft.com';
+/** Entra: the tenant of Microsoft personal accounts (what `consumers` resolves to). */
+export const ENTRA_CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
+/** Entra: the issuer template of its multi-tenant discovery documents. */
+const ENTRA_TEMPLATE_PATH = '/{tenantid}/v2.0';
+const ENTRA_CONSUMERS_PATH = `/${ENTRA_CONSUMERS_TENANT_ID}/v2.0`;
+
+const ROOT_ROUTES = {
+  authorization: '/auth',
+  token: '/token',
+  jwks: '/jwks',
+  userinfo: '/me',
+  revocation: '/token/revocation',
+  end_session: '/session/end',
+};
 
 const ENTRA_ROUTES = {
   authorization: '/oauth2/v2.0/authorize',
@@ -44,49 +55,39 @@ const ENTRA_ROUTES = {
   end_session: '/oauth2/v2.0/logout',
 };
 
-export const LAYOUTS = Object.freeze({
-  // Today's layout: issuer = origin, oidc-provider's own paths
-  // (/auth, /token, /jwks, /me, /token/revocation, /session/end).
-  root: {
-    description: 'oidc-provider\'s own layout at the root (make dev, the existing tests)',
-    issuer: (origin) => origin,
-    passthrough: true,
-    portOffset: null,
-  },
+// Like Entra: no `iss` in the authorization response, no revocation
+// endpoint in discovery.
+const ENTRA = {
+  routes: ENTRA_ROUTES,
+  omitAuthorizationIss: true,
+  discoveryOmits: ['authorization_response_iss_parameter_supported', 'revocation_endpoint'],
+};
 
+const entraMount = (segment, extra = {}) => ({ prefix: `/${segment}`, discovery: `/${segment}/v2.0/.well-known/openid-configuration`, ...extra });
+
+export const LAYOUTS = Object.freeze({
+  // oidc-provider's own layout (`make dev`, the end-to-end tests' :9411).
+  root: { issuerPath: '', routes: ROOT_ROUTES, portOffset: null },
+
+  // PingOne: https://auth.pingone.<region>/<envID>/as
   pingone: {
-    description: 'PingOne: https://auth.pingone.<region>/<envID>/as',
-    issuer: (origin) => `${origin}/env-1234/as`,
+    issuerPath: '/env-1234/as',
     mounts: [{ prefix: '/env-1234/as', discovery: '/env-1234/as/.well-known/openid-configuration' }],
-    routes: {
-      authorization: '/authorize',
-      token: '/token',
-      jwks: '/jwks',
-      userinfo: '/userinfo',
-      revocation: '/revoke',
-      end_session: '/signoff',
-    },
+    routes: { authorization: '/authorize', token: '/token', jwks: '/jwks', userinfo: '/userinfo', revocation: '/revoke', end_session: '/signoff' },
     portOffset: 1,
   },
 
+  // Okta, custom authorization server "default": https://<domain>/oauth2/default
   okta: {
-    description: 'Okta custom authorization server "default": https://<domain>/oauth2/default',
-    issuer: (origin) => `${origin}/oauth2/default`,
+    issuerPath: '/oauth2/default',
     mounts: [{ prefix: '/oauth2/default', discovery: '/oauth2/default/.well-known/openid-configuration' }],
-    routes: {
-      authorization: '/v1/authorize',
-      token: '/v1/token',
-      jwks: '/v1/keys',
-      userinfo: '/v1/userinfo',
-      revocation: '/v1/revoke',
-      end_session: '/v1/logout',
-    },
+    routes: { authorization: '/v1/authorize', token: '/v1/token', jwks: '/v1/keys', userinfo: '/v1/userinfo', revocation: '/v1/revoke', end_session: '/v1/logout' },
     portOffset: 2,
   },
 
+  // Keycloak, realm "demo": <base>/realms/demo
   keycloak: {
-    description: 'Keycloak realm "demo": <base>/realms/demo',
-    issuer: (origin) => `${origin}/realms/demo`,
+    issuerPath: '/realms/demo',
     mounts: [{ prefix: '/realms/demo', discovery: '/realms/demo/.well-known/openid-configuration' }],
     routes: {
       authorization: '/protocol/openid-connect/auth',
@@ -99,115 +100,67 @@ export const LAYOUTS = Object.freeze({
     portOffset: 3,
   },
 
+  // Auth0: issuer https://<domain>/ (with the trailing slash)
   auth0: {
-    description: 'Auth0: issuer https://<domain>/ (with the trailing slash)',
-    issuer: (origin) => `${origin}/`,
+    issuerPath: '/',
     mounts: [{ prefix: '', discovery: '/.well-known/openid-configuration' }],
-    routes: {
-      authorization: '/authorize',
-      token: '/oauth/token',
-      jwks: '/.well-known/jwks.json',
-      userinfo: '/userinfo',
-      revocation: '/oauth/revoke',
-      end_session: '/oidc/logout',
-    },
+    routes: { authorization: '/authorize', token: '/oauth/token', jwks: '/.well-known/jwks.json', userinfo: '/userinfo', revocation: '/oauth/revoke', end_session: '/oidc/logout' },
     portOffset: 4,
   },
 
+  // Adobe IMS: issuer https://<host>, fixed endpoints, no discovery
   adobe_ims: {
-    description: 'Adobe IMS: issuer https://<host>, fixed endpoints, no discovery',
-    issuer: (origin) => origin,
+    issuerPath: '',
     mounts: [{ prefix: '', discovery: false }],
-    routes: {
-      authorization: '/ims/authorize/v2',
-      token: '/ims/token/v3',
-      jwks: '/ims/keys',
-      userinfo: '/ims/userinfo/v2',
-      revocation: '/ims/revoke',
-      end_session: '/ims/logout/v1',
-    },
+    routes: { authorization: '/ims/authorize/v2', token: '/ims/token/v3', jwks: '/ims/keys', userinfo: '/ims/userinfo/v2', revocation: '/ims/revoke', end_session: '/ims/logout/v1' },
     portOffset: 5,
   },
 
+  // Cloudentity: <tenant_url>/<tenant_id>/<server_id>, no end-session endpoint
   cloudentity: {
-    description: 'Cloudentity: <tenant_url>/<tenant_id>/<server_id> (acme/default)',
-    issuer: (origin) => `${origin}/acme/default`,
+    issuerPath: '/acme/default',
     mounts: [{ prefix: '/acme/default', discovery: '/acme/default/.well-known/openid-configuration' }],
-    routes: {
-      authorization: '/oauth2/authorize',
-      token: '/oauth2/token',
-      jwks: '/.well-known/jwks.json',
-      userinfo: '/userinfo',
-      revocation: '/oauth2/revoke',
-      end_session: '/oidc/logout', // unused: endSession is false
-    },
+    routes: { authorization: '/oauth2/authorize', token: '/oauth2/token', jwks: '/.well-known/jwks.json', userinfo: '/userinfo', revocation: '/oauth2/revoke', end_session: '/oidc/logout' },
     endSession: false,
     portOffset: 6,
   },
 
-  // Microsoft Entra ID, multi-tenant ("common"). oidc-provider runs with the
-  // tenant's real issuer (ID tokens: iss http://H/<GUID>/v2.0, tid <GUID>);
-  // the common endpoints are a mount at /common whose discovery document
-  // names the issuer template http://H/{tenantid}/v2.0, as Entra's does. The
-  // tenant-specific endpoints (/<GUID>/...) are served too, their discovery
-  // names the real issuer. Like Entra: no `iss` in the authorization
-  // response (and authorization_response_iss_parameter_supported absent), no
-  // revocation endpoint in discovery.
+  // Microsoft Entra ID, one host for every tenant class. A work tenant
+  // (ENTRA_TENANT_ID, ID tokens with its tid and issuer) reached as `common`
+  // and `organizations` (discovery names the template .../{tenantid}/v2.0),
+  // by its GUID and by its domain (discovery names the tenant's issuer); and
+  // Microsoft personal accounts: any user name ending in @outlook.com,
+  // @hotmail.com or @live.com gets the consumers tenant's tid and issuer,
+  // reached as `consumers` or by that tenant's GUID. As at Entra, any account
+  // can sign in at any of them: the app decides which tenants it accepts.
   entra: {
-    description: 'Microsoft Entra ID, tenant "common" (issuer template {tenantid})',
-    issuer: (origin) => `${origin}/${ENTRA_TENANT_ID}/v2.0`,
-    // /organizations has the template too; /consumers names the personal
-    // account tenant's issuer. Accounts named like a personal Microsoft
-    // account (…@outlook.com, …@hotmail.com, …@live.com) belong to that
-    // tenant: tid 9188040d-…, iss http://H/9188040d-…/v2.0 (their ID tokens
-    // are re-signed with the layout's key with that iss).
+    ...ENTRA,
+    issuerPath: `/${ENTRA_TENANT_ID}/v2.0`,
     mounts: [
-      { prefix: '/common', discovery: '/common/v2.0/.well-known/openid-configuration', issuerTemplate: true },
-      { prefix: '/organizations', discovery: '/organizations/v2.0/.well-known/openid-configuration', issuerTemplate: true },
-      { prefix: '/consumers', discovery: '/consumers/v2.0/.well-known/openid-configuration', consumersIssuer: true },
-      { prefix: `/${ENTRA_TENANT_ID}`, discovery: `/${ENTRA_TENANT_ID}/v2.0/.well-known/openid-configuration` },
+      entraMount('common', { issuerPath: ENTRA_TEMPLATE_PATH }),
+      entraMount('organizations', { issuerPath: ENTRA_TEMPLATE_PATH }),
+      entraMount('consumers', { issuerPath: ENTRA_CONSUMERS_PATH }),
+      entraMount(ENTRA_TENANT_ID),
+      entraMount(ENTRA_TENANT_DOMAIN),
+      entraMount(ENTRA_CONSUMERS_TENANT_ID, { issuerPath: ENTRA_CONSUMERS_PATH }),
     ],
-    routes: ENTRA_ROUTES,
-    omitAuthorizationIss: true,
     extraIdClaims: { tid: ENTRA_TENANT_ID },
     personalAccounts: {
       pattern: /@(outlook|hotmail|live)\.com$/i,
-      tid: CONSUMERS_TENANT_ID,
-      issuer: (origin) => `${origin}/${CONSUMERS_TENANT_ID}/v2.0`,
-    },
-    rewriteDiscovery(doc, { origin, mount }) {
-      const out = { ...doc };
-      if (mount.issuerTemplate) out.issuer = `${origin}/{tenantid}/v2.0`;
-      if (mount.consumersIssuer) out.issuer = `${origin}/${CONSUMERS_TENANT_ID}/v2.0`;
-      delete out.authorization_response_iss_parameter_supported;
-      delete out.revocation_endpoint;
-      return out;
+      tid: ENTRA_CONSUMERS_TENANT_ID,
+      issuerPath: ENTRA_CONSUMERS_PATH,
+      example: 'pat@outlook.com',
     },
     portOffset: 7,
   },
 
-  // Broken on purpose (the provider check view): the root layout, but the
-  // token endpoint answers the app origin without any CORS header (discovery
-  // and the key set stay readable cross-origin).
-  nocors: {
-    description: 'root layout, token endpoint without CORS (broken on purpose)',
-    issuer: (origin) => origin,
-    passthrough: true,
-    noCorsPaths: () => ['/token'],
-    portOffset: 8,
-  },
+  // Broken on purpose (the provider check): root, token endpoint without CORS.
+  nocors: { issuerPath: '', routes: ROOT_ROUTES, noCorsEndpoints: ['token'], portOffset: 8 },
 
-  // Broken on purpose: the root layout, discovery offers only PKCE "plain".
-  // (oidc-provider itself still requires S256; only the document says plain.)
-  plainonly: {
-    description: 'root layout, discovery says code_challenge_methods_supported ["plain"] (broken on purpose)',
-    issuer: (origin) => origin,
-    passthrough: true,
-    rewriteDiscovery(doc) {
-      return { ...doc, code_challenge_methods_supported: ['plain'] };
-    },
-    portOffset: 9,
-  },
+  // Broken on purpose: root, discovery offers only PKCE "plain" (oidc-provider
+  // itself still requires S256).
+  plainonly: { issuerPath: '', routes: ROOT_ROUTES, pkceMethods: ['plain'], portOffset: 9 },
+
 });
 
 /** Every layout with a port of its own in layouts.mjs, in port order. */
@@ -224,13 +177,52 @@ export function layoutFor(name) {
   return LAYOUTS[name];
 }
 
+const ROOT_MOUNT = Object.freeze({ prefix: '', discovery: '/.well-known/openid-configuration', root: true });
+
+/** The layout's mounts (a root layout: one, the whole origin). */
+export function mountsOf(layout) {
+  return layout.mounts ?? [ROOT_MOUNT];
+}
+
+const METADATA = {
+  authorization: 'authorization_endpoint',
+  token: 'token_endpoint',
+  jwks: 'jwks_uri',
+  userinfo: 'userinfo_endpoint',
+  revocation: 'revocation_endpoint',
+  end_session: 'end_session_endpoint',
+};
+
 /**
- * Where a request for `pathname` goes in `layout`: { mount, internal } with
- * the path oidc-provider sees, or null (404). Passthrough layouts: always the
- * path itself.
+ * What a mount looks like from outside: { discoveryPath (null: none),
+ * issuerPath (as its discovery names it), endpoints: {metadata name: path}
+ * for those its discovery lists }.
+ */
+export function describeMount(layout, mount = mountsOf(layout)[0]) {
+  const endpoints = {};
+  for (const [route, member] of Object.entries(METADATA)) {
+    if (route === 'end_session' && layout.endSession === false) continue;
+    if (layout.discoveryOmits?.includes(member)) continue;
+    endpoints[member] = `${mount.prefix}${layout.routes[route]}`;
+  }
+  return {
+    discoveryPath: mount.discovery || null,
+    issuerPath: mount.issuerPath ?? layout.issuerPath,
+    endpoints,
+  };
+}
+
+/** The path of `route` (a key of `routes`) under `mount`. */
+export function routePath(layout, route, mount = mountsOf(layout)[0]) {
+  return `${mount.prefix}${layout.routes[route]}`;
+}
+
+/**
+ * Where a request for `pathname` goes: { mount, internal } with the path
+ * oidc-provider sees, or null (404).
  */
 export function resolvePath(layout, pathname) {
-  if (layout.passthrough) return { mount: { prefix: '' }, internal: pathname };
+  if (!layout.mounts) return { mount: ROOT_MOUNT, internal: pathname };
   for (const mount of layout.mounts) {
     if (mount.discovery && pathname === mount.discovery) {
       return { mount, internal: '/.well-known/openid-configuration' };
@@ -247,4 +239,58 @@ export function resolvePath(layout, pathname) {
     return { mount, internal };
   }
   return null;
+}
+
+/** The claims of the account `id` under `layout` beyond its name: extraIdClaims, or a personal account's tid. */
+export function layoutClaims(layout, id) {
+  const personal = layout.personalAccounts;
+  if (personal?.pattern.test(id)) return { ...layout.extraIdClaims, tid: personal.tid };
+  return { ...layout.extraIdClaims };
+}
+
+/**
+ * Makes `provider` (oidc-provider) answer as the layout's provider: its
+ * discovery documents, no `iss` in the authorization response where the
+ * layout says so, and personal accounts' ID tokens with their own issuer,
+ * signed again with `signingKey` (keys.mjs). Routing itself is resolvePath's
+ * (provider.mjs).
+ */
+export function installLayout(provider, layout, origin, signingKey) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'discovery' || ctx.status !== 200 || !ctx.body || typeof ctx.body !== 'object') return;
+    const mount = ctx.req.devProviderMount ?? ROOT_MOUNT;
+    const doc = { ...ctx.body };
+    if (mount.issuerPath !== undefined) doc.issuer = `${origin}${mount.issuerPath}`;
+    for (const member of layout.discoveryOmits ?? []) delete doc[member];
+    if (layout.pkceMethods) doc.code_challenge_methods_supported = layout.pkceMethods;
+    ctx.body = doc;
+  });
+  if (layout.omitAuthorizationIss) {
+    provider.on('authorization.success', (ctx, out) => {
+      if (out) delete out.iss;
+    });
+  }
+  if (layout.personalAccounts) {
+    // Token responses (code exchange and refresh); ctx.body is still the
+    // plain object here.
+    const { tid, issuerPath } = layout.personalAccounts;
+    provider.use(async (ctx, next) => {
+      await next();
+      const idToken = ctx.oidc?.route === 'token' && ctx.status === 200 ? ctx.body?.id_token : undefined;
+      if (typeof idToken !== 'string') return;
+      const [header, body] = idToken.split('.');
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+      if (payload.tid !== tid) return;
+      payload.iss = `${origin}${issuerPath}`;
+      ctx.body.id_token = signJws(header, payload, signingKey);
+    });
+  }
+}
+
+/** A compact JWS with the encoded protected `header` as is and `payload`, RS256 with `signingKey`. */
+function signJws(header, payload, signingKey) {
+  if (signingKey.alg !== 'RS256') throw new Error(`cannot sign ${signingKey.alg}`);
+  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${crypto.sign('sha256', Buffer.from(input), signingKey.privateKey).toString('base64url')}`;
 }

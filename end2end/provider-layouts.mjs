@@ -1,113 +1,84 @@
-// The local provider's layouts as the end-to-end tests see them: one
-// oidc-provider per layout, started by playwright.config.mjs with
-// dev-provider/layouts.mjs on BASE_PORT + offset, and the config.json
-// override (serve.mjs's POST /__test/config) that points the app's preset
-// at each one through `base_url` (docs: the issue 5 contract).
-//
-// The paths are written out here as the real providers have them, on
-// purpose independent of dev-provider/provider-layouts.mjs (which
-// dev-provider/selftest.mjs checks against the same paths).
+// The provider layouts as the end-to-end tests reach them (paths and issuers
+// from dev-provider/provider-layouts.mjs, ports from addresses.mjs), and
+// PRESETS: one config.json per preset (the issue 5 contract) pointing the app
+// at a layout through `base_url`, with where its requests must go.
 
-export const LAYOUTS_BASE_PORT = 9420;
+import {
+  ENTRA_CONSUMERS_TENANT_ID,
+  ENTRA_TENANT_DOMAIN,
+  ENTRA_TENANT_ID,
+  LAYOUTS,
+  PORTED_LAYOUTS,
+  describeMount,
+  mountsOf,
+} from '../dev-provider/provider-layouts.mjs';
+import { LAYOUTS_BASE_PORT } from './addresses.mjs';
 
-const origin = (offset) => `http://127.0.0.1:${LAYOUTS_BASE_PORT + offset}`;
+export { ENTRA_CONSUMERS_TENANT_ID, ENTRA_TENANT_ID, LAYOUTS_BASE_PORT };
+/** Entra: a user name the Entra layout treats as a Microsoft personal account. */
+export const ENTRA_PERSONAL_ACCOUNT = LAYOUTS.entra.personalAccounts.example;
 
-/** The fixed tenant GUID of the Entra layout (its ID tokens' tid). */
-export const ENTRA_TENANT_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+/** http://127.0.0.1:<port of the layout>. */
+export function layoutOrigin(name) {
+  return `http://127.0.0.1:${LAYOUTS_BASE_PORT + LAYOUTS[name].portOffset}`;
+}
 
 /**
- * One entry per preset: its layout's origin, the config override, where the
- * authorization request, the token request, the UserInfo request and the
- * discovery request (null: no discovery) must go.
+ * A preset's test case: `config` (merged into config.json), the layout's
+ * origin, the ID tokens' issuer, and the paths of discovery (null: none),
+ * the authorization, token and UserInfo requests, at the layout mount
+ * `prefix` (default: its first); `user`: who signs in (default alice).
  */
+function preset(name, label, layoutName, config, prefix, user = 'alice') {
+  const layout = LAYOUTS[layoutName];
+  const origin = layoutOrigin(layoutName);
+  const mount = mountsOf(layout).find((m) => prefix === undefined || m.prefix === prefix);
+  const { discoveryPath, endpoints } = describeMount(layout, mount);
+  const provider = typeof config === 'function' ? config(origin) : config;
+  return {
+    name,
+    label,
+    user,
+    origin,
+    config: { issuer: null, provider },
+    issuer: `${origin}${layout.personalAccounts?.pattern.test(user) ? layout.personalAccounts.issuerPath : layout.issuerPath}`,
+    discoveryPath,
+    authorizePath: endpoints.authorization_endpoint,
+    tokenPath: endpoints.token_endpoint,
+    userinfoPath: endpoints.userinfo_endpoint,
+  };
+}
+
 export const PRESETS = [
+  preset('pingone', 'pingone', 'pingone', (o) => ({ name: 'pingone', environment_id: 'env-1234', region: 'eu', base_url: o })),
+  // authorization_server left out: its default is "default".
+  preset('okta', 'okta', 'okta', (o) => ({ name: 'okta', base_url: o })),
+  preset('keycloak', 'keycloak', 'keycloak', (o) => ({ name: 'keycloak', base_url: o, realm: 'demo' })),
   {
-    name: 'pingone',
-    origin: origin(1),
-    config: { issuer: null, provider: { name: 'pingone', environment_id: 'env-1234', region: 'eu', base_url: origin(1) } },
-    issuer: `${origin(1)}/env-1234/as`,
-    discoveryPath: '/env-1234/as/.well-known/openid-configuration',
-    authorizePath: '/env-1234/as/authorize',
-    tokenPath: '/env-1234/as/token',
-    userinfoPath: '/env-1234/as/userinfo',
-  },
-  {
-    name: 'okta',
-    origin: origin(2),
-    // authorization_server left out: its default is "default".
-    config: { issuer: null, provider: { name: 'okta', base_url: origin(2) } },
-    issuer: `${origin(2)}/oauth2/default`,
-    discoveryPath: '/oauth2/default/.well-known/openid-configuration',
-    authorizePath: '/oauth2/default/v1/authorize',
-    tokenPath: '/oauth2/default/v1/token',
-    userinfoPath: '/oauth2/default/v1/userinfo',
-  },
-  {
-    name: 'keycloak',
-    origin: origin(3),
-    config: { issuer: null, provider: { name: 'keycloak', base_url: origin(3), realm: 'demo' } },
-    issuer: `${origin(3)}/realms/demo`,
-    discoveryPath: '/realms/demo/.well-known/openid-configuration',
-    authorizePath: '/realms/demo/protocol/openid-connect/auth',
-    tokenPath: '/realms/demo/protocol/openid-connect/token',
-    userinfoPath: '/realms/demo/protocol/openid-connect/userinfo',
-  },
-  {
-    name: 'auth0',
-    origin: origin(4),
-    config: { issuer: null, provider: { name: 'auth0', base_url: origin(4), audience: 'https://api.example' } },
-    issuer: `${origin(4)}/`,
-    discoveryPath: '/.well-known/openid-configuration',
-    authorizePath: '/authorize',
-    tokenPath: '/oauth/token',
-    userinfoPath: '/userinfo',
+    ...preset('auth0', 'auth0', 'auth0', (o) => ({ name: 'auth0', base_url: o, audience: 'https://api.example' })),
     // The audience goes into the authorization request as is.
     authorizeUrlContains: 'audience=https%3A%2F%2Fapi.example',
   },
-  {
-    name: 'adobe_ims',
-    origin: origin(5),
-    config: { issuer: null, provider: { name: 'adobe_ims', base_url: origin(5) } },
-    issuer: origin(5),
-    discoveryPath: null,
-    authorizePath: '/ims/authorize/v2',
-    tokenPath: '/ims/token/v3',
-    userinfoPath: '/ims/userinfo/v2',
-  },
-  {
-    name: 'cloudentity',
-    origin: origin(6),
-    config: {
-      issuer: null,
-      provider: { name: 'cloudentity', tenant_url: origin(6), tenant_id: 'acme', server_id: 'default' },
-    },
-    issuer: `${origin(6)}/acme/default`,
-    discoveryPath: '/acme/default/.well-known/openid-configuration',
-    authorizePath: '/acme/default/oauth2/authorize',
-    tokenPath: '/acme/default/oauth2/token',
-    userinfoPath: '/acme/default/userinfo',
-  },
-  {
-    name: 'entra',
-    origin: origin(7),
-    config: { issuer: null, provider: { name: 'entra', tenant: 'common', base_url: origin(7) } },
-    // Discovery names the template http://127.0.0.1:9427/{tenantid}/v2.0;
-    // the ID token's iss is the template with its tid put in.
-    issuer: `${origin(7)}/${ENTRA_TENANT_ID}/v2.0`,
-    discoveryPath: '/common/v2.0/.well-known/openid-configuration',
-    authorizePath: '/common/oauth2/v2.0/authorize',
-    tokenPath: '/common/oauth2/v2.0/token',
-    userinfoPath: '/common/oidc/userinfo',
-  },
+  preset('adobe_ims', 'adobe_ims', 'adobe_ims', (o) => ({ name: 'adobe_ims', base_url: o })),
+  preset('cloudentity', 'cloudentity', 'cloudentity', (o) => ({ name: 'cloudentity', tenant_url: o, tenant_id: 'acme', server_id: 'default' })),
+  // Discovery names the template .../{tenantid}/v2.0; the ID token's iss is
+  // the template with its tid put in.
+  preset('entra', 'entra (common)', 'entra', (o) => ({ name: 'entra', tenant: 'common', base_url: o }), '/common'),
+  preset('entra', 'entra (a tenant GUID)', 'entra', (o) => ({ name: 'entra', tenant: ENTRA_TENANT_ID, base_url: o }), `/${ENTRA_TENANT_ID}`),
+  preset('entra', 'entra (a tenant domain)', 'entra', (o) => ({ name: 'entra', tenant: ENTRA_TENANT_DOMAIN, base_url: o }), `/${ENTRA_TENANT_DOMAIN}`),
+  // consumers: a personal account, whose ID token names the consumers tenant.
+  preset('entra', 'entra (consumers)', 'entra', (o) => ({ name: 'entra', tenant: 'consumers', base_url: o }), '/consumers', ENTRA_PERSONAL_ACCOUNT),
+  preset('generic', 'generic', 'okta', (o) => ({ name: 'generic', issuer: `${o}${LAYOUTS.okta.issuerPath}` })),
 ];
 
 /** Root layout, but the token endpoint sends no CORS headers. */
-export const NOCORS_ISSUER = origin(8);
+export const NOCORS_ISSUER = layoutOrigin('nocors');
 /** Root layout, but discovery offers only PKCE "plain". */
-export const PLAINONLY_ISSUER = origin(9);
+export const PLAINONLY_ISSUER = layoutOrigin('plainonly');
 
 /** Every origin of the layouts (for the CSP's connect-src). */
-export const LAYOUT_ORIGINS = Array.from({ length: 9 }, (_, i) => origin(i + 1));
+export const LAYOUT_ORIGINS = PORTED_LAYOUTS.map(layoutOrigin);
 
-/** The URL Playwright waits for: the layout started last (plainonly). */
-export const LAYOUTS_READY_URL = `${PLAINONLY_ISSUER}/.well-known/openid-configuration`;
+/** The URL Playwright waits for: the discovery of the layout started last. */
+const LAST = PORTED_LAYOUTS.at(-1);
+export const LAYOUTS_READY_URL = `${layoutOrigin(LAST)}${describeMount(LAYOUTS[LAST]).discoveryPath}`;

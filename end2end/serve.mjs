@@ -1,34 +1,11 @@
-// Tiny static file server for the end-to-end tests (node:http only, no deps).
-//
-//   /app/...        from DIST_APP_DIR (default ../dist-app, the build made with
-//                   `trunk build --release --public-url /app/`)
-//   everything else from DIST_DIR (default ../dist, public url `/`)
-//
-// A GET/HEAD for a path that is not an existing file gets that mount's
-// index.html (SPA fallback). /config.json and /app/config.json are generated,
-// never read from disk: {"issuer": PROVIDER_ISSUER, "client_id": CLIENT_ID}.
-//
-// TEST-ONLY override of that config (this server only ever serves the tests):
-//   POST /__test/config   Content-Type: application/json
-//        {"token_storage": "session", "api_url": "...", ...}
-//          -> 204; from now on both config.json files are the generated one
-//             with these fields merged in (a field whose value is null is
-//             removed). Each POST replaces the previous override.
-//        {} -> 204, back to the generated config.
-//        not a JSON object -> 400; another content type -> 415.
-//
-// Every HTML response (index.html, the SPA fallback) carries a strict
-// Content-Security-Policy (scripts only from this origin, wasm compilation
-// allowed, fetch only to this origin and the providers') and
-// Referrer-Policy: no-referrer, as a production host should send them; the
-// tests fail on any CSP violation the browser reports.
-//
-// Environment: APP_PORT (default 8181), PROVIDER_ISSUER (default
-// http://127.0.0.1:9411), PROVIDER_ORIGINS (comma-separated, default none:
-// further provider origins the app may fetch from, e.g. the local provider's
-// layouts; connect-src lists PROVIDER_ISSUER's origin and these), CLIENT_ID
-// (default pkce-spa-dev), DIST_DIR, DIST_APP_DIR (relative paths resolve
-// against this folder).
+// The static server of the end-to-end tests (node:http only): the release
+// builds, /app/ from DIST_APP_DIR (../dist-app) and the rest from DIST_DIR
+// (../dist), index.html for unknown paths, every HTML page under the strict
+// CSP of the README (connect-src: PROVIDER_ISSUER's origin and
+// PROVIDER_ORIGINS) with Referrer-Policy: no-referrer. /config.json and
+// /app/config.json are generated: {"issuer", "client_id"}, plus the test-only
+// override POST /__test/config {fields} (null removes one, {} resets; 204).
+// Defaults from addresses.mjs: APP_PORT, PROVIDER_ISSUER, CLIENT_ID.
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -36,11 +13,13 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { APP_PORT, CLIENT_ID as DEFAULT_CLIENT_ID, PROVIDER } from './addresses.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
-const PORT = Number.parseInt(process.env.APP_PORT ?? '8181', 10);
-const PROVIDER_ISSUER = process.env.PROVIDER_ISSUER || 'http://127.0.0.1:9411';
-const CLIENT_ID = process.env.CLIENT_ID || 'pkce-spa-dev';
+const PORT = Number.parseInt(process.env.APP_PORT ?? String(APP_PORT), 10);
+const PROVIDER_ISSUER = process.env.PROVIDER_ISSUER || PROVIDER;
+const CLIENT_ID = process.env.CLIENT_ID || DEFAULT_CLIENT_ID;
 const DIST_DIR = path.resolve(HERE, process.env.DIST_DIR || '../dist');
 const DIST_APP_DIR = path.resolve(HERE, process.env.DIST_APP_DIR || '../dist-app');
 

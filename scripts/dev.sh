@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Starts the local OpenID provider and `trunk serve`, with a config.json
-# pointing at the provider unless you already have one.
+# `make dev`: the local OpenID provider (dev-provider/server.mjs) and
+# `trunk serve`, with a config.json for that provider unless you have one.
+# Stops when the provider does not start (e.g. when asked for the tests'
+# misbehave switch, which it refuses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PROVIDER=http://127.0.0.1:9400
+read -r PORT CLIENT_ID < <(cd dev-provider && node --input-type=module \
+  -e "import { DEV_PORT, CLIENT_ID } from './settings.mjs'; console.log(DEV_PORT, CLIENT_ID)")
+PROVIDER=http://127.0.0.1:$PORT
 APP=http://127.0.0.1:8080/
 
 if [ ! -f config.json ]; then
-  printf '{\n  "issuer": "%s",\n  "client_id": "pkce-spa-dev",\n  "api_url": "%s/api/hello"\n}\n' "$PROVIDER" "$PROVIDER" > config.json
+  printf '{\n  "issuer": "%s",\n  "client_id": "%s",\n  "api_url": "%s/api/hello"\n}\n' "$PROVIDER" "$CLIENT_ID" "$PROVIDER" > config.json
   echo "wrote config.json for the local provider"
 fi
 
@@ -16,8 +20,12 @@ fi
 provider_pid=$!
 trap 'kill "$provider_pid" 2>/dev/null || true' EXIT INT TERM
 
-for _ in $(seq 1 50); do
-  curl -fsS "$PROVIDER/.well-known/openid-configuration" >/dev/null 2>&1 && break
+until curl -fsS "$PROVIDER/.well-known/openid-configuration" >/dev/null 2>&1; do
+  if ! kill -0 "$provider_pid" 2>/dev/null; then
+    wait "$provider_pid" || status=$?
+    echo "make dev: the local provider did not start (exit ${status:-0}); see above" >&2
+    exit 1
+  fi
   sleep 0.2
 done
 

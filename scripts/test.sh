@@ -1,38 +1,71 @@
 #!/usr/bin/env bash
-# Runs every test layer: the protocol core natively, the browser layer in
-# headless Chrome, the local provider's self-test, and the whole app end to
-# end against the local provider.
-set -euo pipefail
+# Runs every test layer, each with its standard runner, and adds up the
+# runners' own summaries:
+#   1. cargo test: the protocol core, natively
+#   2. cargo test --target wasm32-unknown-unknown: the browser layer in headless Chrome
+#   3. node --test: the local provider (dev-provider/test/) and the tests' misbehave fixture
+#   4. Playwright: the release builds end to end against the local provider
+# Ends with "summary: N passed, M failed"; exits 1 when anything failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 logs=$(mktemp -d)
 passed=0
+failed=0
 started=$(date +%s)
 
 section() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-# Adds up "N passed" from a runner's summary lines.
-count() { grep -oE '([0-9]+) passed' "$1" | awk '{ s += $1 } END { print s + 0 }'; }
+sum() { awk '{ s += $1 } END { print s + 0 }'; }
 
-section "1/4 protocol core: cargo test (native)"
-cargo test --color=never 2>&1 | tee "$logs/native"
-passed=$((passed + $(count "$logs/native")))
+# layer <name> <summary parser> <command...>: runs it, adds its counts; a
+# layer that fails without a failure in its summary counts as one failure.
+layer() {
+  local name=$1 parser=$2 log="$logs/$3"
+  shift 3
+  section "$name"
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local counts
+  counts=$("$parser" "$log")
+  local p=${counts% *} f=${counts#* }
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1
+    echo "($name failed without a test summary)"
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
 
-section "2/4 browser layer: wasm-bindgen-test in headless Chrome"
-cargo test --color=never --target wasm32-unknown-unknown --test browser 2>&1 | tee "$logs/wasm"
-passed=$((passed + $(count "$logs/wasm")))
+# cargo: "test result: ok. 12 passed; 0 failed; ..."
+cargo_counts() {
+  echo "$(sed -nE 's/^test result: .* ([0-9]+) passed; ([0-9]+) failed.*/\1/p' "$1" | sum)" \
+       "$(sed -nE 's/^test result: .* ([0-9]+) passed; ([0-9]+) failed.*/\2/p' "$1" | sum)"
+}
+# node:test, spec reporter: "ℹ pass 12" / "ℹ fail 0"
+node_counts() {
+  echo "$(sed -nE 's/^ℹ pass ([0-9]+)$/\1/p' "$1" | sum)" "$(sed -nE 's/^ℹ fail ([0-9]+)$/\1/p' "$1" | sum)"
+}
+# Playwright, list reporter: "  12 passed (1.2m)" / "  1 failed"
+playwright_counts() {
+  echo "$(sed -nE 's/^ +([0-9]+) passed( .*)?$/\1/p' "$1" | sum)" "$(sed -nE 's/^ +([0-9]+) failed$/\1/p' "$1" | sum)"
+}
 
-section "3/4 local provider: its self-test (every layout, misbehave mode and session rule)"
-(cd dev-provider && node selftest.mjs) 2>&1 | grep -v '^oidc-provider WARNING' | tee "$logs/provider"
-# (Its lines are checks within a few runs, not tests: counted apart.)
-checks=$(grep -c '^ok ' "$logs/provider")
+end_to_end() {
+  trunk build --release=true \
+    && trunk build --release=true --public-url /app/ --dist dist-app \
+    && (cd end2end && npx playwright test)
+}
 
-section "4/4 end to end: release build + oidc-provider + Playwright in Chromium"
-trunk build --release=true
-trunk build --release=true --public-url /app/ --dist dist-app
-(cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e"
-passed=$((passed + $(count "$logs/e2e")))
+layer "1/4 protocol core: cargo test (native)" cargo_counts native \
+  cargo test --color=never
+layer "2/4 browser layer: wasm-bindgen-test in headless Chrome" cargo_counts wasm \
+  cargo test --color=never --target wasm32-unknown-unknown --test browser
+layer "3/4 local provider and test fixtures: node --test" node_counts provider \
+  node --test --test-reporter=spec dev-provider/test/*.test.mjs end2end/fixtures/*.test.mjs
+layer "4/4 end to end: release build + local provider + Playwright in Chromium" playwright_counts e2e \
+  end_to_end
 
-printf '\nall layers passed in %ss\n' "$(( $(date +%s) - started ))"
-printf 'provider self-test: %s checks passed\n' "$checks"
-printf 'summary: %s passed, 0 failed\n' "$passed"
+printf '\nall layers ran in %ss\n' "$(( $(date +%s) - started ))"
+printf 'summary: %s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,11 +1,15 @@
-// Shared helpers for the pkce-spa end-to-end tests.
+// Shared helpers of the end-to-end tests: the app's controls, the provider's
+// login page, recording what the browser sent, storage checks, and the
+// test-only switches (misbehave, config override).
 import { expect } from '@playwright/test';
 
-export const APP_ORIGIN = 'http://127.0.0.1:8181';
-export const PROVIDER = 'http://127.0.0.1:9411';
-export const CLIENT_ID = 'pkce-spa-dev';
-export const AUTH_URL = `${PROVIDER}/auth`;
-export const TOKEN_URL = `${PROVIDER}/token`;
+import { LAYOUTS, routePath } from '../../dev-provider/provider-layouts.mjs';
+import { APP_ORIGIN, CLIENT_ID, PROVIDER } from '../addresses.mjs';
+import { CONTROL_PATH } from '../fixtures/misbehave.mjs';
+
+export { APP_ORIGIN, CLIENT_ID, PROVIDER };
+export const AUTH_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'authorization')}`;
+export const TOKEN_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'token')}`;
 
 /** True for the browser's POST to the provider's token endpoint. */
 export function isTokenRequest(request) {
@@ -142,10 +146,9 @@ export function failOnCspViolations(page) {
 }
 
 // ---------------------------------------------------------------------------
-// The provider's test-only misbehave switch (dev-provider/misbehave.mjs; the
-// Playwright config starts the provider with TEST_MISBEHAVE=1).
+// The test provider's misbehave switch (fixtures/misbehave.mjs).
 // ---------------------------------------------------------------------------
-export const MISBEHAVE_URL = `${PROVIDER}/__test/misbehave`;
+export const MISBEHAVE_URL = `${PROVIDER}${CONTROL_PATH}`;
 
 /**
  * Makes the provider misbehave in `mode` until reset (`mode` null). `request`
@@ -262,7 +265,7 @@ export async function expectRefused(page, code) {
 // The session after sign-in (tests/session.spec.mjs).
 // ---------------------------------------------------------------------------
 export const DISCOVERY_URL = `${PROVIDER}/.well-known/openid-configuration`;
-/** The provider's protected API (dev-provider/server.mjs). */
+/** The provider's demo API (dev-provider/api.mjs). */
 export const API_URL = `${PROVIDER}/api/hello`;
 /** serve.mjs's test-only config override. */
 export const CONFIG_URL = `${APP_ORIGIN}/__test/config`;
@@ -296,11 +299,6 @@ export async function providerMetadata(request) {
 /** The form fields of a request's body. */
 export function formOf(request) {
   return new URLSearchParams(request.postData() ?? '');
-}
-
-/** True for the browser's POST to the token endpoint with grant_type=refresh_token. */
-export function isRefreshRequest(request) {
-  return isTokenRequest(request) && formOf(request).get('grant_type') === 'refresh_token';
 }
 
 /**
@@ -370,9 +368,6 @@ export function recordTokenExchanges(target) {
     },
   };
 }
-
-/** The same, for the refresh requests only: `refreshRequests(context).refreshes()`. */
-export const refreshRequests = recordTokenExchanges;
 
 /**
  * Every token value a recorder has seen in token responses (access and

@@ -1,9 +1,7 @@
-// End-to-end tests of the local provider's own browser-facing behaviour that
-// the session features rely on, independent of what the app shows:
-// RP-initiated logout confirms itself (no click) and comes back to the
-// registered post_logout_redirect_uri with the state; the protected API is
-// readable cross-origin from the app origin only.
-// (dev-provider/selftest.mjs checks the same without a browser.)
+// The local provider's own browser-facing behaviour that the session tests
+// rely on: RP-initiated logout confirms itself and comes back to the
+// post_logout_redirect_uri with the state; the demo API is readable
+// cross-origin from the app origin only.
 import { createHash, randomBytes } from 'node:crypto';
 
 import { expect, test } from '@playwright/test';

@@ -1,5 +1,5 @@
 // End-to-end tests: the pkce-spa release build in real headless Chromium,
-// signing in at the local development provider (dev-provider/server.mjs).
+// signing in at the local provider (fixtures/provider.mjs).
 import { createHash } from 'node:crypto';
 
 import { expect, test } from '@playwright/test';

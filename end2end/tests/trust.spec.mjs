@@ -1,14 +1,11 @@
-// End-to-end tests: the app refuses everything wrong.
-//
-// The local provider is started with TEST_MISBEHAVE=1 (playwright.config.mjs),
-// so POST /__test/misbehave {"mode": ...} makes it answer wrongly on purpose:
-// one thing in the ID token, the token response or the authorization response
-// is broken and everything else stays valid (ID tokens are re-signed with the
-// provider's own key; see dev-provider/misbehave.mjs and its selftest.mjs).
-// Each sign-in must end in exactly one alert with the expected code, signed
-// out, with nothing of the sign-in left in web storage.
+// End-to-end tests: the app refuses everything wrong. The test provider's
+// misbehave switch (fixtures/misbehave.mjs) breaks one thing of the
+// authorization response, the token response or the ID token; each sign-in
+// must end in exactly one alert with the mode's code, signed out, with
+// nothing of the sign-in left in web storage.
 import { expect, test } from '@playwright/test';
 
+import { MODES } from '../fixtures/misbehave.mjs';
 import {
   APP_ORIGIN,
   AUTH_URL,
@@ -27,33 +24,16 @@ import {
   submitLogin,
 } from './helpers.mjs';
 
-// mode -> the code the app shows.
-const CASES = [
-  ['id_token_signature', 'id_token_signature_invalid'],
-  ['id_token_alg_none', 'id_token_alg_unsupported'],
-  ['id_token_hs256', 'id_token_alg_unsupported'],
-  ['id_token_jku', 'id_token_header_refused'],
-  ['id_token_unknown_kid', 'id_token_key_not_found'],
-  ['id_token_iss', 'issuer_mismatch'],
-  ['id_token_aud', 'audience_mismatch'],
-  ['id_token_azp', 'azp_mismatch'],
-  ['id_token_expired', 'id_token_expired'],
-  ['id_token_iat_future', 'id_token_iat_invalid'],
-  ['id_token_nbf_future', 'id_token_not_yet_valid'],
-  ['id_token_nonce', 'nonce_mismatch'],
-  ['id_token_no_sub', 'id_token_sub_missing'],
-  ['id_token_at_hash', 'at_hash_mismatch'],
-  ['id_token_missing', 'id_token_missing'],
-  ['token_type', 'token_type_unsupported'],
-  ['iss_wrong', 'callback_iss_mismatch'],
-  ['iss_missing', 'callback_iss_missing'],
-];
+// mode -> the code the app shows at sign-in (state_tampered has its own test).
+const CASES = Object.entries(MODES)
+  .filter(([mode, { when }]) => when === 'sign-in' && mode !== 'state_tampered')
+  .map(([mode, { shows }]) => [mode, shows]);
 
 // What must never be kept after a sign-in that succeeded.
 const TOKEN_SECRETS = ['access_token', 'refresh_token', 'code_verifier'];
 
 // Wrong authorization responses: refused before the code is exchanged.
-const REFUSED_BEFORE_TOKEN_REQUEST = new Set(['iss_wrong', 'iss_missing']);
+const REFUSED_BEFORE_TOKEN_REQUEST = new Set(Object.keys(MODES).filter((mode) => MODES[mode].callback));
 
 test.beforeEach(async ({ page }) => {
   failOnCspViolations(page);

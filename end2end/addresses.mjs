@@ -1,0 +1,16 @@
+// Where the end-to-end tests run: the one table of their ports and origins.
+// playwright.config.mjs starts the servers here; the tests import it.
+
+import { CLIENT_ID } from '../dev-provider/settings.mjs';
+
+export { CLIENT_ID };
+/** serve.mjs: the release builds under the strict CSP. */
+export const APP_PORT = 8181;
+export const APP_ORIGIN = `http://127.0.0.1:${APP_PORT}`;
+/** fixtures/provider.mjs: the root-layout provider with the misbehave switch. */
+export const PROVIDER_PORT = 9411;
+export const PROVIDER = `http://127.0.0.1:${PROVIDER_PORT}`;
+/** dev-provider/layouts.mjs: every provider layout on BASE + its offset. */
+export const LAYOUTS_BASE_PORT = 9420;
+/** Access tokens live 6 s, so the app refreshes about 4.5 s after sign-in. */
+export const ACCESS_TOKEN_TTL = 6;
