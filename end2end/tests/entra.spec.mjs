@@ -1,11 +1,16 @@
 // End-to-end tests: Microsoft Entra ID's tenant classes (issue 9, defect 7),
-// against the local provider under Entra's layout (dev-provider: :9427, with
-// /common, /organizations and /consumers; accounts named …@outlook.com are
-// personal Microsoft accounts, whose tokens carry the consumers tenant's
-// tid 9188040d-… and its issuer).
+// against the local provider under Entra's layout (provider-layouts.mjs: one
+// host with /common, /organizations and /consumers; personal accounts such as
+// ENTRA_PERSONAL_ACCOUNT get the consumers tenant's tid and issuer).
 import { expect, test } from '@playwright/test';
 
-import { ENTRA_TENANT_ID, PRESETS } from '../provider-layouts.mjs';
+import { LAYOUTS, routePath } from '../../dev-provider/provider-layouts.mjs';
+import {
+  ENTRA_CONSUMERS_TENANT_ID,
+  ENTRA_PERSONAL_ACCOUNT,
+  ENTRA_TENANT_ID,
+  layoutOrigin,
+} from '../provider-layouts.mjs';
 import {
   APP_ORIGIN,
   expectNothingStored,
@@ -20,10 +25,10 @@ import {
   submitLogin,
 } from './helpers.mjs';
 
-const ENTRA = PRESETS.find((p) => p.name === 'entra');
+const ENTRA_ORIGIN = layoutOrigin('entra');
 const OTHER_TENANT = '00000000-0000-0000-0000-000000000001';
 const WORK = 'alice';
-const PERSONAL = 'pat@outlook.com';
+const PERSONAL = ENTRA_PERSONAL_ACCOUNT;
 
 test.beforeEach(async ({ page }) => {
   failOnCspViolations(page);
@@ -34,7 +39,7 @@ test.afterEach(async ({ request }) => {
 });
 
 function entraConfig(provider) {
-  return { issuer: null, provider: { name: 'entra', base_url: ENTRA.origin, ...provider } };
+  return { issuer: null, provider: { name: 'entra', base_url: ENTRA_ORIGIN, ...provider } };
 }
 
 /**
@@ -44,13 +49,13 @@ function entraConfig(provider) {
 async function signInAtEntra(page, name) {
   let authorizeUrl = null;
   page.on('request', (r) => {
-    if (authorizeUrl === null && r.isNavigationRequest() && r.url().startsWith(ENTRA.origin) && r.url().includes('code_challenge=')) {
+    if (authorizeUrl === null && r.isNavigationRequest() && r.url().startsWith(ENTRA_ORIGIN) && r.url().includes('code_challenge=')) {
       authorizeUrl = r.url();
     }
   });
   await page.goto('/');
   await signInButton(page).click();
-  await expect(page).toHaveURL((url) => url.href.startsWith(`${ENTRA.origin}/interaction/`));
+  await expect(page).toHaveURL((url) => url.href.startsWith(`${ENTRA_ORIGIN}/interaction/`));
   await submitLogin(page, name);
   return authorizeUrl;
 }
@@ -72,7 +77,8 @@ for (const [title, provider, account, expected] of CASES) {
     const flow = recordFlow(page);
 
     const authorizeUrl = await signInAtEntra(page, account);
-    expect(new URL(authorizeUrl).pathname).toBe(`/${provider.tenant}/oauth2/v2.0/authorize`);
+    const mount = LAYOUTS.entra.mounts.find((m) => m.prefix === `/${provider.tenant}`);
+    expect(new URL(authorizeUrl).pathname).toBe(routePath(LAYOUTS.entra, 'authorization', mount));
 
     if (expected === 'signed in') {
       await expect(signedInHeading(page)).toBeVisible();
@@ -86,7 +92,7 @@ for (const [title, provider, account, expected] of CASES) {
 }
 
 test('allowed_tenants with organizations cannot list the personal-account tenant', async ({ page, request }) => {
-  await setAppConfig(request, entraConfig({ tenant: 'organizations', allowed_tenants: ['9188040d-6c67-4c5b-b112-36a304b66dad'] }));
+  await setAppConfig(request, entraConfig({ tenant: 'organizations', allowed_tenants: [ENTRA_CONSUMERS_TENANT_ID] }));
   await page.goto('/');
   await expectRefused(page, 'config_invalid');
 });
