@@ -20,7 +20,7 @@ pub struct PresetSettings {
     pub extra_authorize_params: Vec<(String, String)>,
 }
 
-const PINGONE_REGIONS: [&str; 5] = ["com", "eu", "asia", "ca", "com.au"];
+const PINGONE_REGIONS: [&str; 6] = ["com", "eu", "ca", "com.au", "sg", "asia"];
 const ENTRA_HOST: &str = "https://login.microsoftonline.com";
 const ADOBE_HOST: &str = "ims-na1.adobelogin.com";
 
@@ -225,6 +225,8 @@ mod tests {
         assert_eq!(issuer(json!({"name": "pingone", "region": "eu", "environment_id": "abc"})), "https://auth.pingone.eu/abc/as");
         assert_eq!(issuer(json!({"name": "pingone", "environment_id": "abc"})), "https://auth.pingone.com/abc/as");
         assert_eq!(issuer(json!({"name": "pingone", "region": "com.au", "environment_id": "abc"})), "https://auth.pingone.com.au/abc/as");
+        assert_eq!(issuer(json!({"name": "pingone", "region": "sg", "environment_id": "abc"})), "https://auth.pingone.sg/abc/as");
+        assert_eq!(issuer(json!({"name": "pingone", "region": "asia", "environment_id": "abc"})), "https://auth.pingone.asia/abc/as");
         assert_eq!(issuer(json!({"name": "pingone", "environment_id": "e", "base_url": "http://127.0.0.1:9421/"})), "http://127.0.0.1:9421/e/as");
         assert_eq!(field_of(json!({"name": "pingone", "region": "us", "environment_id": "abc"})), "provider.region");
         assert_eq!(field_of(json!({"name": "pingone"})), "provider.environment_id");
