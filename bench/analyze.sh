@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Size analysis of the release wasm: what is big, by crate, by family and by
+# function of ours. Builds the release profile with its symbol names (not
+# stripped; its own target dir, so trunk's build is untouched), runs
+# wasm-bindgen and wasm-opt -Oz like trunk does but keeping the name section
+# (-g), then lists the sizes (bench/wasm-size.mjs). Extra arguments go to it
+# (e.g. --top 80, --json out.json). About 4 minutes cold on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+out=target/analysis
+CARGO_TARGET_DIR=$out CARGO_PROFILE_RELEASE_STRIP=false \
+  cargo build --release --offline --target wasm32-unknown-unknown --bin pkce-spa
+wasm-bindgen --target web --no-typescript --out-dir "$out/bindgen" "$out/wasm32-unknown-unknown/release/pkce-spa.wasm"
+# The same wasm-opt level and features as index.html asks trunk for.
+params=$(sed -n 's/.*data-wasm-opt-params="\([^"]*\)".*/\1/p' index.html)
+level=$(sed -n 's/.*data-wasm-opt="\([^"]*\)".*/\1/p' index.html)
+# shellcheck disable=SC2086
+wasm-opt "-O$level" -g $params "$out/bindgen/pkce-spa_bg.wasm" -o "$out/pkce-spa.opt.wasm"
+node bench/wasm-size.mjs "$out/pkce-spa.opt.wasm" "$@"
