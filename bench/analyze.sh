@@ -18,3 +18,6 @@ level=$(sed -n 's/.*data-wasm-opt="\([^"]*\)".*/\1/p' index.html)
 # shellcheck disable=SC2086
 wasm-opt "-O$level" -g $params "$out/bindgen/pkce-spa_bg.wasm" -o "$out/pkce-spa.opt.wasm"
 node bench/wasm-size.mjs "$out/pkce-spa.opt.wasm" "$@"
+echo
+echo "== ours before wasm-opt (after it, inlining folds our functions into the futures that call them):"
+node bench/wasm-size.mjs "$out/bindgen/pkce-spa_bg.wasm" --only ours --top 25

@@ -4,7 +4,7 @@
 // (the order rotates), so the noise of a shared machine hits all alike: read
 // the ratios, not the absolute times. See bench/README.md.
 //
-//   node bench.mjs [--runs 7] [--throttled-runs 1] [--app ../dist]
+//   node bench.mjs [--runs 7] [--throttled-runs 1] [--app ../dist] [--brotli]
 //
 // Expects the release build in --app (bench.sh makes it); builds the
 // reference and the floor itself (esbuild) into build/.
@@ -24,6 +24,7 @@ const arg = (name, fallback) => {
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS || 7));
 const THROTTLED_RUNS = Number(arg('throttled-runs', process.env.BENCH_THROTTLED_RUNS || 1));
 const APP_DIST = path.resolve(HERE, arg('app', 'build/app'));
+const BROTLI = process.argv.includes('--brotli') || process.env.BENCH_BROTLI === '1';
 const PROVIDER_PORT = 9491;
 const PROVIDER = `http://127.0.0.1:${PROVIDER_PORT}`;
 const REF_VERSION = JSON.parse(readFileSync(path.join(HERE, 'node_modules/oidc-client-ts/package.json'), 'utf8')).version;
@@ -152,7 +153,10 @@ async function measure(browser, app, profile) {
   });
   cdp.on('Network.responseReceived', (e) => {
     const r = requests.get(e.requestId);
-    if (r) r.encoding = e.response.headers['content-encoding'] || e.response.headers['Content-Encoding'] || '';
+    if (r) {
+      r.status = e.response.status;
+      r.encoding = e.response.headers['content-encoding'] || e.response.headers['Content-Encoding'] || '';
+    }
   });
   cdp.on('Network.loadingFinished', (e) => {
     const r = requests.get(e.requestId);
@@ -167,7 +171,7 @@ async function measure(browser, app, profile) {
     fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
   }));
   const firstLoad = [...requests.values()]
-    .filter((r) => r.url.startsWith(app.origin) && r.wire !== undefined)
+    .filter((r) => r.url.startsWith(app.origin) && r.wire !== undefined && r.status === 200)
     .map((r) => ({ name: new URL(r.url).pathname, wire: r.wire, encoding: r.encoding }));
 
   // 2. Click -> the authorization request leaves.
@@ -267,7 +271,7 @@ async function main() {
   const origins = APPS.map((a) => a.origin).join(',');
   const children = [
     start('node', ['../dev-provider/server.mjs'], { PORT: String(PROVIDER_PORT), APP_ORIGINS: origins }, HERE),
-    start('node', ['serve.mjs'], { SITES: APPS.map((a) => `${a.port}=${a.root}`).join(','), PROVIDER_ISSUER: PROVIDER }, HERE),
+    start('node', ['serve.mjs'], { SITES: APPS.map((a) => `${a.port}=${a.root}`).join(','), PROVIDER_ISSUER: PROVIDER, BROTLI: BROTLI ? '1' : '0' }, HERE),
   ];
   const stop = () => { stopping = true; for (const c of children) c.kill('SIGTERM'); };
   process.on('SIGINT', () => { stop(); process.exit(130); });
@@ -302,7 +306,7 @@ async function main() {
     const dirty = execFileSync('git', ['status', '--porcelain', '--', '..'], { cwd: HERE }).toString().trim() !== '';
     const chromiumVersion = browser.version();
     const date = new Date().toISOString();
-    const header = `pkce-spa bench, ${date.slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${dirty ? ' (with local changes)' : ''}, Chromium ${chromiumVersion}, served gzip`;
+    const header = `pkce-spa bench, ${date.slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${dirty ? ' (with local changes)' : ''}, Chromium ${chromiumVersion}, served ${BROTLI ? 'brotli' : 'gzip'}`;
     let text = `${header}\n\n${table('unthrottled', sizes, summary, RUNS)}\n`;
     if (throttled) text += `\n${table(`throttled (${SLOW_4G.label})`, null, throttled, THROTTLED_RUNS)}\n`;
     text += '\nfirst-load files (raw / gzip -9 / brotli 11):\n';
@@ -313,7 +317,7 @@ async function main() {
     mkdirSync(path.join(HERE, 'results'), { recursive: true });
     const file = path.join(HERE, 'results', `bench-${date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify({
-      date, commit, dirty, chromium: chromiumVersion, runs: RUNS, throttledRuns: THROTTLED_RUNS,
+      date, commit, dirty, chromium: chromiumVersion, encoding: BROTLI ? 'br' : 'gzip', runs: RUNS, throttledRuns: THROTTLED_RUNS,
       apps: APPS.map(({ key, name, origin }) => ({ key, name, origin })),
       sizes, summary, throttled, throttleProfile: SLOW_4G, raw: { runs, throttledRuns },
     }, null, 2)}\n`);

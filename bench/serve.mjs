@@ -4,6 +4,9 @@
 // config.json pointing at the bench's provider. HTML goes out under the CSP
 // the README asks hosts to send, for every app alike.
 //
+// Brotli only with BROTLI=1: by default the browser gets gzip, like most
+// CDNs serve a file they did not compress themselves.
+//
 //   SITES="8291=../dist,8292=build/ref"  PROVIDER_ISSUER=http://127.0.0.1:9491
 import { readFile, stat } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -13,6 +16,7 @@ import { gzip } from './compress.mjs';
 const HOST = '127.0.0.1';
 const ISSUER = process.env.PROVIDER_ISSUER || 'http://127.0.0.1:9491';
 const CLIENT_ID = process.env.CLIENT_ID || 'pkce-spa-dev';
+const BROTLI = process.env.BROTLI === '1';
 const SITES = (process.env.SITES || '').split(',').filter(Boolean).map((entry) => {
   const [port, root] = entry.split('=');
   return { port: Number(port), root: path.resolve(root) };
@@ -48,13 +52,21 @@ async function handle(root, req, res) {
     return;
   }
   let file = path.join(root, path.normalize(pathname));
-  if (!file.startsWith(root) || pathname.endsWith('/') || !(await isFile(file))) file = path.join(root, 'index.html');
+  if (!file.startsWith(root) || pathname.endsWith('/') || !(await isFile(file))) {
+    // SPA fallback for page paths; a missing file (favicon.ico) is a 404.
+    if (/\.[a-z0-9]+$/i.test(pathname)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    file = path.join(root, 'index.html');
+  }
   const type = TYPES[path.extname(file)] || 'application/octet-stream';
   const accept = String(req.headers['accept-encoding'] || '');
   const headers = { 'Content-Type': type, 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' };
   if (type.startsWith('text/html')) Object.assign(headers, { 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' });
   let body;
-  if (/\bbr\b/.test(accept) && await isFile(`${file}.br`)) {
+  if (BROTLI && /\bbr\b/.test(accept) && await isFile(`${file}.br`)) {
     body = await readFile(`${file}.br`);
     headers['Content-Encoding'] = 'br';
   } else if (/\bgzip\b/.test(accept)) {

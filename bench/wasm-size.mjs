@@ -13,6 +13,9 @@ const argOf = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const TOP = Number(argOf('top', 40));
+// --only ours: just pkce_spa's functions by module (e.g. before wasm-opt,
+// whose inlining folds our functions into the futures that call them).
+const ONLY = argOf('only', null);
 const buf = readFileSync(file);
 
 let pos = 8;
@@ -109,7 +112,9 @@ function demangle(s) {
     .replace(/\$(SP|BP|RF|LT|GT|LP|RP|C|u[0-9a-f]{1,6})\$/g, (m, k) => (k[0] === 'u' ? String.fromCodePoint(parseInt(k.slice(1), 16)) : ESCAPES[k]))
     .replace(/\.\./g, '::')).join('::');
 }
-const functions = bodies.map((b) => ({ ...b, name: demangle(names.get(b.index) ?? `func[${b.index}]`) }));
+// Without the hashes and crate disambiguators (`::h0123…`, `core[0123…]`).
+const tidy = (n) => n.replace(/::h[0-9a-f]{16}$/, '').replace(/\[[0-9a-f]{16}\]/g, '').replace(/^<(char|str|\[u8\]|u8|usize)>::/, 'core::$1::');
+const functions = bodies.map((b) => ({ ...b, name: tidy(demangle(names.get(b.index) ?? `func[${b.index}]`)) }));
 const codeTotal = functions.reduce((s, f) => s + f.size, 0);
 
 // The crate a function belongs to: the first path segment, looking through
@@ -162,6 +167,14 @@ const modules = [...ours.values()].sort((a, b) => b.size - a.size);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(9);
 const pct = (n, of) => `${((100 * n) / of).toFixed(1)}%`.padStart(6);
 const short = (n) => (n.length > 110 ? `${n.slice(0, 107)}...` : n);
+if (ONLY === 'ours') {
+  console.log(`${file}: pkce_spa by module (code ${kb(codeTotal).trim()})`);
+  for (const m of modules.slice(0, 30)) console.log(`${kb(m.size)} ${pct(m.size, codeTotal)}  ${String(m.count).padStart(5)} fns  ${m.module}`);
+  const mine = functions.filter((f) => crateOf(f.name) === 'pkce_spa').sort((a, b) => b.size - a.size).slice(0, TOP);
+  console.log(`largest ${mine.length} of ours:`);
+  for (const f of mine) console.log(`${kb(f.size)} ${pct(f.size, codeTotal)}  ${short(f.name)}`);
+  process.exit(0);
+}
 console.log(`${file}: ${kb(buf.length)} total, ${functions.length} functions (${importedFunctions} imported)`);
 console.log('\nsections:');
 for (const s of sections.sort((a, b) => b.size - a.size).slice(0, 10)) console.log(`${kb(s.size)} ${pct(s.size, buf.length)}  ${s.label}`);

@@ -7,9 +7,15 @@
 //    goes into <meta name="pkce-spa-public-url"> for the app to read.
 // 3. A local config.json (made by `make dev`, ignored by git) is copied
 //    beside index.html; config is read at run time, never built in.
+// 4. The wasm is fetched before the loader script runs (<link rel=preload>).
+// 5. Release builds: a `.br` (brotli 11) and a `.gz` (gzip -9) beside every
+//    asset, for hosts that serve precompressed files (nginx gzip_static /
+//    brotli_static, most CDNs). Not for config.json: it is edited after the
+//    build, and a stale compressed copy would win over it.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 const publicUrl = process.env.TRUNK_PUBLIC_URL || '/';
@@ -33,3 +39,17 @@ html = html.replace(meta, `<meta name="pkce-spa-public-url" content="${publicUrl
 writeFileSync(htmlPath, html);
 
 if (existsSync('config.json')) copyFileSync('config.json', join(staging, 'config.json'));
+
+if (process.env.TRUNK_PROFILE === 'release') {
+  for (const name of readdirSync(staging)) {
+    if (/\.(br|gz)$/.test(name) || name === 'config.json' || !statSync(join(staging, name)).isFile()) continue;
+    const bytes = readFileSync(join(staging, name));
+    writeFileSync(join(staging, `${name}.gz`), gzipSync(bytes, { level: 9 }));
+    writeFileSync(join(staging, `${name}.br`), brotliCompressSync(bytes, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    }));
+  }
+}
