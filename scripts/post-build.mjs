@@ -36,6 +36,8 @@ if (loader) {
 const meta = /<meta name="pkce-spa-public-url" content="[^"]*"\s*\/?>/;
 if (!meta.test(html)) throw new Error('index.html lacks <meta name="pkce-spa-public-url">');
 html = html.replace(meta, `<meta name="pkce-spa-public-url" content="${publicUrl}" />`);
+// The comments of index.html are for its readers, not for every visitor.
+html = html.replace(/<!--[\s\S]*?-->\s*/g, '');
 writeFileSync(htmlPath, html);
 
 if (existsSync('config.json')) copyFileSync('config.json', join(staging, 'config.json'));
