@@ -4,7 +4,8 @@
 #   1. cargo test: the protocol core, natively
 #   2. cargo test --target wasm32-unknown-unknown: the browser layer in headless Chrome
 #   3. node --test: the local provider (dev-provider/test/) and the tests' misbehave fixture
-#   4. Playwright: the release builds end to end against the local provider
+#   4. the release builds: their size budget (node --test bench/size-budget.test.mjs),
+#      then Playwright end to end against the local provider
 # Ends with "summary: N passed, M failed"; exits 1 when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,10 +52,25 @@ playwright_counts() {
   echo "$(sed -nE 's/^ +([0-9]+) passed( .*)?$/\1/p' "$1" | sum)" "$(sed -nE 's/^ +([0-9]+) failed$/\1/p' "$1" | sum)"
 }
 
-end_to_end() {
+# Layer 4's two runners: node:test's summary and Playwright's.
+release_counts() {
+  local n p
+  n=$(node_counts "$1")
+  p=$(playwright_counts "$1")
+  echo "$(( ${n% *} + ${p% *} ))" "$(( ${n#* } + ${p#* } ))"
+}
+
+# Size is deterministic, so it is a test: the first load within the budget,
+# and the precompressed copies beside every asset. Both runners run once the
+# builds are made, whatever the other's outcome.
+release_builds() {
   trunk build --release=true \
     && trunk build --release=true --public-url /app/ --dist dist-app \
-    && (cd end2end && npx playwright test)
+    || return 1
+  local size=0 e2e=0
+  node --test --test-reporter=spec bench/size-budget.test.mjs || size=$?
+  (cd end2end && npx playwright test) || e2e=$?
+  [ "$size" -eq 0 ] && [ "$e2e" -eq 0 ]
 }
 
 layer "1/4 protocol core: cargo test (native)" cargo_counts native \
@@ -63,8 +79,8 @@ layer "2/4 browser layer: wasm-bindgen-test in headless Chrome" cargo_counts was
   cargo test --color=never --target wasm32-unknown-unknown --test browser
 layer "3/4 local provider and test fixtures: node --test" node_counts provider \
   node --test --test-reporter=spec dev-provider/test/*.test.mjs end2end/fixtures/*.test.mjs
-layer "4/4 end to end: release build + local provider + Playwright in Chromium" playwright_counts e2e \
-  end_to_end
+layer "4/4 release build: size budget (node --test), then end to end (local provider + Playwright in Chromium)" release_counts e2e \
+  release_builds
 
 printf '\nall layers ran in %ss\n' "$(( $(date +%s) - started ))"
 printf 'summary: %s passed, %s failed\n' "$passed" "$failed"
