@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { LAYOUTS, routePath } from '../dev-provider/provider-layouts.mjs';
+import { HOST } from '../dev-provider/settings.mjs';
 import { brotli, gzip } from './compress.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,7 +28,10 @@ const THROTTLED_RUNS = Number(arg('throttled-runs', process.env.BENCH_THROTTLED_
 const APP_DIST = path.resolve(HERE, arg('app', 'build/app'));
 const BROTLI = process.argv.includes('--brotli') || process.env.BENCH_BROTLI === '1';
 const PROVIDER_PORT = 9491;
-const PROVIDER = `http://127.0.0.1:${PROVIDER_PORT}`;
+// The local provider of `make dev` (dev-provider/server.mjs, root layout).
+const PROVIDER = `http://${HOST}:${PROVIDER_PORT}`;
+const AUTHORIZE_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'authorization')}`;
+const TOKEN_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'token')}`;
 const REF_VERSION = JSON.parse(readFileSync(path.join(HERE, 'node_modules/oidc-client-ts/package.json'), 'utf8')).version;
 
 const APPS = [
@@ -34,7 +39,7 @@ const APPS = [
   { key: 'ref', name: `oidc-client-ts ${REF_VERSION}`, port: 8292, root: path.join(HERE, 'build/ref') },
   { key: 'floor', name: 'hand-written floor', port: 8293, root: path.join(HERE, 'build/floor') },
 ];
-for (const app of APPS) app.origin = `http://127.0.0.1:${app.port}`;
+for (const app of APPS) app.origin = `http://${HOST}:${app.port}`;
 
 // Lighthouse's mobile profile ("Slow 4G").
 const SLOW_4G = { label: 'slow 4G: 150 ms RTT, 1.6 Mbit/s down, 750 kbit/s up', latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
@@ -182,7 +187,7 @@ async function measure(browser, app, profile) {
     return t;
   });
   await page.waitForURL((url) => url.href.startsWith(`${PROVIDER}/interaction/`), { timeout: 30_000 });
-  const authorize = sends.find((r) => r.method === 'GET' && r.url.startsWith(`${PROVIDER}/auth?`));
+  const authorize = sends.find((r) => r.method === 'GET' && r.url.startsWith(`${AUTHORIZE_URL}?`));
 
   // 3. Sign in at the provider -> /callback -> the signed-in view.
   await page.getByLabel('User name').fill('bench');
@@ -193,7 +198,7 @@ async function measure(browser, app, profile) {
   const after = sends.slice(mark);
   const callback = after.find((r) => r.url.startsWith(`${app.origin}/callback?`));
   const fromCallback = after.slice(after.indexOf(callback) + 1);
-  const token = fromCallback.find((r) => r.method === 'POST' && r.url === `${PROVIDER}/token`);
+  const token = fromCallback.find((r) => r.method === 'POST' && r.url === TOKEN_URL);
   const tokenDone = token && requests.get(token.id).done;
   const providerCalls = fromCallback
     .filter((r) => r.url.startsWith(PROVIDER) && r.sent <= signedIn && r.method !== 'OPTIONS')

@@ -11,17 +11,18 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { CLIENT_ID as DEFAULT_CLIENT_ID, HOST } from '../dev-provider/settings.mjs';
 import { gzip } from './compress.mjs';
 
-const HOST = '127.0.0.1';
-const ISSUER = process.env.PROVIDER_ISSUER || 'http://127.0.0.1:9491';
-const CLIENT_ID = process.env.CLIENT_ID || 'pkce-spa-dev';
+const ISSUER = process.env.PROVIDER_ISSUER;
+const CLIENT_ID = process.env.CLIENT_ID || DEFAULT_CLIENT_ID;
 const BROTLI = process.env.BROTLI === '1';
 const SITES = (process.env.SITES || '').split(',').filter(Boolean).map((entry) => {
   const [port, root] = entry.split('=');
   return { port: Number(port), root: path.resolve(root) };
 });
 if (SITES.length === 0) throw new Error('serve.mjs: set SITES="port=folder,..."');
+if (!ISSUER) throw new Error('serve.mjs: set PROVIDER_ISSUER (bench.mjs does)');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
