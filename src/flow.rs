@@ -178,7 +178,7 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sess
     let reply = http::post_form(&request).await?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
     let claims = validate_id_token(setup, &tokens, &exchange).await?;
-    let id = crate::session_flow::new_session_id()?;
+    let id = random::session_id()?;
     Ok(Session::new(id, tokens, claims, &exchange.scope, page::now_ms()))
 }
 

@@ -17,4 +17,6 @@ pub mod flow;
 #[cfg(target_arch = "wasm32")]
 pub mod session_flow;
 #[cfg(target_arch = "wasm32")]
+pub mod session_runner;
+#[cfg(target_arch = "wasm32")]
 pub mod ui;

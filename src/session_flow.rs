@@ -1,35 +1,27 @@
-//! The session after sign-in, step by step: refresh, UserInfo, the API call
-//! and sign-out, each running core steps against the browser layer.
+//! The session's requests, each running core steps against the browser
+//! layer: refresh, UserInfo, the API call, revocation and the provider's
+//! sign-out. When they run is decided by `core::session_engine`, carried out
+//! by `session_runner`.
 
 use serde_json::{Map, Value};
 
 use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{http, page, random, storage};
 use crate::core::authorize::State;
-use crate::core::id_token::{self, Expectations};
+use crate::core::id_token::{self, Expectations, IdTokenClaims};
 use crate::core::session::Session;
-use crate::core::{logout, token, userinfo, AppError};
+use crate::core::token::{self, RefreshToken, TokenResponse};
+use crate::core::{logout, userinfo, AppError};
 use crate::flow::{AppSetup, ProviderKeys};
 
-/// A new random session id, shared by the tabs that hold the session.
-pub fn new_session_id() -> Result<String, AppError> {
-    Ok(crate::core::b64::encode(&random::bytes32()?[..16]))
-}
-
-/// One refresh (RFC 6749 §6) of `session`. A refused refresh ends the
-/// session (`RefreshRejected`, the provider's code passing through); a new
-/// ID token is validated like the first, without a nonce (Core §12.2), and
-/// must name the same issuer and subject.
-pub async fn refresh(setup: &AppSetup, session: &Session) -> Result<Session, AppError> {
-    let Some(refresh_token) = session.tokens.refresh_token.clone() else {
-        return Ok(session.clone());
-    };
+/// One refresh (RFC 6749 §6) with `refresh_token`, taken by value so the
+/// same token cannot be sent twice from here. A new ID token is validated
+/// like the first, without a nonce (Core §12.2); whether it names the same
+/// person, and what a failure means, the session engine decides.
+pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken) -> Result<(TokenResponse, Option<IdTokenClaims>), AppError> {
     let request = token::refresh_request(&setup.provider.token_endpoint, refresh_token, &setup.config.client_id);
     let reply = http::post_form(&request).await?;
-    let tokens = match token::parse_response(reply.status, &reply.body) {
-        Err(AppError::Provider(e)) => return Err(AppError::RefreshRejected(e)),
-        other => other?,
-    };
+    let tokens = token::parse_response(reply.status, &reply.body)?;
     let claims = match &tokens.id_token {
         None => None,
         Some(id_token) => {
@@ -43,7 +35,7 @@ pub async fn refresh(setup: &AppSetup, session: &Session) -> Result<Session, App
             Some(id_token::verify(id_token, &ProviderKeys::of(setup), &WebCrypto, &expected).await?)
         }
     };
-    session.refreshed(tokens, claims, page::now_ms())
+    Ok((tokens, claims))
 }
 
 /// The UserInfo claims (Core §5.3), or `None` when the provider has no
@@ -58,6 +50,7 @@ pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<
 }
 
 /// What the configured API answered, shown as is.
+#[derive(Clone, Debug)]
 pub struct ApiAnswer {
     pub status: u16,
     pub body: String,
@@ -68,28 +61,19 @@ pub async fn call_api(url: &str, session: &Session) -> Result<ApiAnswer, AppErro
     Ok(ApiAnswer { status: reply.status, body: reply.body })
 }
 
-/// Revokes the refresh token, then the access token, when the provider has
-/// a revocation endpoint (RFC 7009 §2.1, `client_id` only). RFC 7009 §2.2:
-/// the provider answers 200 even for a token it no longer knows.
-pub async fn revoke(setup: &AppSetup, session: &Session) -> Result<(), AppError> {
-    let Some(endpoint) = setup.provider.revocation_endpoint.as_deref() else {
-        return Ok(());
-    };
-    let tokens = &session.tokens;
-    let mut revocations = Vec::new();
-    if let Some(rt) = &tokens.refresh_token {
-        revocations.push((rt.secret(), "refresh_token"));
+/// Revokes the session's tokens (RFC 7009, `client_id` only), each whatever
+/// became of the one before, and returns what went wrong.
+pub async fn revoke(setup: &AppSetup, session: &Session) -> Vec<String> {
+    let endpoint = setup.provider.revocation_endpoint.as_deref();
+    let mut problems = Vec::new();
+    for request in logout::revocations(endpoint, &session.tokens, &setup.config.client_id) {
+        let problem = match http::post_form(&request).await {
+            Ok(reply) => logout::revocation_problem(&request.url, reply.status, &reply.body),
+            Err(e) => Some(format!("{} ({})", request.url, e.code())),
+        };
+        problems.extend(problem);
     }
-    revocations.push((tokens.access_token.secret(), "access_token"));
-    for (value, hint) in revocations {
-        let request = token::revocation_request(endpoint, value, hint, &setup.config.client_id);
-        let failed = |problem: String| AppError::RevocationFailed { problem };
-        let reply = http::post_form(&request).await.map_err(|_| failed(format!("{endpoint} did not answer")))?;
-        if reply.status != 200 {
-            return Err(failed(format!("{endpoint} answered HTTP {}", reply.status)));
-        }
-    }
-    Ok(())
+    problems
 }
 
 /// The provider's end-session URL (RP-Initiated Logout §2) with a fresh

@@ -1,40 +1,59 @@
-//! Messages between the tabs of one session (BroadcastChannel): rotated
-//! tokens and sign-out. Same origin only, by the platform's rule.
+//! Messages between the tabs of one session (BroadcastChannel), sealed with
+//! the session's key: same origin only by the platform's rule, and readable
+//! and believable only by tabs that hold the session's key. Used only with
+//! `token_storage: "session"`; a `"memory"` session never opens a channel.
 
-use leptos::prelude::*;
+use std::rc::Rc;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
+use super::webcrypto::{Purpose, SessionKey};
 use crate::core::session::SessionMessage;
 
 const NAME: &str = "pkce-spa.session";
 
-/// Tells the other tabs. Without BroadcastChannel, tabs simply do not hear
-/// each other; each keeps its own session.
-pub fn post(message: &SessionMessage) {
-    let Ok(channel) = BroadcastChannel::new(NAME) else { return };
-    if let Ok(text) = serde_json::to_string(message) {
-        let _ = channel.post_message(&JsValue::from_str(&text));
+/// Seals and tells the other tabs. Without BroadcastChannel (or WebCrypto),
+/// tabs simply do not hear each other; the shared mark still keeps them from
+/// sending a rotated-out refresh token.
+pub async fn post(key: &SessionKey, message: &SessionMessage) {
+    let Ok(text) = serde_json::to_vec(message) else { return };
+    let Ok(sealed) = key.seal(&text, Purpose::Message).await else { return };
+    if let Ok(channel) = BroadcastChannel::new(NAME) {
+        let _ = channel.post_message(&JsValue::from_str(&sealed));
+        channel.close();
     }
-    channel.close();
 }
 
-/// Calls `on_message` for every message from another tab, for as long as
-/// the current reactive owner lives.
-pub fn listen(on_message: impl Fn(SessionMessage) + 'static) {
-    let Ok(channel) = BroadcastChannel::new(NAME) else { return };
+/// Listens while it lives; dropping it closes the channel.
+pub struct Listener {
+    channel: BroadcastChannel,
+    _handler: Closure<dyn Fn(MessageEvent)>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.channel.set_onmessage(None);
+        self.channel.close();
+    }
+}
+
+/// Calls `on_message` for every message that opens with `key` and parses;
+/// everything else (another session's, forged, tampered with) is dropped.
+pub fn listen(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> Option<Listener> {
+    let channel = BroadcastChannel::new(NAME).ok()?;
+    let on_message = Rc::new(on_message);
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        let parsed = event.data().as_string().and_then(|text| serde_json::from_str::<SessionMessage>(&text).ok());
-        if let Some(message) = parsed {
-            on_message(message);
-        }
+        let Some(sealed) = event.data().as_string() else { return };
+        let (key, on_message) = (key.clone(), on_message.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let opened = key.open(&sealed, Purpose::Message).await;
+            if let Some(message) = opened.and_then(|bytes| serde_json::from_slice::<SessionMessage>(&bytes).ok()) {
+                on_message(message);
+            }
+        });
     });
     channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-    let kept = send_wrapper::SendWrapper::new((channel, handler));
-    on_cleanup(move || {
-        let (channel, _handler) = kept.take();
-        channel.set_onmessage(None);
-        channel.close();
-    });
+    Some(Listener { channel, _handler: handler })
 }

@@ -1,12 +1,29 @@
 //! HTTP with fetch. Every request omits credentials: this client
 //! authenticates with `client_id` and the PKCE verifier, never with cookies,
-//! and no cookie may ride along to the provider.
+//! and no cookie may ride along to the provider. Every request is aborted
+//! after the configured timeout (`request_timeout_s`), so a hung request
+//! never holds the session's refresh lock.
+
+use std::cell::Cell;
 
 use gloo_net::http::{Request, RequestBuilder};
-use web_sys::{RequestCache, RequestCredentials};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortController, RequestCache, RequestCredentials};
 
+use crate::core::config::DEFAULT_REQUEST_TIMEOUT_MS;
 use crate::core::token::{TokenRequest, FORM_CONTENT_TYPE};
 use crate::core::AppError;
+
+thread_local! {
+    /// Set once from config.json (`set_timeout_ms`); the page has one.
+    static TIMEOUT_MS: Cell<u64> = const { Cell::new(DEFAULT_REQUEST_TIMEOUT_MS) };
+}
+
+/// The timeout of every request from now on (config.json's).
+pub fn set_timeout_ms(ms: u64) {
+    TIMEOUT_MS.with(|t| t.set(ms));
+}
 
 /// What came back: the status and the body as text. Reading it is the core's job.
 pub struct Reply {
@@ -15,44 +32,84 @@ pub struct Reply {
     pub body: String,
 }
 
-fn prepare(builder: RequestBuilder) -> RequestBuilder {
-    builder.credentials(RequestCredentials::Omit).cache(RequestCache::NoStore)
+/// Aborts the request it was given to when the time is up.
+struct Deadline {
+    controller: AbortController,
+    handle: i32,
+    _fire: Closure<dyn FnMut()>,
+    after_ms: u64,
+}
+
+impl Deadline {
+    fn start() -> Option<Self> {
+        let controller = AbortController::new().ok()?;
+        let after_ms = TIMEOUT_MS.with(Cell::get);
+        let aborter = controller.clone();
+        let fire = Closure::<dyn FnMut()>::new(move || aborter.abort());
+        let handle = web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(fire.as_ref().unchecked_ref(), after_ms as i32)
+            .ok()?;
+        Some(Self { controller, handle, _fire: fire, after_ms })
+    }
+
+    fn passed(&self) -> bool {
+        self.controller.signal().aborted()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+fn prepare(builder: RequestBuilder, deadline: Option<&Deadline>) -> RequestBuilder {
+    builder
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .abort_signal(deadline.map(|d| d.controller.signal()).as_ref())
 }
 
 /// A fetch that gets no HTTP answer (offline, refused, CORS) rejects with
-/// nothing more specific to say, by design of the platform.
-async fn send(request: Request, url: &str) -> Result<Reply, AppError> {
-    let network = || AppError::Network { url: url.to_owned() };
-    let response = request.send().await.map_err(|_| network())?;
+/// nothing more specific to say, by design of the platform; one aborted by
+/// its deadline is a timeout.
+async fn send(build: impl FnOnce(Option<&Deadline>) -> Option<Request>, url: &str) -> Result<Reply, AppError> {
+    let deadline = Deadline::start();
+    let failed = |deadline: &Option<Deadline>| match deadline {
+        Some(d) if d.passed() => AppError::Timeout { url: url.to_owned(), after_ms: d.after_ms },
+        _ => AppError::Network { url: url.to_owned() },
+    };
+    let request = build(deadline.as_ref()).ok_or_else(|| failed(&deadline))?;
+    let response = request.send().await.map_err(|_| failed(&deadline))?;
     let status = response.status();
     let content_type = response.headers().get("content-type");
-    let body = response.text().await.map_err(|_| network())?;
+    let body = response.text().await.map_err(|_| failed(&deadline))?;
     Ok(Reply { status, content_type, body })
 }
 
 pub async fn get(url: &str) -> Result<Reply, AppError> {
-    let request = prepare(Request::get(url)).header("Accept", "application/json").build().map_err(|_| AppError::Network { url: url.to_owned() })?;
-    send(request, url).await
+    send(|d| prepare(Request::get(url), d).header("Accept", "application/json").build().ok(), url).await
 }
 
 /// A GET with the access token as a bearer credential (RFC 6750 §2.1): for
 /// UserInfo and the configured API.
 pub async fn get_with_bearer(url: &str, access_token: &str) -> Result<Reply, AppError> {
-    let request = prepare(Request::get(url))
-        .header("Authorization", &format!("Bearer {access_token}"))
-        .build()
-        .map_err(|_| AppError::Network { url: url.to_owned() })?;
-    send(request, url).await
+    let authorization = format!("Bearer {access_token}");
+    send(|d| prepare(Request::get(url), d).header("Authorization", &authorization).build().ok(), url).await
 }
 
 /// POSTs a token request as a form. No `Authorization` header: a public
 /// client has nothing to put in it (RFC 6749 §2.3, §3.2.1).
 pub async fn post_form(request: &TokenRequest) -> Result<Reply, AppError> {
     let url = request.url.as_str();
-    let built = prepare(Request::post(url))
-        .header("Content-Type", FORM_CONTENT_TYPE)
-        .header("Accept", "application/json")
-        .body(request.body.as_str())
-        .map_err(|_| AppError::Network { url: url.to_owned() })?;
-    send(built, url).await
+    let build = |d: Option<&Deadline>| {
+        prepare(Request::post(url), d)
+            .header("Content-Type", FORM_CONTENT_TYPE)
+            .header("Accept", "application/json")
+            .body(request.body.as_str())
+            .ok()
+    };
+    send(build, url).await
 }

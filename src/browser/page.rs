@@ -87,3 +87,60 @@ pub async fn sleep_ms(ms: u32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// A timer that calls back once; dropping it cancels it.
+pub struct Timer {
+    handle: i32,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(w) = window() {
+            w.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+/// Calls `f` after `ms` milliseconds (capped by the caller: `setTimeout`
+/// fires at once past 2^31-1 ms).
+pub fn after_ms(ms: u64, f: impl FnOnce() + 'static) -> Option<Timer> {
+    use wasm_bindgen::JsCast;
+    let mut f = Some(f);
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if let Some(f) = f.take() {
+            f();
+        }
+    });
+    let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+    let handle = window()?.set_timeout_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), delay).ok()?;
+    Some(Timer { handle, _callback: callback })
+}
+
+/// Listens while it lives.
+pub struct VisibilityListener {
+    document: web_sys::Document,
+    callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Drop for VisibilityListener {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        let _ = self.document.remove_event_listener_with_callback("visibilitychange", self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// Calls `f` whenever the page becomes visible again: timers of a hidden
+/// tab are throttled or frozen, and a sleeping computer stops them all.
+pub fn on_visible(f: impl Fn() + 'static) -> Option<VisibilityListener> {
+    use wasm_bindgen::JsCast;
+    let document = window()?.document()?;
+    let watched = document.clone();
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        if watched.visibility_state() == web_sys::VisibilityState::Visible {
+            f();
+        }
+    });
+    document.add_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref()).ok()?;
+    Some(VisibilityListener { document, callback })
+}

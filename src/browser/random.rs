@@ -13,3 +13,8 @@ pub fn bytes32() -> Result<[u8; 32], AppError> {
 pub fn sign_in_randomness() -> Result<Randomness, AppError> {
     Ok(Randomness { verifier: bytes32()?, state: bytes32()?, nonce: bytes32()? })
 }
+
+/// A new random session id (128 bits), shared by the tabs that hold it.
+pub fn session_id() -> Result<String, AppError> {
+    Ok(crate::core::b64::encode(&bytes32()?[..16]))
+}

@@ -97,9 +97,69 @@ pub fn load_session() -> Option<Session> {
     SessionStorage::get(pending::SESSION_KEY).ok()
 }
 
+/// Forgets the session and its key in this tab.
 pub fn clear_session() {
     if available().is_ok() {
         SessionStorage::delete(pending::SESSION_KEY);
+        SessionStorage::delete(SESSION_KEY_KEY);
+    }
+}
+
+/// Where the session's AES-GCM key is kept, beside the session (a
+/// duplicated tab inherits both; no other tab has them).
+const SESSION_KEY_KEY: &str = "pkce-spa.session-key";
+
+pub fn save_session_key(raw: &[u8; 32]) -> Result<(), AppError> {
+    available()?;
+    SessionStorage::set(SESSION_KEY_KEY, crate::core::b64::encode(raw)).map_err(failed)
+}
+
+pub fn load_session_key() -> Option<[u8; 32]> {
+    available().ok()?;
+    let text: String = SessionStorage::get(SESSION_KEY_KEY).ok()?;
+    crate::core::b64::decode(&text)?.try_into().ok()
+}
+
+/// The mark the tabs of a session share (see `core::session_engine::Mark`),
+/// in localStorage because every tab of the origin must read it under the
+/// lock: only sealed with the session's key, never a token. `ended` and
+/// `at` are outside the seal only so that any tab can sweep old marks.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct StoredMark {
+    pub sealed: String,
+    pub ended: bool,
+    pub at: u64,
+}
+
+const MARK_PREFIX: &str = "pkce-spa.mark.";
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+pub fn read_mark(session_id: &str) -> Option<StoredMark> {
+    let text = local()?.get_item(&format!("{MARK_PREFIX}{session_id}")).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// Writes the mark; without localStorage, tabs fall back to the messages.
+pub fn write_mark(session_id: &str, mark: &StoredMark) {
+    if let (Some(storage), Ok(text)) = (local(), serde_json::to_string(mark)) {
+        let _ = storage.set_item(&format!("{MARK_PREFIX}{session_id}"), &text);
+    }
+}
+
+/// Removes the marks that `stale(ended, at)` says are no longer needed.
+pub fn sweep_marks(stale: impl Fn(bool, u64) -> bool) {
+    let Some(storage) = local() else { return };
+    let keys: Vec<String> =
+        (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(MARK_PREFIX)).collect();
+    for key in keys {
+        let value = storage.get_item(&key).ok().flatten().unwrap_or_default();
+        let stale = serde_json::from_str::<StoredMark>(&value).map_or(true, |m| stale(m.ended, m.at));
+        if stale {
+            let _ = storage.remove_item(&key);
+        }
     }
 }
 
@@ -116,4 +176,20 @@ pub fn take_logout_state(state: &str) -> Result<bool, AppError> {
     let found = SessionStorage::get::<u64>(&key).is_ok();
     SessionStorage::delete(&key);
     Ok(found)
+}
+
+/// A revocation problem, kept across the trip to the provider's sign-out
+/// so the page it returns to can report it.
+const SIGN_OUT_PROBLEM_KEY: &str = "pkce-spa.sign-out-problem";
+
+pub fn save_sign_out_problem(problem: &str) -> Result<(), AppError> {
+    available()?;
+    SessionStorage::set(SIGN_OUT_PROBLEM_KEY, problem).map_err(failed)
+}
+
+pub fn take_sign_out_problem() -> Option<String> {
+    available().ok()?;
+    let found = SessionStorage::get(SIGN_OUT_PROBLEM_KEY).ok();
+    SessionStorage::delete(SIGN_OUT_PROBLEM_KEY);
+    found
 }

@@ -10,7 +10,7 @@ use web_sys::{CryptoKey, SubtleCrypto};
 use crate::core::id_token::SignatureVerifier;
 use crate::core::jwks::PublicKey;
 use crate::core::jws::Alg;
-use crate::core::AppError;
+use crate::core::{b64, AppError};
 
 pub struct WebCrypto;
 
@@ -50,5 +50,77 @@ impl SignatureVerifier for WebCrypto {
             .map_err(|_| unavailable("verify is missing"))?;
         let verdict = JsFuture::from(check).await.map_err(|_| unavailable("verify failed"))?;
         Ok(verdict.as_bool() == Some(true))
+    }
+}
+
+/// The key that only the tabs of one session hold (AES-GCM, 256 bits): made
+/// at sign-in, kept beside the session in this tab's sessionStorage (which a
+/// duplicated tab inherits), imported as non-extractable. Messages between
+/// the session's tabs and the mark they share are sealed with it, so other
+/// same-origin script can neither read nor forge them.
+#[derive(Clone)]
+pub struct SessionKey(CryptoKey);
+
+/// What a sealed value is for (AES-GCM additional data): a mark cannot be
+/// replayed as a message, nor the other way round.
+#[derive(Clone, Copy)]
+pub enum Purpose {
+    Message,
+    Mark,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Self::Message => b"pkce-spa.message.v1",
+            Self::Mark => b"pkce-spa.mark.v1",
+        }
+    }
+}
+
+fn aes_gcm(iv: &[u8], purpose: Purpose) -> Result<Object, AppError> {
+    let params = Object::new();
+    let set = |name: &str, value: &JsValue| js_sys::Reflect::set(&params, &JsValue::from_str(name), value);
+    set("name", &JsValue::from_str("AES-GCM"))
+        .and_then(|_| set("iv", &js_sys::Uint8Array::from(iv).into()))
+        .and_then(|_| set("additionalData", &js_sys::Uint8Array::from(purpose.label()).into()))
+        .map_err(|_| unavailable("could not build the AES-GCM parameters"))?;
+    Ok(params)
+}
+
+impl SessionKey {
+    /// Imports the raw key bytes; the `CryptoKey` cannot be exported again.
+    pub async fn import(raw: &[u8; 32]) -> Result<Self, AppError> {
+        let subtle = subtle()?;
+        let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
+        let bytes: Object = js_sys::Uint8Array::from(&raw[..]).into();
+        let import = subtle.import_key_with_str("raw", &bytes, "AES-GCM", false, &usages).map_err(|_| unavailable("importKey is missing"))?;
+        let key = JsFuture::from(import).await.map_err(|_| unavailable("the session key could not be imported"))?;
+        Ok(Self(key.unchecked_into()))
+    }
+
+    /// `iv.ciphertext`, both base64url, with a fresh 96-bit IV.
+    pub async fn seal(&self, plaintext: &[u8], purpose: Purpose) -> Result<String, AppError> {
+        let iv = &crate::browser::random::bytes32()?[..12];
+        let subtle = subtle()?;
+        let promise = subtle
+            .encrypt_with_object_and_u8_array(&aes_gcm(iv, purpose)?, &self.0, plaintext)
+            .map_err(|_| unavailable("encrypt is missing"))?;
+        let sealed = JsFuture::from(promise).await.map_err(|_| unavailable("encrypt failed"))?;
+        let bytes = js_sys::Uint8Array::new(&sealed).to_vec();
+        Ok(format!("{}.{}", b64::encode(iv), b64::encode(&bytes)))
+    }
+
+    /// The plaintext, or `None` for anything not sealed with this key for
+    /// this purpose (forged, tampered with, from another session).
+    pub async fn open(&self, sealed: &str, purpose: Purpose) -> Option<Vec<u8>> {
+        let (iv, ciphertext) = sealed.split_once('.')?;
+        let (iv, ciphertext) = (b64::decode(iv)?, b64::decode(ciphertext)?);
+        if iv.len() != 12 {
+            return None;
+        }
+        let promise = subtle().ok()?.decrypt_with_object_and_u8_array(&aes_gcm(&iv, purpose).ok()?, &self.0, &ciphertext).ok()?;
+        let plain = JsFuture::from(promise).await.ok()?;
+        Some(js_sys::Uint8Array::new(&plain).to_vec())
     }
 }

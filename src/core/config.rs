@@ -13,7 +13,7 @@ use super::url::{self, UrlParser};
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
     "issuer",
     "provider",
     "extra_authorize_params",
@@ -23,7 +23,13 @@ const FIELDS: [&str; 9] = [
     "token_storage",
     "api_url",
     "post_logout_redirect_uri",
+    "request_timeout_s",
 ];
+
+/// How long any request may take before it counts as failed (and a refresh
+/// is retried), unless config.json says otherwise: a hung request must
+/// never hold the session's refresh lock.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 15_000;
 
 /// Where the tokens live (IETF browser-based apps BCP). Never localStorage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,6 +66,8 @@ pub struct Config {
     pub post_logout_redirect_uri: String,
     /// What the discovered issuer must be (exactly `issuer`, but for Entra).
     pub issuer_rule: IssuerRule,
+    /// The longest any request may take (`request_timeout_s`, 1 to 120).
+    pub request_timeout_ms: u64,
     /// Added to the authorization request (a preset's and config's own).
     pub extra_authorize_params: Vec<(String, String)>,
 }
@@ -136,6 +144,7 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
     if let Some(url) = &api_url {
         check_url("api_url", url)?;
     }
+    let request_timeout_ms = request_timeout_ms(&obj)?;
     Ok(Config {
         issuer,
         client_id,
@@ -151,8 +160,20 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         api_url,
         post_logout_redirect_uri,
         issuer_rule,
+        request_timeout_ms,
         extra_authorize_params,
     })
+}
+
+fn request_timeout_ms(obj: &Map<String, Value>) -> Result<u64, AppError> {
+    match obj.get("request_timeout_s") {
+        None | Some(Value::Null) => Ok(DEFAULT_REQUEST_TIMEOUT_MS),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(s @ 1..=120) => Ok(s * 1000),
+            _ => Err(invalid("request_timeout_s", "must be a whole number of seconds from 1 to 120")),
+        },
+        Some(_) => Err(invalid("request_timeout_s", "must be a whole number of seconds from 1 to 120")),
+    }
 }
 
 /// The parameters this client sets itself: an extra parameter may not
@@ -271,6 +292,16 @@ mod tests {
         assert_eq!(c.post_logout_redirect_uri, "https://app.example/bye");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_storage":"local"}"#).0, "token_storage");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","api_url":"http://api.example"}"#).0, "api_url");
+    }
+
+    #[test]
+    fn the_request_timeout_is_bounded() {
+        let with = |t: &str| parse(&format!(r#"{{"issuer":"https://i.example","client_id":"a"{t}}}"#), BASE);
+        assert_eq!(with("").unwrap().request_timeout_ms, DEFAULT_REQUEST_TIMEOUT_MS);
+        assert_eq!(with(r#","request_timeout_s":2"#).unwrap().request_timeout_ms, 2_000);
+        for bad in ["0", "121", "1.5", "\"5\"", "-1"] {
+            assert!(matches!(with(&format!(r#","request_timeout_s":{bad}"#)), Err(AppError::ConfigInvalid { .. })), "{bad}");
+        }
     }
 
     #[test]

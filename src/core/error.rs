@@ -129,6 +129,11 @@ pub enum AppError {
     RefreshRejected(ProviderError),
     /// Refreshes got no answer until the access token expired.
     RefreshUnreachable { url: String },
+    /// Transient refresh failures went on until the access token expired.
+    RefreshFailed { problem: String },
+    /// Another tab renewed this session, and its new tokens never reached
+    /// this tab before the access token expired.
+    SessionOutdated,
     /// Core §12.2: a refreshed ID token names another issuer or subject.
     RefreshIdTokenMismatch,
     /// The UserInfo endpoint did not give usable claims.
@@ -141,6 +146,8 @@ pub enum AppError {
     SessionEndedInAnotherTab,
     /// Revoking a token at sign-out failed (the local sign-out happened).
     RevocationFailed { problem: String },
+    /// The request got no answer within the time allowed (`request_timeout_s`).
+    Timeout { url: String, after_ms: u64 },
     /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
     Network { url: String },
     /// sessionStorage is unavailable or failed.
@@ -196,12 +203,15 @@ impl AppError {
             Self::WebCryptoUnavailable { .. } => "webcrypto_unavailable",
             Self::RefreshRejected(e) => e.code(),
             Self::RefreshUnreachable { .. } => "refresh_network_error",
+            Self::RefreshFailed { .. } => "refresh_failed",
+            Self::SessionOutdated => "session_outdated",
             Self::RefreshIdTokenMismatch => "refresh_id_token_mismatch",
             Self::UserInfoFailed { .. } => "userinfo_failed",
             Self::UserInfoSubMismatch => "userinfo_sub_mismatch",
             Self::LogoutStateMismatch => "logout_state_mismatch",
             Self::RevocationFailed { .. } => "revocation_failed",
             Self::SessionEndedInAnotherTab => "session_ended_in_another_tab",
+            Self::Timeout { .. } => "request_timeout",
             Self::Network { .. } => "network_error",
             Self::Storage { .. } => "storage_unavailable",
             Self::RandomUnavailable => "random_unavailable",
@@ -301,6 +311,10 @@ impl AppError {
             Self::RefreshUnreachable { url } => format!(
                 "The session could not be renewed because {url} did not answer before the access token expired: check the network, then sign in again."
             ),
+            Self::RefreshFailed { problem } => format!(
+                "The session could not be renewed before the access token expired (the last attempt failed with {problem}): sign in again."
+            ),
+            Self::SessionOutdated => "Another tab of this session renewed it, and its new tokens did not reach this tab in time, so the session ended here: sign in again (or keep using the other tab).".to_owned(),
             Self::RefreshIdTokenMismatch => "The provider's renewed ID token names another issuer or person than the sign-in did, so the session was ended: sign in again.".to_owned(),
             Self::UserInfoFailed { problem } => format!("The UserInfo endpoint gave no usable claims ({problem}): the rest of the session is unaffected; check the provider's UserInfo settings."),
             Self::UserInfoSubMismatch => "The UserInfo endpoint answered about another person than the ID token names, so its claims were not shown: report this to the provider's administrator.".to_owned(),
@@ -308,6 +322,10 @@ impl AppError {
             Self::SessionEndedInAnotherTab => "Another tab of this session was told by the provider that the session ended, so it ended here too: sign in again.".to_owned(),
             Self::RevocationFailed { problem } => format!(
                 "You are signed out here, but the provider could not be told to revoke the tokens ({problem}): they stay valid until they expire."
+            ),
+            Self::Timeout { url, after_ms } => format!(
+                "{url} did not answer within {} s: check the network and the provider's status, then try again.",
+                after_ms / 1000
             ),
             Self::Network { url } => format!(
                 "No answer could be read from {url}: check that the provider is reachable and that it allows this page's origin (CORS) for the application."

@@ -23,6 +23,7 @@ pub mod presets;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+pub mod session_engine;
 pub mod sign_in;
 pub mod token;
 pub mod url;

@@ -10,7 +10,10 @@ pub const REFRESH_MARGIN_MS: u64 = 60_000;
 /// ...or, for short-lived tokens, after this share of the lifetime has
 /// passed (a 10 s token is refreshed after 7.5 s, not 50 s too late).
 const MIN_SHARE_USED: (u64, u64) = (3, 4);
-/// The first retry after a network failure, doubling up to the cap.
+/// Never refresh sooner than this after the tokens arrived, whatever the
+/// lifetime: an `expires_in` of 0 or 1 must not become a tight loop.
+pub const MIN_REFRESH_AFTER_MS: u64 = 3_000;
+/// The first retry after a transient failure, doubling up to the cap.
 pub const RETRY_FIRST_MS: u64 = 1_000;
 pub const RETRY_CAP_MS: u64 = 30_000;
 
@@ -26,7 +29,7 @@ pub fn refresh_after_ms(expires_in_s: u64) -> u64 {
     let lifetime = expires_in_s.saturating_mul(1000);
     let by_margin = lifetime.saturating_sub(REFRESH_MARGIN_MS);
     let by_share = lifetime / MIN_SHARE_USED.1 * MIN_SHARE_USED.0;
-    by_margin.max(by_share)
+    by_margin.max(by_share).max(MIN_REFRESH_AFTER_MS)
 }
 
 /// How long to wait now, given the time elapsed since the response arrived.
@@ -52,9 +55,14 @@ pub fn has_expired(expires_in_s: u64, elapsed_ms: u64) -> bool {
 /// that got no answer, or `None` when the access token will have expired by
 /// then: the session ends instead of retrying forever.
 pub fn retry_delay_ms(attempt: u32, expires_in_s: u64, elapsed_ms: u64) -> Option<u64> {
-    let delay = RETRY_FIRST_MS.saturating_mul(1u64 << attempt.min(20)).min(RETRY_CAP_MS);
+    let delay = backoff_ms(attempt);
     let left = expires_in_s.saturating_mul(1000).saturating_sub(elapsed_ms);
     (delay < left).then_some(delay)
+}
+
+/// The backoff before retry number `attempt`: 1 s, doubling, at most 30 s.
+pub fn backoff_ms(attempt: u32) -> u64 {
+    RETRY_FIRST_MS.saturating_mul(1u64 << attempt.min(20)).min(RETRY_CAP_MS)
 }
 
 #[cfg(test)]
@@ -71,7 +79,8 @@ mod tests {
     fn short_lived_tokens_refresh_after_three_quarters() {
         assert_eq!(refresh_after_ms(10), 7_500);
         assert_eq!(refresh_after_ms(120), 90_000);
-        assert_eq!(refresh_after_ms(0), 0);
+        assert_eq!(refresh_after_ms(0), MIN_REFRESH_AFTER_MS, "never a tight loop");
+        assert_eq!(refresh_after_ms(1), MIN_REFRESH_AFTER_MS);
     }
 
     #[test]

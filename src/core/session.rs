@@ -20,12 +20,16 @@ pub struct Session {
     pub received_at_ms: u64,
     /// When the last refresh arrived, if any.
     pub refreshed_at_ms: Option<u64>,
+    /// How many refreshes led to these tokens: 0 at sign-in, one more with
+    /// every refresh. Tabs of one session believe only a newer generation.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 impl Session {
     pub fn new(id: String, tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
         let scope = tokens.scope.clone().unwrap_or_else(|| requested_scope.to_owned());
-        Self { id, tokens, claims, scope, received_at_ms, refreshed_at_ms: None }
+        Self { id, tokens, claims, scope, received_at_ms, refreshed_at_ms: None, generation: 0 }
     }
 
     /// The session after a refresh (RFC 6749 §6). A new refresh token
@@ -52,7 +56,18 @@ impl Session {
             scope,
             received_at_ms: now_ms,
             refreshed_at_ms: Some(now_ms),
+            generation: self.generation + 1,
         })
+    }
+
+    /// Whether `other` is about the same person from the same issuer (both
+    /// without an ID token counts as the same).
+    pub fn same_person(&self, other: &Session) -> bool {
+        match (&self.claims, &other.claims) {
+            (Some(a), Some(b)) => a.issuer() == b.issuer() && a.subject() == b.subject(),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     /// When the access token expires, in ms since the epoch: `expires_in`
@@ -62,7 +77,9 @@ impl Session {
     }
 }
 
-/// What one tab tells the other tabs of the same session.
+/// What one tab tells the other tabs of the same session. Only ever sent
+/// sealed with the session's key (see `session_engine`): a message that
+/// does not open with it is not from a tab of this session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SessionMessage {
@@ -72,13 +89,16 @@ pub enum SessionMessage {
     SignedOut { session_id: String },
     /// The provider ended the session (a refused refresh).
     Ended { session_id: String },
+    /// A tab found under the lock that the session moved past its
+    /// `generation` and asks for the newer tokens.
+    Sync { session_id: String, generation: u64 },
 }
 
 impl SessionMessage {
     pub fn session_id(&self) -> &str {
         match self {
             Self::Refreshed { session } => &session.id,
-            Self::SignedOut { session_id } | Self::Ended { session_id } => session_id,
+            Self::SignedOut { session_id } | Self::Ended { session_id } | Self::Sync { session_id, .. } => session_id,
         }
     }
 }
@@ -129,6 +149,7 @@ mod tests {
         assert_eq!(next.tokens.id_token.as_ref().unwrap().secret(), "id1");
         assert_eq!(next.scope, "openid offline_access");
         assert_eq!((next.received_at_ms, next.refreshed_at_ms), (50, Some(50)));
+        assert_eq!((first.generation, next.generation), (0, 1));
         let kept = next.refreshed(tokens(""), None, 60).unwrap();
         assert_eq!(kept.tokens.refresh_token.unwrap().secret(), "rt2", "no new refresh token: the last one stays");
     }

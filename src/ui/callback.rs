@@ -26,8 +26,10 @@ pub fn Callback() -> impl IntoView {
         let outcome = flow::complete_sign_in(&setup, response).await;
         match outcome {
             Ok(s) => {
-                keeper.notice.set(None);
-                keeper.session.set(Some(s));
+                if let Err(e) = keeper.signed_in(s).await {
+                    failure.try_set(Some(e));
+                    return;
+                }
                 // The app's own folder, `/` or `/app/`, with its trailing slash.
                 let home = format!("{}/", page::base_path());
                 navigate(&home, NavigateOptions { resolve: false, replace: true, ..Default::default() });

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::session_view::SignedIn;
 use super::{CheckLink, ErrorAlert, Keeper, Notice};
-use crate::browser::page;
+use crate::browser::{page, storage};
+use crate::core::AppError;
 use crate::flow::{self, AppSetup};
 use crate::session_flow;
 
@@ -15,7 +16,11 @@ pub fn Home() -> impl IntoView {
     let keeper = expect_context::<Keeper>();
     // Back from the provider's sign-out: check the state it returns.
     match session_flow::finish_sign_out(&page::query()) {
-        Ok(true) => keeper.notice.set(Some(Notice::SignedOutAtProvider)),
+        Ok(true) => keeper.notice.set(Some(match storage::take_sign_out_problem() {
+            // Signed out at the provider, but a token could not be revoked.
+            Some(problem) => Notice::Failure(AppError::RevocationFailed { problem }),
+            None => Notice::SignedOutAtProvider,
+        })),
         Ok(false) => {}
         Err(e) => keeper.notice.set(Some(Notice::Failure(e))),
     }

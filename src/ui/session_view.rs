@@ -7,13 +7,9 @@ use serde_json::{Map, Value};
 
 use super::{ErrorAlert, Keeper};
 use crate::browser::page;
-use crate::core::schedule;
 use crate::core::session::{describe_expiry, Session};
 use crate::core::AppError;
 use crate::session_flow::{self, ApiAnswer};
-
-/// The API call refreshes first when the token has less than this left.
-const API_FRESHNESS_MS: u64 = 30_000;
 
 #[component]
 pub fn SignedIn() -> impl IntoView {
@@ -107,7 +103,8 @@ fn ApiCall(url: String) -> impl IntoView {
         let url = target.clone();
         busy.set(true);
         spawn_local(async move {
-            let result = call_fresh(keeper, &url).await;
+            // `None`: the session ended meanwhile (the signed-out page says why).
+            let result = keeper.runner().call_api(&url).await;
             busy.try_set(false);
             if result.is_some() {
                 answer.try_set(result);
@@ -132,28 +129,4 @@ fn ApiCall(url: String) -> impl IntoView {
             })}
         </section>
     }
-}
-
-/// Calls the API with an access token that will not expire on the way:
-/// refreshes first when little time is left. `None` when the session ended
-/// meanwhile (the signed-out page then says why).
-async fn call_fresh(keeper: Keeper, url: &str) -> Option<Result<ApiAnswer, AppError>> {
-    let stale = keeper.session.with_untracked(|s| {
-        s.as_ref().is_some_and(|s| {
-            let elapsed = schedule::elapsed_ms(s.received_at_ms, page::now_ms()) + API_FRESHNESS_MS;
-            s.tokens.refresh_token.is_some() && s.tokens.expires_in.is_some_and(|e| schedule::has_expired(e, elapsed))
-        })
-    });
-    if stale {
-        match keeper.refresh_now().await {
-            Ok(()) => {}
-            Err(e @ AppError::Network { .. }) => return Some(Err(e)),
-            Err(e) => {
-                keeper.end(e);
-                return None;
-            }
-        }
-    }
-    let session = keeper.session.get_untracked()?;
-    Some(session_flow::call_api(url, &session).await)
 }

@@ -1,0 +1,857 @@
+//! The session engine: every decision about a signed-in session, as a state
+//! machine with no browser in it. The browser layer feeds it [`Input`]s
+//! (a timer fired, the tab became visible, the refresh lock was granted, a
+//! refresh was answered, another tab said something, the person clicked
+//! Sign out) and carries out the [`Output`]s it returns (arm a timer, take
+//! the lock, send a refresh, keep or forget the session, tell the other
+//! tabs). So rotation, retry, single flight across tabs and what ends a
+//! session are all tested natively, with any order and timing of events.
+//!
+//! Rules, with where they come from:
+//! - One refresh at a time per session, decided under the session's lock
+//!   from data every tab of the session can read there (the [`Mark`]), never
+//!   from timing: a refresh token that another tab rotated out is never sent
+//!   again, because a rotating provider then revokes the whole grant
+//!   (RFC 9700 §4.14.2, OAuth 2.1 §6.1).
+//! - Only an answer meaning the grant is gone ends the session
+//!   (`invalid_grant`, `invalid_client`, `unauthorized_client`: RFC 6749
+//!   §5.2; a refreshed ID token about someone else: OpenID Connect Core
+//!   §12.2). Every other failure is transient and retried with backoff while
+//!   the access token is still valid.
+//! - With `token_storage: "memory"` nothing leaves the tab: no message, no
+//!   mark, no lock named after the session ([`Sharing::ThisTab`]).
+//! - Tabs believe a message only for their own session, from a newer
+//!   generation, about the same issuer and subject (replays and rollbacks
+//!   are dropped). The browser layer drops what does not open with the
+//!   session's key before it gets here.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::error::AppError;
+use super::id_token::IdTokenClaims;
+use super::schedule;
+use super::session::{Session, SessionMessage};
+use super::token::{RefreshToken, TokenResponse};
+
+/// Whether other tabs can hold this session (`token_storage`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    /// `"memory"`: the session exists in this page only.
+    ThisTab,
+    /// `"session"`: duplicated tabs inherit it (sessionStorage is copied).
+    Tabs,
+}
+
+/// What the tabs of one session share, read and written under the
+/// session's refresh lock (sealed with the session's key by the browser
+/// layer, so it can be neither read nor forged by others). It holds no
+/// token: the current generation and a hash of its refresh token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub generation: u64,
+    pub refresh_token_sha256: String,
+    /// The session ended (sign-out or a refused refresh): no tab may refresh.
+    #[serde(default)]
+    pub ended: bool,
+    pub written_at_ms: u64,
+}
+
+/// An ended session's mark is kept a while for late tabs, then swept.
+pub const ENDED_MARK_KEPT_MS: u64 = 60 * 60 * 1000;
+
+impl Mark {
+    fn of(session: &Session, now_ms: u64) -> Self {
+        let hash = session.tokens.refresh_token.as_ref().map(hash_refresh_token).unwrap_or_default();
+        Self { generation: session.generation, refresh_token_sha256: hash, ended: false, written_at_ms: now_ms }
+    }
+
+    fn ended(session: &Session, now_ms: u64) -> Self {
+        Self { ended: true, ..Self::of(session, now_ms) }
+    }
+
+    /// Whether the browser layer may remove this mark from shared storage.
+    pub fn is_stale(&self, now_ms: u64) -> bool {
+        mark_is_stale(self.ended, self.written_at_ms, now_ms)
+    }
+}
+
+/// An ended session's mark may go after [`ENDED_MARK_KEPT_MS`]; a live one
+/// stays as long as its session.
+pub fn mark_is_stale(ended: bool, written_at_ms: u64, now_ms: u64) -> bool {
+    ended && now_ms.saturating_sub(written_at_ms) > ENDED_MARK_KEPT_MS
+}
+
+/// Whether an access token is fresh enough to be sent: it must not expire
+/// within `margin_ms` (it could expire on the way); without a stated
+/// lifetime it counts as fresh.
+pub fn fresh_enough(session: &Session, margin_ms: u64, now_ms: u64) -> bool {
+    session.access_token_expires_at_ms().is_none_or(|at| now_ms.saturating_add(margin_ms) < at)
+}
+
+fn hash_refresh_token(token: &RefreshToken) -> String {
+    super::b64::encode(&Sha256::digest(token.secret().as_bytes()))
+}
+
+/// What happens to the session.
+#[derive(Debug)]
+pub enum Input {
+    /// A sign-in completed in this tab.
+    SignedIn(Session),
+    /// A timer fired, or the tab became visible again after sleeping or
+    /// being throttled: look at the clock and catch up.
+    Tick,
+    /// An API call needs a fresh access token now.
+    RefreshWanted,
+    /// The session's lock is held; the mark as read under it, if any.
+    LockAcquired(Option<Mark>),
+    /// The refresh request's outcome: the validated token response and the
+    /// refreshed ID token's claims, or why it failed.
+    RefreshAnswered(Result<(TokenResponse, Option<IdTokenClaims>), AppError>),
+    /// A message from another tab of this session (already opened with the
+    /// session's key).
+    Heard(SessionMessage),
+    SignOut,
+}
+
+/// What the browser layer is to do, in order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Keep this session in the tab and show it (sessionStorage too, with
+    /// `token_storage: "session"`).
+    Keep(Session),
+    /// Forget the session in this tab (memory and storage).
+    Forget,
+    /// The session ended: show why.
+    Ended(AppError),
+    /// The person signed out in another tab of this session.
+    SignedOutElsewhere,
+    /// Revoke these tokens and go to the provider's sign-out.
+    SignOutAtProvider(Box<Session>),
+    /// Feed [`Input::Tick`] after this long (capped by the browser layer at
+    /// [`schedule::MAX_TIMER_MS`]); replaces any timer armed before.
+    ArmTimer { after_ms: u64 },
+    /// Take the session's refresh lock, read the mark under it and feed
+    /// [`Input::LockAcquired`]; keep the lock until the refresh is answered.
+    TakeLock,
+    /// Send a refresh request with this token, under the lock.
+    SendRefresh(RefreshToken),
+    /// Write the session's mark, under the lock ([`Sharing::Tabs`] only).
+    WriteMark { session_id: String, mark: Mark },
+    /// Tell the other tabs, sealed ([`Sharing::Tabs`] only).
+    Post(SessionMessage),
+}
+
+/// What a refresh in progress started from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flight {
+    Idle,
+    WaitingForLock { from_generation: u64 },
+    Refreshing { from_generation: u64 },
+    /// Another tab moved the session on; waiting for its tokens.
+    Syncing,
+}
+
+#[derive(Debug)]
+struct Retry {
+    attempt: u32,
+    at_ms: u64,
+}
+
+/// While waiting for another tab's newer tokens, ask again this often.
+pub const SYNC_RETRY_MS: u64 = 2_000;
+/// Without a stated lifetime, a transient failure is retried this often.
+const UNTIMED_ATTEMPTS: u32 = 5;
+
+#[derive(Debug)]
+pub struct Engine {
+    sharing: Sharing,
+    session: Option<Session>,
+    flight: Flight,
+    retry: Option<Retry>,
+}
+
+impl Engine {
+    /// The engine for a page that restored `session` (or none), and what to
+    /// do first.
+    pub fn start(sharing: Sharing, session: Option<Session>, now_ms: u64) -> (Self, Vec<Output>) {
+        let engine = Self { sharing, session, flight: Flight::Idle, retry: None };
+        let first = engine.arm(now_ms);
+        (engine, first)
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Whether a refresh is under way (an API call then waits for it).
+    pub fn is_refreshing(&self) -> bool {
+        self.flight != Flight::Idle && self.flight != Flight::Syncing
+    }
+
+    /// The name of the session's refresh lock, shared by its tabs; `None`
+    /// with [`Sharing::ThisTab`], whose session must not be named outside
+    /// the page (lock names are visible to the whole origin).
+    pub fn lock_name(&self) -> Option<String> {
+        let session = self.session.as_ref()?;
+        (self.sharing == Sharing::Tabs).then(|| format!("pkce-spa.refresh.{}", session.id))
+    }
+
+    pub fn handle(&mut self, input: Input, now_ms: u64) -> Vec<Output> {
+        let outputs = match input {
+            Input::SignedIn(session) => self.signed_in(session, now_ms),
+            Input::Tick => self.tick(now_ms),
+            Input::RefreshWanted => self.refresh_wanted(),
+            Input::LockAcquired(mark) => self.lock_acquired(mark, now_ms),
+            Input::RefreshAnswered(result) => self.refresh_answered(result, now_ms),
+            Input::Heard(message) => self.heard(message, now_ms),
+            Input::SignOut => self.sign_out(now_ms),
+        };
+        match self.sharing {
+            Sharing::Tabs => outputs,
+            Sharing::ThisTab => outputs.into_iter().filter(|o| !matches!(o, Output::Post(_) | Output::WriteMark { .. })).collect(),
+        }
+    }
+
+    fn signed_in(&mut self, session: Session, now_ms: u64) -> Vec<Output> {
+        let mark = Mark::of(&session, now_ms);
+        self.session = Some(session.clone());
+        self.flight = Flight::Idle;
+        self.retry = None;
+        let mut out = vec![Output::WriteMark { session_id: session.id.clone(), mark }, Output::Keep(session)];
+        out.extend(self.arm(now_ms));
+        out
+    }
+
+    /// The timer for the next refresh (or retry), from the wall clock.
+    fn arm(&self, now_ms: u64) -> Vec<Output> {
+        let Some(session) = &self.session else { return vec![] };
+        if let Some(retry) = &self.retry {
+            return vec![Output::ArmTimer { after_ms: retry.at_ms.saturating_sub(now_ms).min(schedule::RETRY_CAP_MS) }];
+        }
+        let (Some(_), Some(expires_in)) = (&session.tokens.refresh_token, session.tokens.expires_in) else { return vec![] };
+        let elapsed = schedule::elapsed_ms(session.received_at_ms, now_ms);
+        vec![Output::ArmTimer { after_ms: schedule::refresh_delay_ms(expires_in, elapsed) }]
+    }
+
+    fn tick(&mut self, now_ms: u64) -> Vec<Output> {
+        let Some(session) = &self.session else { return vec![] };
+        match self.flight {
+            Flight::Idle => {}
+            Flight::Syncing => return self.still_syncing(now_ms),
+            Flight::WaitingForLock { .. } | Flight::Refreshing { .. } => return vec![],
+        }
+        let due = match (&self.retry, session.tokens.expires_in) {
+            (Some(retry), _) => now_ms >= retry.at_ms,
+            (None, Some(expires_in)) => {
+                schedule::refresh_delay_ms(expires_in, schedule::elapsed_ms(session.received_at_ms, now_ms)) == 0
+            }
+            (None, None) => false,
+        };
+        if due && session.tokens.refresh_token.is_some() {
+            self.take_lock()
+        } else {
+            self.arm(now_ms)
+        }
+    }
+
+    fn refresh_wanted(&mut self) -> Vec<Output> {
+        let can = self.session.as_ref().is_some_and(|s| s.tokens.refresh_token.is_some());
+        if can && self.flight == Flight::Idle {
+            self.take_lock()
+        } else {
+            vec![]
+        }
+    }
+
+    fn take_lock(&mut self) -> Vec<Output> {
+        let Some(session) = &self.session else { return vec![] };
+        self.flight = Flight::WaitingForLock { from_generation: session.generation };
+        vec![Output::TakeLock]
+    }
+
+    /// Under the lock: refresh only if no other tab moved the session on.
+    fn lock_acquired(&mut self, mark: Option<Mark>, now_ms: u64) -> Vec<Output> {
+        let Flight::WaitingForLock { from_generation } = self.flight else { return vec![] };
+        self.flight = Flight::Idle;
+        let Some(session) = &self.session else { return vec![] };
+        // A newer generation arrived while this tab waited for the lock.
+        if session.generation != from_generation {
+            return self.arm(now_ms);
+        }
+        let Some(token) = session.tokens.refresh_token.clone() else { return vec![] };
+        if let Some(mark) = mark {
+            if mark.ended {
+                return self.end(AppError::SessionEndedInAnotherTab, now_ms, false);
+            }
+            let moved_on = mark.generation > session.generation
+                || (mark.generation == session.generation && mark.refresh_token_sha256 != hash_refresh_token(&token));
+            if moved_on {
+                self.flight = Flight::Syncing;
+                return vec![
+                    Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
+                    Output::ArmTimer { after_ms: SYNC_RETRY_MS },
+                ];
+            }
+        }
+        self.flight = Flight::Refreshing { from_generation };
+        vec![Output::SendRefresh(token)]
+    }
+
+    /// Waiting for another tab's newer tokens: ask again, until the access
+    /// token this tab holds has expired; then the session cannot go on here.
+    fn still_syncing(&mut self, now_ms: u64) -> Vec<Output> {
+        let Some(session) = &self.session else { return vec![] };
+        let expired = session.access_token_expires_at_ms().is_none_or(|at| now_ms >= at);
+        if expired {
+            return self.end(AppError::SessionOutdated, now_ms, false);
+        }
+        vec![
+            Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
+            Output::ArmTimer { after_ms: SYNC_RETRY_MS },
+        ]
+    }
+
+    fn refresh_answered(&mut self, result: Result<(TokenResponse, Option<IdTokenClaims>), AppError>, now_ms: u64) -> Vec<Output> {
+        let Flight::Refreshing { from_generation } = self.flight else { return vec![] };
+        self.flight = Flight::Idle;
+        let Some(session) = self.session.clone() else { return vec![] };
+        // Tokens from a refresh that a newer generation overtook (only
+        // possible without Web Locks) are not used.
+        if session.generation != from_generation {
+            return self.arm(now_ms);
+        }
+        match result.and_then(|(tokens, claims)| session.refreshed(tokens, claims, now_ms)) {
+            Ok(next) => {
+                self.retry = None;
+                self.session = Some(next.clone());
+                let mut out = vec![
+                    Output::Keep(next.clone()),
+                    Output::WriteMark { session_id: next.id.clone(), mark: Mark::of(&next, now_ms) },
+                    Output::Post(SessionMessage::Refreshed { session: Box::new(next) }),
+                ];
+                out.extend(self.arm(now_ms));
+                out
+            }
+            Err(e) if ends_the_grant(&e) => self.end(refused(e), now_ms, true),
+            Err(e) => self.retry_later(e, &session, now_ms),
+        }
+    }
+
+    /// A transient failure: retry with backoff while the access token is
+    /// valid, then end the session with the last failure as the reason.
+    fn retry_later(&mut self, error: AppError, session: &Session, now_ms: u64) -> Vec<Output> {
+        let attempt = self.retry.as_ref().map_or(0, |r| r.attempt + 1);
+        let wait = match session.tokens.expires_in {
+            Some(expires_in) => schedule::retry_delay_ms(attempt, expires_in, schedule::elapsed_ms(session.received_at_ms, now_ms)),
+            None => (attempt < UNTIMED_ATTEMPTS).then(|| schedule::backoff_ms(attempt)),
+        };
+        match wait {
+            Some(after_ms) => {
+                self.retry = Some(Retry { attempt, at_ms: now_ms.saturating_add(after_ms) });
+                vec![Output::ArmTimer { after_ms }]
+            }
+            None => self.end(gave_up(error), now_ms, true),
+        }
+    }
+
+    fn heard(&mut self, message: SessionMessage, now_ms: u64) -> Vec<Output> {
+        let Some(session) = &self.session else { return vec![] };
+        if message.session_id() != session.id {
+            return vec![];
+        }
+        match message {
+            SessionMessage::Refreshed { session: newer } => {
+                // Replays and rollbacks (not newer), and another person's
+                // session under this id, are dropped.
+                if newer.generation <= session.generation || !session.same_person(&newer) {
+                    return vec![];
+                }
+                self.session = Some((*newer).clone());
+                self.retry = None;
+                if self.flight == Flight::Syncing {
+                    self.flight = Flight::Idle;
+                }
+                let mut out = vec![Output::Keep(*newer)];
+                out.extend(self.arm(now_ms));
+                out
+            }
+            SessionMessage::Sync { generation, .. } if session.generation > generation => {
+                vec![Output::Post(SessionMessage::Refreshed { session: Box::new(session.clone()) })]
+            }
+            SessionMessage::Sync { .. } => vec![],
+            SessionMessage::SignedOut { .. } => {
+                self.clear();
+                vec![Output::Forget, Output::SignedOutElsewhere]
+            }
+            SessionMessage::Ended { .. } => {
+                self.clear();
+                vec![Output::Forget, Output::Ended(AppError::SessionEndedInAnotherTab)]
+            }
+        }
+    }
+
+    fn sign_out(&mut self, now_ms: u64) -> Vec<Output> {
+        let Some(session) = self.session.take() else { return vec![] };
+        self.clear();
+        vec![
+            Output::WriteMark { session_id: session.id.clone(), mark: Mark::ended(&session, now_ms) },
+            Output::Post(SessionMessage::SignedOut { session_id: session.id.clone() }),
+            Output::Forget,
+            Output::SignOutAtProvider(Box::new(session)),
+        ]
+    }
+
+    /// Ends the session here; `tell` also marks it ended for the other tabs.
+    fn end(&mut self, reason: AppError, now_ms: u64, tell: bool) -> Vec<Output> {
+        let Some(session) = self.session.take() else { return vec![] };
+        self.clear();
+        let mut out = vec![];
+        if tell {
+            out.push(Output::WriteMark { session_id: session.id.clone(), mark: Mark::ended(&session, now_ms) });
+            out.push(Output::Post(SessionMessage::Ended { session_id: session.id }));
+        }
+        out.extend([Output::Forget, Output::Ended(reason)]);
+        out
+    }
+
+    fn clear(&mut self) {
+        self.session = None;
+        self.flight = Flight::Idle;
+        self.retry = None;
+    }
+}
+
+/// RFC 6749 §5.2: these errors say the refresh token or the client is no
+/// longer good, so no retry can help; Core §12.2: a refreshed ID token
+/// about someone else ends the session too.
+pub fn ends_the_grant(error: &AppError) -> bool {
+    match error {
+        AppError::Provider(e) | AppError::RefreshRejected(e) => {
+            matches!(e.error.as_str(), "invalid_grant" | "invalid_client" | "unauthorized_client")
+        }
+        AppError::RefreshIdTokenMismatch => true,
+        _ => false,
+    }
+}
+
+fn refused(error: AppError) -> AppError {
+    match error {
+        AppError::Provider(e) => AppError::RefreshRejected(e),
+        other => other,
+    }
+}
+
+/// The reason shown when retries ran out.
+fn gave_up(error: AppError) -> AppError {
+    match error {
+        AppError::Network { url } | AppError::Timeout { url, .. } => AppError::RefreshUnreachable { url },
+        AppError::TokenHttpStatus { status } => AppError::RefreshFailed { problem: format!("HTTP {status}") },
+        other => AppError::RefreshFailed { problem: other.code().to_owned() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::error::ProviderError;
+    use crate::core::token::parse_response;
+
+    const T0: u64 = 1_700_000_000_000;
+
+    fn tokens(rt: &str, expires_in: u64) -> TokenResponse {
+        parse_response(200, &format!(r#"{{"access_token":"at-{rt}","token_type":"Bearer","refresh_token":"{rt}","expires_in":{expires_in}}}"#)).unwrap()
+    }
+
+    fn session(rt: &str, expires_in: u64) -> Session {
+        Session::new("sid".into(), tokens(rt, expires_in), Some(IdTokenClaims::for_test("https://i", "alice")), "openid", T0)
+    }
+
+    fn engine(sharing: Sharing) -> Engine {
+        let (mut e, out) = Engine::start(sharing, None, T0);
+        assert!(out.is_empty());
+        e.handle(Input::SignedIn(session("rt0", 60)), T0);
+        e
+    }
+
+    fn provider(code: &str) -> AppError {
+        AppError::Provider(ProviderError { error: code.into(), description: None, uri: None })
+    }
+
+    fn sent_token(out: &[Output]) -> Option<&str> {
+        out.iter().find_map(|o| match o {
+            Output::SendRefresh(t) => Some(t.secret()),
+            _ => None,
+        })
+    }
+
+    fn ended(out: &[Output]) -> Option<&str> {
+        out.iter().find_map(|o| match o {
+            Output::Ended(e) => Some(e.code()),
+            _ => None,
+        })
+    }
+
+    fn timer(out: &[Output]) -> Option<u64> {
+        out.iter().find_map(|o| match o {
+            Output::ArmTimer { after_ms } => Some(*after_ms),
+            _ => None,
+        })
+    }
+
+    /// Runs one refresh to its answer; returns every output.
+    fn refresh(e: &mut Engine, mark: Option<Mark>, answer: Result<(TokenResponse, Option<IdTokenClaims>), AppError>, now: u64) -> Vec<Output> {
+        assert_eq!(e.handle(Input::Tick, now), vec![Output::TakeLock]);
+        let mut out = e.handle(Input::LockAcquired(mark), now);
+        assert!(sent_token(&out).is_some(), "{out:?}");
+        out.extend(e.handle(Input::RefreshAnswered(answer), now));
+        out
+    }
+
+    fn marks(out: &[Output]) -> Vec<Mark> {
+        out.iter().filter_map(|o| if let Output::WriteMark { mark, .. } = o { Some(mark.clone()) } else { None }).collect()
+    }
+
+    #[test]
+    fn sign_in_keeps_the_session_marks_it_and_arms_the_refresh() {
+        let (mut e, _) = Engine::start(Sharing::Tabs, None, T0);
+        let out = e.handle(Input::SignedIn(session("rt0", 60)), T0);
+        assert!(matches!(&out[1], Output::Keep(s) if s.generation == 0));
+        assert_eq!(marks(&out)[0].generation, 0);
+        assert_eq!(timer(&out), Some(45_000));
+    }
+
+    #[test]
+    fn a_due_refresh_rotates_marks_and_tells_the_other_tabs() {
+        let mut e = engine(Sharing::Tabs);
+        assert_eq!(e.handle(Input::Tick, T0 + 10_000), vec![Output::ArmTimer { after_ms: 35_000 }], "not due yet");
+        let out = refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        let next = e.session().unwrap();
+        assert_eq!((next.generation, next.tokens.refresh_token.as_ref().unwrap().secret()), (1, "rt1"));
+        assert_eq!(marks(&out)[0].generation, 1);
+        assert_eq!(marks(&out)[0].refresh_token_sha256, hash_refresh_token(&RefreshToken::new("rt1")));
+        assert!(out.iter().any(|o| matches!(o, Output::Post(SessionMessage::Refreshed { session }) if session.generation == 1)));
+        assert_eq!(timer(&out), Some(45_000));
+        // The next refresh sends the rotated token.
+        let out = refresh(&mut e, None, Ok((tokens("rt2", 60), None)), T0 + 90_000);
+        assert!(ended(&out).is_none());
+        assert_eq!(e.session().unwrap().generation, 2);
+    }
+
+    #[test]
+    fn memory_sessions_never_leave_the_tab() {
+        let mut e = engine(Sharing::ThisTab);
+        assert_eq!(e.lock_name(), None);
+        let out = refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
+        let out = e.handle(Input::SignOut, T0 + 50_000);
+        assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
+        let mut failing = engine(Sharing::ThisTab);
+        let out = refresh(&mut failing, None, Err(provider("invalid_grant")), T0 + 45_000);
+        assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
+        assert_eq!(engine(Sharing::Tabs).lock_name().as_deref(), Some("pkce-spa.refresh.sid"));
+    }
+
+    #[test]
+    fn under_the_lock_a_newer_mark_means_another_tab_rotated_so_nothing_is_sent() {
+        // Tab B's rotation message from tab A is delayed: only the mark says so.
+        let mut b = engine(Sharing::Tabs);
+        assert_eq!(b.handle(Input::Tick, T0 + 45_000), vec![Output::TakeLock]);
+        let newer = Mark { generation: 1, refresh_token_sha256: "x".into(), ended: false, written_at_ms: T0 };
+        let out = b.handle(Input::LockAcquired(Some(newer)), T0 + 45_000);
+        assert_eq!(sent_token(&out), None, "the rotated-out token is never sent");
+        assert!(out.contains(&Output::Post(SessionMessage::Sync { session_id: "sid".into(), generation: 0 })));
+        // Seconds later, still no message: ask again, still send nothing.
+        let out = b.handle(Input::Tick, T0 + 47_000);
+        assert_eq!(sent_token(&out), None);
+        assert!(out.iter().any(|o| matches!(o, Output::Post(SessionMessage::Sync { .. }))));
+        // The delayed message lands: adopted, and the next refresh starts from it.
+        let mut from_a = session("rt1", 60);
+        from_a.generation = 1;
+        from_a.received_at_ms = T0 + 45_000;
+        let out = b.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(from_a) }), T0 + 50_000);
+        assert!(matches!(&out[0], Output::Keep(s) if s.generation == 1));
+        let mark = Mark::of(b.session().unwrap(), T0);
+        let out = refresh(&mut b, Some(mark), Ok((tokens("rt2", 60), None)), T0 + 90_000);
+        assert!(ended(&out).is_none());
+        assert_eq!(b.session().unwrap().generation, 2);
+    }
+
+    #[test]
+    fn a_same_generation_mark_with_another_token_is_not_ours_either() {
+        let mut e = engine(Sharing::Tabs);
+        e.handle(Input::Tick, T0 + 45_000);
+        let other = Mark { generation: 0, refresh_token_sha256: "other".into(), ended: false, written_at_ms: T0 };
+        assert_eq!(sent_token(&e.handle(Input::LockAcquired(Some(other)), T0 + 45_000)), None);
+    }
+
+    #[test]
+    fn the_own_mark_lets_the_refresh_go() {
+        let mut e = engine(Sharing::Tabs);
+        let own = Mark::of(e.session().unwrap(), T0);
+        e.handle(Input::Tick, T0 + 45_000);
+        assert_eq!(sent_token(&e.handle(Input::LockAcquired(Some(own)), T0 + 45_000)), Some("rt0"));
+    }
+
+    #[test]
+    fn an_ended_mark_ends_the_session_without_sending() {
+        let mut e = engine(Sharing::Tabs);
+        let mark = Mark::ended(e.session().unwrap(), T0);
+        e.handle(Input::Tick, T0 + 45_000);
+        let out = e.handle(Input::LockAcquired(Some(mark)), T0 + 45_000);
+        assert_eq!(sent_token(&out), None);
+        assert_eq!(ended(&out), Some("session_ended_in_another_tab"));
+    }
+
+    #[test]
+    fn waiting_for_a_rotation_that_never_comes_ends_at_expiry() {
+        let mut e = engine(Sharing::Tabs);
+        e.handle(Input::Tick, T0 + 45_000);
+        let newer = Mark { generation: 3, refresh_token_sha256: "x".into(), ended: false, written_at_ms: T0 };
+        e.handle(Input::LockAcquired(Some(newer)), T0 + 45_000);
+        assert_eq!(ended(&e.handle(Input::Tick, T0 + 59_000)), None);
+        assert_eq!(ended(&e.handle(Input::Tick, T0 + 60_000)), Some("session_outdated"));
+    }
+
+    #[test]
+    fn within_a_tab_refreshes_never_overlap() {
+        let mut e = engine(Sharing::ThisTab);
+        assert_eq!(e.handle(Input::Tick, T0 + 45_000), vec![Output::TakeLock]);
+        assert!(e.is_refreshing());
+        assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_001), vec![], "an API call joins the refresh in flight");
+        assert_eq!(e.handle(Input::Tick, T0 + 45_002), vec![]);
+        let out = e.handle(Input::LockAcquired(None), T0 + 45_003);
+        assert_eq!(sent_token(&out), Some("rt0"));
+        assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_004), vec![]);
+        e.handle(Input::RefreshAnswered(Ok((tokens("rt1", 60), None))), T0 + 45_005);
+        assert!(!e.is_refreshing());
+        assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_006), vec![Output::TakeLock], "idle again: an API call may refresh");
+    }
+
+    #[test]
+    fn a_newer_generation_heard_while_waiting_for_the_lock_cancels_the_refresh() {
+        let mut e = engine(Sharing::Tabs);
+        e.handle(Input::Tick, T0 + 45_000);
+        let mut newer = session("rt1", 60);
+        newer.generation = 1;
+        e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(newer) }), T0 + 45_001);
+        let out = e.handle(Input::LockAcquired(None), T0 + 45_002);
+        assert_eq!(sent_token(&out), None);
+    }
+
+    #[test]
+    fn an_answer_overtaken_by_a_newer_generation_is_not_used() {
+        // Possible only without Web Locks: two tabs refresh at once.
+        let mut e = engine(Sharing::Tabs);
+        e.handle(Input::Tick, T0 + 45_000);
+        e.handle(Input::LockAcquired(None), T0 + 45_000);
+        let mut newer = session("rt-other", 60);
+        newer.generation = 1;
+        e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(newer) }), T0 + 45_001);
+        e.handle(Input::RefreshAnswered(Ok((tokens("rt-late", 60), None))), T0 + 45_002);
+        assert_eq!(e.session().unwrap().tokens.refresh_token.as_ref().unwrap().secret(), "rt-other");
+    }
+
+    #[test]
+    fn forged_replayed_and_foreign_messages_are_dropped() {
+        let mut e = engine(Sharing::Tabs);
+        refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        let current = e.session().unwrap().clone();
+        // Replay of an older generation (rollback to a rotated-out token).
+        let old = session("rt0", 60);
+        assert_eq!(e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(old) }), T0 + 46_000), vec![]);
+        // Same generation again.
+        assert_eq!(e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(current.clone()) }), T0 + 46_000), vec![]);
+        // A newer generation about someone else.
+        let mut mallory = current.clone();
+        mallory.generation = 9;
+        mallory.claims = Some(IdTokenClaims::for_test("https://i", "mallory"));
+        assert_eq!(e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(mallory.clone()) }), T0 + 46_000), vec![]);
+        mallory.claims = Some(IdTokenClaims::for_test("https://evil", "alice"));
+        assert_eq!(e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(mallory) }), T0 + 46_000), vec![]);
+        // Another session's messages.
+        assert_eq!(e.handle(Input::Heard(SessionMessage::Ended { session_id: "other".into() }), T0 + 46_000), vec![]);
+        assert_eq!(e.handle(Input::Heard(SessionMessage::SignedOut { session_id: "other".into() }), T0 + 46_000), vec![]);
+        assert_eq!(e.session(), Some(&current));
+    }
+
+    #[test]
+    fn a_sync_request_is_answered_only_with_something_newer() {
+        let mut e = engine(Sharing::Tabs);
+        refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        let ask = |g| Input::Heard(SessionMessage::Sync { session_id: "sid".into(), generation: g });
+        assert!(matches!(&e.handle(ask(0), T0 + 46_000)[..], [Output::Post(SessionMessage::Refreshed { session })] if session.generation == 1));
+        assert_eq!(e.handle(ask(1), T0 + 46_000), vec![]);
+    }
+
+    #[test]
+    fn sign_out_and_end_from_another_tab() {
+        let mut e = engine(Sharing::Tabs);
+        let out = e.handle(Input::Heard(SessionMessage::SignedOut { session_id: "sid".into() }), T0 + 1);
+        assert_eq!(out, vec![Output::Forget, Output::SignedOutElsewhere]);
+        assert!(e.session().is_none());
+        let mut e = engine(Sharing::Tabs);
+        let out = e.handle(Input::Heard(SessionMessage::Ended { session_id: "sid".into() }), T0 + 1);
+        assert_eq!(ended(&out), Some("session_ended_in_another_tab"));
+    }
+
+    #[test]
+    fn signing_out_marks_the_session_ended_tells_the_tabs_and_hands_over_the_tokens() {
+        let mut e = engine(Sharing::Tabs);
+        let out = e.handle(Input::SignOut, T0 + 1);
+        assert!(marks(&out)[0].ended);
+        assert!(out.contains(&Output::Post(SessionMessage::SignedOut { session_id: "sid".into() })));
+        assert!(out.contains(&Output::Forget));
+        assert!(matches!(out.last(), Some(Output::SignOutAtProvider(s)) if s.id == "sid"));
+        assert_eq!(e.handle(Input::SignOut, T0 + 2), vec![]);
+        assert_eq!(e.handle(Input::Tick, T0 + 60_000), vec![]);
+    }
+
+    #[test]
+    fn only_a_gone_grant_ends_the_session_at_once() {
+        for code in ["invalid_grant", "invalid_client", "unauthorized_client"] {
+            let mut e = engine(Sharing::Tabs);
+            let out = refresh(&mut e, None, Err(provider(code)), T0 + 45_000);
+            assert_eq!(ended(&out), Some(code), "the provider's code passes through");
+            assert!(marks(&out).iter().any(|m| m.ended));
+            assert!(out.contains(&Output::Post(SessionMessage::Ended { session_id: "sid".into() })));
+        }
+        let mut e = engine(Sharing::Tabs);
+        let someone_else = Some(IdTokenClaims::for_test("https://i", "bob"));
+        let out = refresh(&mut e, None, Ok((tokens("rt1", 60), someone_else)), T0 + 45_000);
+        assert_eq!(ended(&out), Some("refresh_id_token_mismatch"));
+    }
+
+    #[test]
+    fn transient_failures_are_retried_with_backoff_while_the_token_is_valid() {
+        let transient = [
+            provider("temporarily_unavailable"),
+            provider("server_error"),
+            AppError::TokenHttpStatus { status: 503 },
+            AppError::Network { url: "https://t".into() },
+            AppError::Timeout { url: "https://t".into(), after_ms: 15_000 },
+            AppError::JwksUnavailable { url: "https://k".into(), problem: "x".into() },
+        ];
+        for error in transient {
+            let code = error.code().to_owned();
+            let mut e = engine(Sharing::Tabs);
+            let out = refresh(&mut e, None, Err(error), T0 + 45_000);
+            assert_eq!(ended(&out), None, "{code}");
+            assert_eq!(timer(&out), Some(1_000), "{code}");
+            assert!(marks(&out).is_empty() && !out.iter().any(|o| matches!(o, Output::Post(_))), "{code}");
+            // The retry sends the same (never rotated) token and succeeds.
+            assert_eq!(e.handle(Input::Tick, T0 + 45_500), vec![Output::ArmTimer { after_ms: 500 }], "{code}: not yet");
+            let out = refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 46_000);
+            assert_eq!(ended(&out), None);
+            assert_eq!(e.session().unwrap().generation, 1);
+        }
+    }
+
+    #[test]
+    fn retries_back_off_and_end_when_the_access_token_expires() {
+        let mut e = engine(Sharing::Tabs);
+        let mut now = T0 + 45_000;
+        let mut waits = vec![];
+        loop {
+            let out = refresh(&mut e, None, Err(AppError::Network { url: "https://t".into() }), now);
+            if let Some(code) = ended(&out) {
+                assert_eq!(code, "refresh_network_error");
+                break;
+            }
+            let wait = timer(&out).unwrap();
+            waits.push(wait);
+            now += wait;
+        }
+        assert_eq!(waits, vec![1_000, 2_000, 4_000], "45 s + 7 s; the next 8 s wait would pass the 60 s expiry");
+        let mut e = engine(Sharing::Tabs);
+        let mut out = refresh(&mut e, None, Err(provider("temporarily_unavailable")), T0 + 59_500);
+        assert_eq!(ended(&out), Some("refresh_failed"));
+        out.retain(|o| matches!(o, Output::WriteMark { .. }));
+        assert!(marks(&out)[0].ended);
+    }
+
+    #[test]
+    fn catching_up_after_sleep_or_a_clock_jump() {
+        // The tab slept through the refresh time: a tick on becoming visible
+        // refreshes at once, from the wall clock.
+        let mut e = engine(Sharing::Tabs);
+        assert_eq!(e.handle(Input::Tick, T0 + 10 * 60_000), vec![Output::TakeLock]);
+        // Clock set back: as if no time passed, the full wait again (no loop).
+        let mut e = engine(Sharing::Tabs);
+        assert_eq!(e.handle(Input::Tick, T0 - 3_600_000), vec![Output::ArmTimer { after_ms: 45_000 }]);
+    }
+
+    #[test]
+    fn tiny_lifetimes_never_refresh_in_a_tight_loop() {
+        for expires_in in [0, 1] {
+            let (mut e, _) = Engine::start(Sharing::Tabs, None, T0);
+            let out = e.handle(Input::SignedIn(session("rt0", expires_in)), T0);
+            assert_eq!(timer(&out), Some(schedule::MIN_REFRESH_AFTER_MS));
+            assert_eq!(e.handle(Input::Tick, T0 + 100), vec![Output::ArmTimer { after_ms: schedule::MIN_REFRESH_AFTER_MS - 100 }]);
+            let out = refresh(&mut e, None, Ok((tokens("rt1", expires_in), None)), T0 + schedule::MIN_REFRESH_AFTER_MS);
+            assert_eq!(timer(&out), Some(schedule::MIN_REFRESH_AFTER_MS));
+        }
+    }
+
+    #[test]
+    fn without_a_refresh_token_or_a_lifetime_nothing_is_scheduled() {
+        let mut s = session("rt0", 60);
+        s.tokens.refresh_token = None;
+        let (mut e, _) = Engine::start(Sharing::Tabs, None, T0);
+        let out = e.handle(Input::SignedIn(s), T0);
+        assert_eq!(timer(&out), None);
+        assert_eq!(e.handle(Input::RefreshWanted, T0), vec![]);
+        let mut s = session("rt0", 60);
+        s.tokens.expires_in = None;
+        let (e, out) = Engine::start(Sharing::Tabs, Some(s), T0);
+        assert_eq!(timer(&out), None);
+        assert!(e.session().is_some());
+    }
+
+    #[test]
+    fn without_a_lifetime_transient_failures_are_retried_a_few_times() {
+        let mut s = session("rt0", 60);
+        s.tokens.expires_in = None;
+        let (mut e, _) = Engine::start(Sharing::ThisTab, Some(s), T0);
+        let mut attempts = 0;
+        loop {
+            assert_eq!(e.handle(Input::RefreshWanted, T0), vec![Output::TakeLock]);
+            e.handle(Input::LockAcquired(None), T0);
+            let out = e.handle(Input::RefreshAnswered(Err(AppError::TokenHttpStatus { status: 502 })), T0);
+            attempts += 1;
+            if ended(&out).is_some() {
+                break;
+            }
+        }
+        assert_eq!(attempts, UNTIMED_ATTEMPTS + 1);
+    }
+
+    #[test]
+    fn stray_inputs_are_ignored() {
+        let mut e = engine(Sharing::Tabs);
+        assert_eq!(e.handle(Input::LockAcquired(None), T0), vec![]);
+        assert_eq!(e.handle(Input::RefreshAnswered(Ok((tokens("x", 60), None))), T0), vec![]);
+        assert_eq!(e.session().unwrap().generation, 0);
+        let (mut empty, _) = Engine::start(Sharing::Tabs, None, T0);
+        assert_eq!(empty.handle(Input::Tick, T0), vec![]);
+        assert_eq!(empty.handle(Input::Heard(SessionMessage::Ended { session_id: "sid".into() }), T0), vec![]);
+    }
+
+    #[test]
+    fn freshness_for_an_api_call() {
+        let s = session("rt0", 60);
+        assert!(fresh_enough(&s, 30_000, T0 + 29_999));
+        assert!(!fresh_enough(&s, 30_000, T0 + 30_000));
+        let mut untimed = s.clone();
+        untimed.tokens.expires_in = None;
+        assert!(fresh_enough(&untimed, 30_000, u64::MAX));
+    }
+
+    #[test]
+    fn ended_marks_are_swept_after_an_hour() {
+        let s = session("rt0", 60);
+        assert!(!Mark::of(&s, T0).is_stale(T0 + 10 * ENDED_MARK_KEPT_MS));
+        assert!(!Mark::ended(&s, T0).is_stale(T0 + ENDED_MARK_KEPT_MS));
+        assert!(Mark::ended(&s, T0).is_stale(T0 + ENDED_MARK_KEPT_MS + 1));
+    }
+}
