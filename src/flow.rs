@@ -34,7 +34,9 @@ pub async fn load_config() -> Result<Config, AppError> {
     if !(200..300).contains(&reply.status) {
         return Err(AppError::ConfigMissing { url, status: Some(reply.status) });
     }
-    config::parse(&reply.body, &base, &BrowserUrls)
+    let config = config::parse(&reply.body, &base, &BrowserUrls)?;
+    http::set_timeout_ms(config.request_timeout_ms);
+    Ok(config)
 }
 
 /// Reads the provider's discovery document, unless config.json names both

@@ -48,7 +48,7 @@ struct Runner {
     sharing: Sharing,
     engine: RefCell<Engine>,
     key: RefCell<Option<SessionKey>>,
-    listener: RefCell<Option<channel::Listener>>,
+    channel: RefCell<Option<Rc<channel::Channel>>>,
     timer: RefCell<Option<page::Timer>>,
     visibility: RefCell<Option<page::VisibilityListener>>,
     /// Resolvers of API calls waiting for the refresh in flight.
@@ -73,7 +73,7 @@ impl SessionRunner {
             sharing,
             engine: RefCell::new(engine),
             key: RefCell::default(),
-            listener: RefCell::default(),
+            channel: RefCell::default(),
             timer: RefCell::default(),
             visibility: RefCell::default(),
             waiters: RefCell::default(),
@@ -127,7 +127,7 @@ impl SessionRunner {
         if stale {
             let outputs = self.feed(Input::RefreshWanted);
             self.carry(outputs).await;
-            if self.0.engine.borrow().is_refreshing() {
+            if self.0.engine.borrow().is_renewing() {
                 self.refresh_done().await;
             }
         }
@@ -141,7 +141,11 @@ impl SessionRunner {
     }
 
     fn feed(&self, input: Input) -> Vec<Output> {
-        self.0.engine.borrow_mut().handle(input, page::now_ms())
+        let name = format!("{input:?}").chars().take(60).collect::<String>();
+        let out = self.0.engine.borrow_mut().handle(input, page::now_ms());
+        let outs: Vec<String> = out.iter().map(|o| format!("{o:?}").chars().take(50).collect()).collect();
+        web_sys::console::log_1(&format!("DEBUG {} {name} -> {outs:?}", page::now_ms()).into());
+        out
     }
 
     fn feed_and_carry(&self, input: Input) {
@@ -157,8 +161,8 @@ impl SessionRunner {
             None => None,
         };
         let me = self.clone();
-        let listener = key.clone().and_then(|k| channel::listen(k, move |message| me.feed_and_carry(Input::Heard(message))));
-        *self.0.listener.borrow_mut() = listener;
+        let channel = key.clone().and_then(|k| channel::open(k, move |message| me.feed_and_carry(Input::Heard(message))));
+        *self.0.channel.borrow_mut() = channel.map(Rc::new);
         *self.0.key.borrow_mut() = key;
     }
 
@@ -177,14 +181,14 @@ impl SessionRunner {
                 Output::SendRefresh(_) => {}
                 Output::WriteMark { session_id, mark } => self.write_mark(&session_id, &mark).await,
                 Output::Post(message) => {
-                    let key = self.0.key.borrow().clone();
-                    if let Some(key) = key {
-                        channel::post(&key, &message).await;
+                    let channel = self.0.channel.borrow().clone();
+                    if let Some(channel) = channel {
+                        channel.post(&message).await;
                     }
                 }
             }
         }
-        if !self.0.engine.borrow().is_refreshing() {
+        if !self.0.engine.borrow().is_renewing() {
             self.wake_waiters();
         }
     }

@@ -499,3 +499,23 @@ export async function expectCleanAddressBar(page) {
   }
   expect(page.url()).not.toContain('code=');
 }
+
+// ---------------------------------------------------------------------------
+// The session (tests/session.spec.mjs, tests/tabs.spec.mjs, tests/faults.spec.mjs).
+// ---------------------------------------------------------------------------
+
+/** Signs in as `name` from `root` and waits for the signed-in view. */
+export async function signInFully(page, name = 'alice', root = '/') {
+  await page.goto(root);
+  await signIn(page, name);
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'sub')).toHaveText(name);
+}
+
+/** Fails when a refresh token was sent twice (a rotating provider then ends the grant). */
+export function expectNoRefreshTokenSentTwice(tokens) {
+  const sent = tokens.refreshes().map((e) => e.form.get('refresh_token'));
+  const repeated = sent.filter((value, i) => sent.indexOf(value) !== i).length;
+  // (Counts only, so a failure prints no token.)
+  expect(repeated, `refresh tokens sent more than once (of ${sent.length} refreshes)`).toBe(0);
+}

@@ -19,6 +19,7 @@ import {
   capturedTokens,
   errorAlert,
   errorCode,
+  expectNoRefreshTokenSentTwice,
   expectRefused,
   expectSecretsNotStored,
   failOnCspViolations,
@@ -37,6 +38,7 @@ import {
   signInButton,
   signOutButton,
   signedInHeading,
+  signInFully,
   startSignIn,
   TOKEN_URL,
   userinfoClaim,
@@ -56,22 +58,6 @@ test.afterEach(async ({ request }) => {
   await resetAppConfig(request);
   await setMisbehave(request, null);
 });
-
-/** Signs in as `name` from the app root and waits for the signed-in view. */
-async function signInFully(page, name = 'alice', root = '/') {
-  await page.goto(root);
-  await signIn(page, name);
-  await expect(signedInHeading(page)).toBeVisible();
-  await expect(field(page, 'sub')).toHaveText(name);
-}
-
-/** The refresh tokens sent, in order; fails when one was sent twice. */
-function expectNoRefreshTokenSentTwice(tokens) {
-  const sent = tokens.refreshes().map((e) => e.form.get('refresh_token'));
-  const repeated = sent.filter((value, i) => sent.indexOf(value) !== i).length;
-  // (Counts only, so a failure prints no token.)
-  expect(repeated, `refresh tokens sent more than once (of ${sent.length} refreshes)`).toBe(0);
-}
 
 test('refreshes on its own and stays signed in', async ({ page }) => {
   const tokens = recordTokenExchanges(page);
@@ -133,6 +119,7 @@ test('refreshes on its own and stays signed in', async ({ page }) => {
 });
 
 test('memory storage forgets on reload, session storage keeps', async ({ page, context, request }) => {
+  const tokens = recordTokenExchanges(page);
   // Default (memory): a reload asks to sign in again.
   await signInFully(page);
   expect(await sessionKeys(page), 'sessionStorage keys of a kept session').toEqual([]);
@@ -150,8 +137,15 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
   await expect(signedInHeading(page)).toBeVisible();
   await expect(field(page, 'sub')).toHaveText('alice');
   await expect(errorAlert(page)).toHaveCount(0);
+  // localStorage holds only the session's sealed mark (generation and a
+  // hash of the refresh token, encrypted): no token, no claim.
   const { local } = await readStorage(page);
-  expect(local, 'localStorage').toEqual([]);
+  for (const [key, value] of local) {
+    expect(key).toMatch(/^pkce-spa\.mark\./);
+    expect(value).not.toContain('alice');
+    const secrets = capturedTokens(tokens);
+    expect(secrets.some((secret) => value.includes(secret)), `localStorage[${JSON.stringify(key)}] holds a token`).toBe(false);
+  }
 });
 
 test('two tabs of one session refresh once and both keep working', async ({ page: pageA, context, request }) => {

@@ -14,39 +14,34 @@ use crate::core::session::SessionMessage;
 
 const NAME: &str = "pkce-spa.session";
 
-/// Seals and tells the other tabs. Without BroadcastChannel (or WebCrypto),
-/// tabs simply do not hear each other; the shared mark still keeps them from
-/// sending a rotated-out refresh token.
-pub async fn post(key: &SessionKey, message: &SessionMessage) {
-    let Ok(text) = serde_json::to_vec(message) else { return };
-    let Ok(sealed) = key.seal(&text, Purpose::Message).await else { return };
-    if let Ok(channel) = BroadcastChannel::new(NAME) {
-        let _ = channel.post_message(&JsValue::from_str(&sealed));
-        channel.close();
-    }
-}
-
-/// Listens while it lives; dropping it closes the channel.
-pub struct Listener {
+/// The session's channel, open while it lives; dropping it closes it.
+/// Messages go out through the same channel that listens, so a tab never
+/// hears itself (a BroadcastChannel does not deliver to its own sender).
+pub struct Channel {
     channel: BroadcastChannel,
+    key: SessionKey,
     _handler: Closure<dyn Fn(MessageEvent)>,
 }
 
-impl Drop for Listener {
+impl Drop for Channel {
     fn drop(&mut self) {
         self.channel.set_onmessage(None);
         self.channel.close();
     }
 }
 
-/// Calls `on_message` for every message that opens with `key` and parses;
-/// everything else (another session's, forged, tampered with) is dropped.
-pub fn listen(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> Option<Listener> {
+/// Opens the channel and calls `on_message` for every message that opens
+/// with `key` and parses; everything else (another session's, forged,
+/// tampered with) is dropped. Without BroadcastChannel (or WebCrypto), tabs
+/// simply do not hear each other; the shared mark still keeps them from
+/// sending a rotated-out refresh token.
+pub fn open(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> Option<Channel> {
     let channel = BroadcastChannel::new(NAME).ok()?;
     let on_message = Rc::new(on_message);
+    let opener = key.clone();
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(sealed) = event.data().as_string() else { return };
-        let (key, on_message) = (key.clone(), on_message.clone());
+        let (key, on_message) = (opener.clone(), on_message.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let opened = key.open(&sealed, Purpose::Message).await;
             if let Some(message) = opened.and_then(|bytes| serde_json::from_slice::<SessionMessage>(&bytes).ok()) {
@@ -55,5 +50,14 @@ pub fn listen(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) ->
         });
     });
     channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-    Some(Listener { channel, _handler: handler })
+    Some(Channel { channel, key, _handler: handler })
+}
+
+impl Channel {
+    /// Seals `message` and tells the session's other tabs.
+    pub async fn post(&self, message: &SessionMessage) {
+        let Ok(text) = serde_json::to_vec(message) else { return };
+        let Ok(sealed) = self.key.seal(&text, Purpose::Message).await else { return };
+        let _ = self.channel.post_message(&JsValue::from_str(&sealed));
+    }
 }

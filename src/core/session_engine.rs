@@ -148,8 +148,8 @@ enum Flight {
     Idle,
     WaitingForLock { from_generation: u64 },
     Refreshing { from_generation: u64 },
-    /// Another tab moved the session on; waiting for its tokens.
-    Syncing,
+    /// Another tab moved the session on; waiting for its tokens since then.
+    Syncing { since_ms: u64 },
 }
 
 #[derive(Debug)]
@@ -160,6 +160,10 @@ struct Retry {
 
 /// While waiting for another tab's newer tokens, ask again this often.
 pub const SYNC_RETRY_MS: u64 = 2_000;
+/// How long a tab waits for another tab's newer tokens at least, even past
+/// the expiry of its own access token: a busy or throttled tab may deliver
+/// its message seconds late, and ending the session then would be wrong.
+pub const SYNC_PATIENCE_MS: u64 = 15_000;
 /// Without a stated lifetime, a transient failure is retried this often.
 const UNTIMED_ATTEMPTS: u32 = 5;
 
@@ -184,9 +188,11 @@ impl Engine {
         self.session.as_ref()
     }
 
-    /// Whether a refresh is under way (an API call then waits for it).
-    pub fn is_refreshing(&self) -> bool {
-        self.flight != Flight::Idle && self.flight != Flight::Syncing
+    /// Whether new tokens are on the way: a refresh of this tab, or another
+    /// tab's that this one waits to hear of. An API call then waits for
+    /// them rather than send an access token that may be expired.
+    pub fn is_renewing(&self) -> bool {
+        self.flight != Flight::Idle
     }
 
     /// The name of the session's refresh lock, shared by its tabs; `None`
@@ -238,7 +244,7 @@ impl Engine {
         let Some(session) = &self.session else { return vec![] };
         match self.flight {
             Flight::Idle => {}
-            Flight::Syncing => return self.still_syncing(now_ms),
+            Flight::Syncing { since_ms } => return self.still_syncing(since_ms, now_ms),
             Flight::WaitingForLock { .. } | Flight::Refreshing { .. } => return vec![],
         }
         let due = match (&self.retry, session.tokens.expires_in) {
@@ -287,7 +293,7 @@ impl Engine {
             let moved_on = mark.generation > session.generation
                 || (mark.generation == session.generation && mark.refresh_token_sha256 != hash_refresh_token(&token));
             if moved_on {
-                self.flight = Flight::Syncing;
+                self.flight = Flight::Syncing { since_ms: now_ms };
                 return vec![
                     Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
                     Output::ArmTimer { after_ms: SYNC_RETRY_MS },
@@ -299,11 +305,12 @@ impl Engine {
     }
 
     /// Waiting for another tab's newer tokens: ask again, until the access
-    /// token this tab holds has expired; then the session cannot go on here.
-    fn still_syncing(&mut self, now_ms: u64) -> Vec<Output> {
+    /// token this tab holds has expired and [`SYNC_PATIENCE_MS`] have
+    /// passed; then no tab is answering, and the session cannot go on here.
+    fn still_syncing(&mut self, since_ms: u64, now_ms: u64) -> Vec<Output> {
         let Some(session) = &self.session else { return vec![] };
         let expired = session.access_token_expires_at_ms().is_none_or(|at| now_ms >= at);
-        if expired {
+        if expired && now_ms.saturating_sub(since_ms) >= SYNC_PATIENCE_MS {
             return self.end(AppError::SessionOutdated, now_ms, false);
         }
         vec![
@@ -369,7 +376,7 @@ impl Engine {
                 }
                 self.session = Some((*newer).clone());
                 self.retry = None;
-                if self.flight == Flight::Syncing {
+                if matches!(self.flight, Flight::Syncing { .. }) {
                     self.flight = Flight::Idle;
                 }
                 let mut out = vec![Output::Keep(*newer)];
@@ -468,9 +475,13 @@ mod tests {
     }
 
     fn engine(sharing: Sharing) -> Engine {
+        engine_with(sharing, session("rt0", 60))
+    }
+
+    fn engine_with(sharing: Sharing, signed_in: Session) -> Engine {
         let (mut e, out) = Engine::start(sharing, None, T0);
         assert!(out.is_empty());
-        e.handle(Input::SignedIn(session("rt0", 60)), T0);
+        e.handle(Input::SignedIn(signed_in), T0);
         e
     }
 
@@ -614,17 +625,40 @@ mod tests {
     }
 
     #[test]
+    fn a_late_rotation_message_is_waited_for_past_the_expiry() {
+        // The lock came 1 s before the access token expires (6 s tokens).
+        let mut e = engine_with(Sharing::Tabs, session("rt0", 6));
+        e.handle(Input::Tick, T0 + 5_000);
+        let newer = Mark { generation: 1, refresh_token_sha256: "x".into(), ended: false, written_at_ms: T0 };
+        e.handle(Input::LockAcquired(Some(newer)), T0 + 5_000);
+        assert!(e.is_renewing(), "an API call waits for the other tab's tokens");
+        assert_eq!(ended(&e.handle(Input::Tick, T0 + 9_000)), None, "expired, but other tab may be slow");
+        let mut from_a = session("rt1", 6);
+        from_a.generation = 1;
+        let out = e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(from_a) }), T0 + 10_000);
+        assert!(matches!(&out[0], Output::Keep(s) if s.generation == 1));
+        assert!(!e.is_renewing());
+        // With no answer at all, it ends once the patience is spent.
+        let mut e = engine_with(Sharing::Tabs, session("rt0", 6));
+        e.handle(Input::Tick, T0 + 5_000);
+        let newer = Mark { generation: 1, refresh_token_sha256: "x".into(), ended: false, written_at_ms: T0 };
+        e.handle(Input::LockAcquired(Some(newer)), T0 + 5_000);
+        assert_eq!(ended(&e.handle(Input::Tick, T0 + 5_000 + SYNC_PATIENCE_MS - 1)), None);
+        assert_eq!(ended(&e.handle(Input::Tick, T0 + 5_000 + SYNC_PATIENCE_MS)), Some("session_outdated"));
+    }
+
+    #[test]
     fn within_a_tab_refreshes_never_overlap() {
         let mut e = engine(Sharing::ThisTab);
         assert_eq!(e.handle(Input::Tick, T0 + 45_000), vec![Output::TakeLock]);
-        assert!(e.is_refreshing());
+        assert!(e.is_renewing());
         assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_001), vec![], "an API call joins the refresh in flight");
         assert_eq!(e.handle(Input::Tick, T0 + 45_002), vec![]);
         let out = e.handle(Input::LockAcquired(None), T0 + 45_003);
         assert_eq!(sent_token(&out), Some("rt0"));
         assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_004), vec![]);
         e.handle(Input::RefreshAnswered(Ok((tokens("rt1", 60), None))), T0 + 45_005);
-        assert!(!e.is_refreshing());
+        assert!(!e.is_renewing());
         assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_006), vec![Output::TakeLock], "idle again: an API call may refresh");
     }
 
