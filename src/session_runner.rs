@@ -141,11 +141,7 @@ impl SessionRunner {
     }
 
     fn feed(&self, input: Input) -> Vec<Output> {
-        let name = format!("{input:?}").chars().take(60).collect::<String>();
-        let out = self.0.engine.borrow_mut().handle(input, page::now_ms());
-        let outs: Vec<String> = out.iter().map(|o| format!("{o:?}").chars().take(50).collect()).collect();
-        web_sys::console::log_1(&format!("DEBUG {} {name} -> {outs:?}", page::now_ms()).into());
-        out
+        self.0.engine.borrow_mut().handle(input, page::now_ms())
     }
 
     fn feed_and_carry(&self, input: Input) {

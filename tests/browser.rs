@@ -210,3 +210,28 @@ fn a_malformed_callback_leaves_the_address_bar_and_its_pending_sign_in_leaves_st
     let shown = format!("{taken:?}");
     assert!(!shown.contains(state.as_str()), "{shown}");
 }
+
+mod sealing {
+    use pkce_spa::browser::webcrypto::{Purpose, SessionKey};
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    async fn a_sealed_value_opens_only_with_its_key_and_purpose() {
+        let key = SessionKey::import(&[7; 32]).await.unwrap();
+        let other = SessionKey::import(&[8; 32]).await.unwrap();
+        let sealed = key.seal(b"{\"sub\":\"alice\"}", Purpose::Message).await.unwrap();
+        assert!(!sealed.contains("alice"));
+        assert_eq!(key.open(&sealed, Purpose::Message).await.as_deref(), Some(&b"{\"sub\":\"alice\"}"[..]));
+        assert_ne!(key.seal(b"{\"sub\":\"alice\"}", Purpose::Message).await.unwrap(), sealed, "a fresh IV every time");
+
+        assert_eq!(key.open(&sealed, Purpose::Mark).await, None, "a message is not a mark");
+        assert_eq!(other.open(&sealed, Purpose::Message).await, None, "another session's key");
+        let (iv, ciphertext) = sealed.split_once('.').unwrap();
+        let flipped = if ciphertext.starts_with('A') { 'B' } else { 'A' };
+        let tampered = format!("{iv}.{flipped}{}", &ciphertext[1..]);
+        assert_eq!(key.open(&tampered, Purpose::Message).await, None, "tampered");
+        for junk in ["", ".", "abc", "AAAA.AAAA", "{\"type\":\"ended\"}"] {
+            assert_eq!(key.open(junk, Purpose::Message).await, None, "{junk}");
+        }
+    }
+}
