@@ -183,3 +183,18 @@ test('the success path still works', async ({ page }) => {
   expect(await pendingKeys(page), 'pending sign-ins left').toEqual([]);
   await expectNothingStored(page, flow, { names: TOKEN_SECRETS });
 });
+
+test('an unknown kid does not fetch a key set fetched moments ago again', async ({ page, request }) => {
+  // The key set is fetched for the ID token. An unknown kid fetches it again
+  // only when the set in hand is at least 30 s old (the provider may have
+  // rotated keys since); a set fetched moments ago is current, and fetching
+  // it once per bad token would let a stream of them hammer the provider.
+  const { jwks_uri: jwksUri } = await (await request.get(`${new URL(AUTH_URL).origin}/.well-known/openid-configuration`)).json();
+  const fetches = [];
+  page.on('request', (r) => { if (r.method() === 'GET' && r.url() === jwksUri) fetches.push(r.url()); });
+  await setMisbehave(request, 'id_token_unknown_kid');
+  await page.goto('/');
+  await signIn(page, 'alice');
+  await expectRefused(page, 'id_token_key_not_found');
+  expect(fetches, 'GETs of the key set').toHaveLength(1);
+});
