@@ -146,13 +146,22 @@ test('a "memory" session tells the rest of the origin nothing', async ({ page, c
   expect(local, 'localStorage').toEqual([]);
 });
 
-test('a "session" session tells its tabs only sealed messages', async ({ page, context, request }) => {
+/**
+ * A `"session"` sign-in with another page of the origin listening, until it
+ * has heard two refreshes' messages.
+ */
+async function signInListenedTo(page, context, request) {
   await setAppConfig(request, { token_storage: 'session' });
   const listener = await openListener(context);
   const tokens = recordTokenExchanges(page);
   await signInFully(page);
   await expect.poll(async () => (await listener.heard()).length, { message: 'messages after two refreshes', ...NEXT_REFRESH })
     .toBeGreaterThanOrEqual(2);
+  return { listener, tokens };
+}
+
+test('a "session" session tells its tabs only sealed messages', async ({ page, context, request }) => {
+  const { listener, tokens } = await signInListenedTo(page, context, request);
 
   const used = await page.evaluate(() => window.__used);
   expect(used.channels.filter((name) => !APP_CHANNELS.includes(name)), 'channels the listener does not hear').toEqual([]);
@@ -188,13 +197,8 @@ function forgeries(heard) {
 }
 
 test('forged, tampered and replayed messages are not believed', async ({ page, context, request }) => {
-  await setAppConfig(request, { token_storage: 'session' });
-  const listener = await openListener(context);
-  const tokens = recordTokenExchanges(page);
-  await signInFully(page);
   // Two refreshes: the first one's message is now about an old generation.
-  await expect.poll(async () => (await listener.heard()).length, { message: 'messages after two refreshes', ...NEXT_REFRESH })
-    .toBeGreaterThanOrEqual(2);
+  const { listener, tokens } = await signInListenedTo(page, context, request);
   const heard = await listener.heard();
 
   for (const message of forgeries(heard)) await listener.post(APP_CHANNELS[0], message);
