@@ -7,6 +7,7 @@ use pkce_spa::browser::{page, random, storage};
 use pkce_spa::core::authorize::{Nonce, State};
 use pkce_spa::core::pending::{self, PendingRequest};
 use pkce_spa::core::pkce::CodeVerifier;
+use pkce_spa::core::route::Route;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -77,6 +78,62 @@ fn strip_query_removes_the_response_from_the_address_bar() {
     page::strip_query().unwrap();
     assert_eq!(page::query(), "");
     assert_eq!(w.location().pathname().unwrap(), path);
+}
+
+#[wasm_bindgen_test]
+fn the_page_comes_from_the_address_bar_and_the_root_replaces_the_callback() {
+    let w = web_sys::window().unwrap();
+    let history = w.history().unwrap();
+    let start = page::pathname();
+    let root = format!("{}/", page::base_path());
+    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{root}callback"))).unwrap();
+    assert_eq!(page::route(), Route::Callback);
+    let entries = history.length().unwrap();
+    page::replace_with_root().unwrap();
+    assert_eq!(page::pathname(), root);
+    assert_eq!(page::route(), Route::Home);
+    assert_eq!(history.length().unwrap(), entries, "in place of the callback, no new entry");
+    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&start)).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_link_to_a_page_of_the_app_and_the_back_button_stay_in_this_page_load() {
+    use std::{cell::RefCell, rc::Rc};
+    let w = web_sys::window().unwrap();
+    let history = w.history().unwrap();
+    let start = page::pathname();
+    let root = format!("{}/", page::base_path());
+    let shown = Rc::new(RefCell::new(Vec::new()));
+    page::follow_links_in_app({
+        let shown = shown.clone();
+        move |route| shown.borrow_mut().push(route)
+    });
+    let document = w.document().unwrap();
+    let a: web_sys::HtmlAnchorElement = wasm_bindgen::JsCast::unchecked_into(document.create_element("a").unwrap());
+    a.set_href(&format!("{root}check"));
+    document.body().unwrap().append_child(&a).unwrap();
+    let entries = history.length().unwrap();
+
+    // Had the click not been taken, the test page would have gone.
+    a.click();
+    assert_eq!(*shown.borrow(), [Route::Check]);
+    assert_eq!(page::pathname(), format!("{root}check"));
+    assert_eq!(history.length().unwrap(), entries + 1);
+    // The same link again: the same page, no second entry.
+    a.click();
+    assert_eq!(*shown.borrow(), [Route::Check, Route::Check]);
+    assert_eq!(history.length().unwrap(), entries + 1);
+
+    history.back().unwrap();
+    for _ in 0..100 {
+        if shown.borrow().len() == 3 {
+            break;
+        }
+        page::sleep_ms(20).await;
+    }
+    assert_eq!(page::pathname(), start);
+    assert_eq!(shown.borrow().last(), Some(&page::route()));
+    a.remove();
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! Where the app is (its base URL under any public path), the address bar,
 //! navigation away, and the clock.
 
+use crate::core::route::Route;
 use crate::core::AppError;
 
 fn window() -> Option<web_sys::Window> {
@@ -30,7 +31,7 @@ pub fn base_url() -> String {
     }
 }
 
-/// The base path for the router: `""` at the root, `"/app"` under `/app/`.
+/// The app's base path: `""` at the root, `"/app"` under `/app/`.
 pub fn base_path() -> String {
     let url = base_url();
     let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
@@ -38,10 +39,78 @@ pub fn base_path() -> String {
     path.trim_end_matches('/').to_owned()
 }
 
-/// Whether the address bar shows the app's `/callback` page.
-pub fn is_callback_path() -> bool {
-    let path = window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
-    crate::core::callback::is_callback_path(&base_path(), &path)
+/// The path in the address bar, as the browser encodes it.
+pub fn pathname() -> String {
+    window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
+}
+
+/// The page of the app the address bar shows.
+pub fn route() -> Route {
+    Route::of(&base_path(), &pathname())
+}
+
+/// Shows the app's root (`/`, `/app/`) in the address bar in place of the
+/// current history entry, without loading it.
+pub fn replace_with_root() -> Result<(), AppError> {
+    let failed = || AppError::Navigation { problem: "history.replaceState was refused".to_owned() };
+    let history = window().ok_or_else(failed)?.history().map_err(|_| failed())?;
+    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{}/", base_path()))).map_err(|_| failed())
+}
+
+/// Keeps the app's own pages within this page load, for the rest of its
+/// life: a plain click on a link to one of them (`Back to sign in`, `Check
+/// provider`) adds it to the history instead of loading it, and the back
+/// and forward buttons move between them; `show` gets the page each time.
+/// A click with a modifier key or another button, a link with a `target`,
+/// `download` or `rel="external"`, and a link out of the app load as usual.
+pub fn follow_links_in_app(show: impl Fn(Route) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(w) = window() else { return };
+    let base = base_path();
+    let show = std::rc::Rc::new(show);
+    let on_click = {
+        let (w, base, show) = (w.clone(), base.clone(), show.clone());
+        Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+            if ev.default_prevented() || ev.button() != 0 || ev.meta_key() || ev.alt_key() || ev.ctrl_key() || ev.shift_key() {
+                return;
+            }
+            let Some(a) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("a[href]").ok().flatten())
+                .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+            else {
+                return;
+            };
+            let external = a.get_attribute("rel").is_some_and(|rel| rel.split_ascii_whitespace().any(|p| p == "external"));
+            let location = w.location();
+            if !a.target().is_empty() || a.has_attribute("download") || external || Ok(a.origin()) != location.origin() {
+                return;
+            }
+            let path = a.pathname();
+            let route = Route::of(&base, &path);
+            if route == Route::NotFound {
+                return;
+            }
+            ev.prevent_default();
+            let to = format!("{path}{}{}", a.search(), a.hash());
+            let here = format!("{}{}{}", pathname(), location.search().unwrap_or_default(), location.hash().unwrap_or_default());
+            if to != here {
+                if let Ok(history) = w.history() {
+                    let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&to));
+                }
+            }
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+            show(route);
+        })
+    };
+    let on_popstate = Closure::<dyn Fn()>::new(move || show(Route::of(&base, &pathname())));
+    let _ = w.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    let _ = w.add_event_listener_with_callback("popstate", on_popstate.as_ref().unchecked_ref());
+    // The app's pages live as long as the page: nothing removes them.
+    on_click.forget();
+    on_popstate.forget();
 }
 
 /// The raw query string of the address bar, with its `?`.

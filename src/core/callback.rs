@@ -107,12 +107,6 @@ pub fn has_response_params(query: &str) -> bool {
     form_urlencoded::parse(query.as_bytes()).any(|(name, _)| RESPONSE_PARAMS.contains(&name.as_ref()))
 }
 
-/// Whether `pathname` is the app's `/callback` page, for an app whose
-/// router base path is `base_path` (`""` at the root, `"/app"`).
-pub fn is_callback_path(base_path: &str, pathname: &str) -> bool {
-    pathname.strip_prefix(base_path).is_some_and(|rest| rest == "/callback" || rest == "/callback/")
-}
-
 /// Every `state` the query names, even in a response that is malformed
 /// otherwise (`state` twice, `code` with `error`, an empty `code`): each
 /// pending sign-in named is consumed, whatever else is wrong.
@@ -386,17 +380,6 @@ mod tests {
         assert!(has_response_params("?error_description=x"));
         assert!(!has_response_params("?lang=fr"));
         assert!(!has_response_params(""));
-    }
-
-    #[test]
-    fn the_callback_page_is_recognised_under_any_base_path() {
-        assert!(is_callback_path("", "/callback"));
-        assert!(is_callback_path("/app", "/app/callback"));
-        assert!(is_callback_path("/app", "/app/callback/"));
-        assert!(!is_callback_path("", "/app/callback"));
-        assert!(!is_callback_path("/app", "/callback"));
-        assert!(!is_callback_path("", "/callbacks"));
-        assert!(!is_callback_path("", "/"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod pending;
 pub mod logout;
 pub mod pkce;
 pub mod presets;
+pub mod route;
 pub mod schedule;
 pub mod secret;
 pub mod session;

@@ -4,11 +4,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 use super::{ErrorAlert, Keeper, TakenCallback};
 use crate::browser::page;
+use crate::core::route::Route;
 use crate::core::AppError;
 use crate::flow::{self, AppSetup};
 
@@ -17,7 +16,7 @@ pub fn Callback() -> impl IntoView {
     let setup = expect_context::<Arc<AppSetup>>();
     let keeper = expect_context::<Keeper>();
     let failure = RwSignal::new(None::<AppError>);
-    let navigate = use_navigate();
+    let route = expect_context::<RwSignal<Route>>();
 
     // The response the app took out of the address bar and storage at start
     // (App); taken here, where the app did not start on /callback.
@@ -30,9 +29,12 @@ pub fn Callback() -> impl IntoView {
                     failure.try_set(Some(e));
                     return;
                 }
-                // The app's own folder, `/` or `/app/`, with its trailing slash.
-                let home = format!("{}/", page::base_path());
-                navigate(&home, NavigateOptions { resolve: false, replace: true, ..Default::default() });
+                // The app's own folder, `/` or `/app/`, in place of /callback.
+                if let Err(e) = page::replace_with_root() {
+                    failure.try_set(Some(e));
+                    return;
+                }
+                route.try_set(Route::Home);
             }
             Err(e) => {
                 failure.try_set(Some(e));

@@ -11,11 +11,10 @@ mod session_view;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use crate::browser::page;
 use crate::core::config::Config;
+use crate::core::route::Route;
 use crate::core::AppError;
 use crate::flow::{self, AppSetup, CallbackResponse};
 pub use alert::ErrorAlert;
@@ -36,7 +35,7 @@ impl TakenCallback {
 pub fn App() -> impl IntoView {
     // On /callback, before anything is loaded: the response leaves the
     // address bar and the history entry, its pending sign-in leaves storage.
-    let taken = TakenCallback(Arc::new(Mutex::new(page::is_callback_path().then(flow::take_callback_response))));
+    let taken = TakenCallback(Arc::new(Mutex::new((page::route() == Route::Callback).then(flow::take_callback_response))));
     provide_context(taken.clone());
     let config = LocalResource::new(flow::load_config);
     view! {
@@ -57,45 +56,48 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The routes. `/check` needs only the configuration, so it works even when
-/// the provider cannot be loaded; the sign-in routes wait for the provider.
+/// The pages. `/check` needs only the configuration, so it works even when
+/// the provider cannot be loaded; the sign-in pages wait for the provider.
+/// The page shown is a signal in context (`RwSignal<Route>`): links to the
+/// app's pages and the back button change it without loading the page
+/// again, and `/callback` sets it to `Home` once signed in.
 #[component]
 fn Routed(config: Arc<Config>) -> impl IntoView {
     provide_context(config.clone());
+    let route = RwSignal::new(page::route());
+    page::follow_links_in_app(move |r| route.set(r));
+    provide_context(route);
+    // A page is made again only when another page is asked for.
+    let route = Memo::new(move |_| route.get());
     let setup = LocalResource::new(move || flow::load_provider((*config).clone()));
-    view! {
-        <Router base=page::base_path()>
-            {move || match setup.get() {
-                None => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
-                Some(Ok(setup)) => view! { <Ready setup=Arc::new(setup) /> }.into_any(),
-                Some(Err(error)) => view! { <Broken error=error /> }.into_any(),
-            }}
-        </Router>
+    move || match setup.get() {
+        None => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
+        Some(Ok(setup)) => view! { <Ready setup=Arc::new(setup) route=route /> }.into_any(),
+        Some(Err(error)) => view! { <Broken error=error route=route /> }.into_any(),
     }
 }
 
 #[component]
-fn Ready(setup: Arc<AppSetup>) -> impl IntoView {
+fn Ready(setup: Arc<AppSetup>, route: Memo<Route>) -> impl IntoView {
     provide_context(Keeper::start(setup.clone()));
     provide_context(setup);
-    view! {
-        <Routes fallback=NotFound>
-            <Route path=path!("/") view=home::Home />
-            <Route path=path!("/callback") view=callback::Callback />
-            <Route path=path!("/check") view=check::Check />
-        </Routes>
+    move || match route.get() {
+        Route::Home => view! { <home::Home /> }.into_any(),
+        Route::Callback => view! { <callback::Callback /> }.into_any(),
+        Route::Check => view! { <check::Check /> }.into_any(),
+        Route::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
 
 /// The provider could not be loaded: say why, and offer the check.
 #[component]
-fn Broken(error: AppError) -> impl IntoView {
+fn Broken(error: AppError, route: Memo<Route>) -> impl IntoView {
     // The response can no longer be used: drop its verifier.
     drop(use_context::<TakenCallback>().and_then(|t| t.take()));
-    view! {
-        <Routes fallback=move || view! { <ErrorAlert error=error.clone() /> <CheckLink /> }>
-            <Route path=path!("/check") view=check::Check />
-        </Routes>
+    let check = Memo::new(move |_| route.get() == Route::Check);
+    move || match check.get() {
+        true => view! { <check::Check /> }.into_any(),
+        false => view! { <ErrorAlert error=error.clone() /> <CheckLink /> }.into_any(),
     }
 }
 
