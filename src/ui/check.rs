@@ -13,10 +13,7 @@ use crate::flow;
 pub fn Check() -> impl IntoView {
     let config = expect_context::<Arc<Config>>();
     let issuer = config.issuer.clone();
-    let items = LocalResource::new(move || {
-        let config = config.clone();
-        async move { flow::check_provider(&config).await }
-    });
+    let items = super::load_once(async move { flow::check_provider(&config).await });
     view! {
         <section class="card">
             <h2>"Provider check"</h2>

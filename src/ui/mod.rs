@@ -20,6 +20,16 @@ use crate::flow::{self, AppSetup, CallbackResponse};
 pub use alert::ErrorAlert;
 pub use keeper::{Keeper, Notice};
 
+/// What `load` gives, `None` until it is there: a `LocalResource` that is
+/// never loaded again, without the machinery of one (smaller wasm).
+fn load_once<T: 'static>(load: impl std::future::Future<Output = T> + 'static) -> ReadSignal<Option<T>, LocalStorage> {
+    let value = RwSignal::new_local(None);
+    leptos::task::spawn_local(async move {
+        value.try_set(Some(load.await));
+    });
+    value.read_only()
+}
+
 /// The authorization response `/callback` took at start, until the
 /// callback page (or a failure to load the app) uses it.
 #[derive(Clone, Default)]
@@ -37,7 +47,7 @@ pub fn App() -> impl IntoView {
     // address bar and the history entry, its pending sign-in leaves storage.
     let taken = TakenCallback(Arc::new(Mutex::new((page::route() == Route::Callback).then(flow::take_callback_response))));
     provide_context(taken.clone());
-    let config = LocalResource::new(flow::load_config);
+    let config = load_once(flow::load_config());
     view! {
         <header class="bar">
             <span class="brand">"pkce-spa"</span>
@@ -69,7 +79,7 @@ fn Routed(config: Arc<Config>) -> impl IntoView {
     provide_context(route);
     // A page is made again only when another page is asked for.
     let route = Memo::new(move |_| route.get());
-    let setup = LocalResource::new(move || flow::load_provider((*config).clone()));
+    let setup = load_once(flow::load_provider((*config).clone()));
     move || match setup.get() {
         None => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
         Some(Ok(setup)) => view! { <Ready setup=Arc::new(setup) route=route /> }.into_any(),
