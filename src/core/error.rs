@@ -3,6 +3,7 @@
 //! happened and what to do. A provider's own `error` passes through as the
 //! code; its description is kept apart so the UI can show it as text.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// An error response from the provider: RFC 6749 §4.1.2.1 (authorization
@@ -44,6 +45,7 @@ impl ProviderError {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppError {
+    // config.json
     /// config.json could not be fetched (absent, or an HTTP error).
     ConfigMissing { url: String, status: Option<u16> },
     /// config.json is not JSON.
@@ -52,6 +54,8 @@ pub enum AppError {
     ConfigInvalid { field: String, problem: String },
     /// A public client has no secret (RFC 6749 §2.1, RFC 9700 §2.1.1).
     ConfigHasSecret,
+
+    // Discovery: the provider's metadata
     /// The discovery document could not be fetched or read.
     DiscoveryFailed { url: String, problem: String },
     /// OpenID Connect Discovery §4.3: the `issuer` in the document must be
@@ -61,6 +65,8 @@ pub enum AppError {
     MetadataInvalid { field: String, problem: String },
     /// RFC 7636 §4.2: this client only ever uses S256.
     PkceS256Unsupported,
+
+    // The authorization response (`/callback`)
     /// The authorization response is malformed (RFC 6749 §4.1.2, §3.1).
     CallbackInvalid { problem: String },
     /// No pending sign-in for the returned `state` (RFC 6749 §10.12).
@@ -70,12 +76,24 @@ pub enum AppError {
     /// An error response whose `state` this tab never issued: shown without
     /// the provider's text, which an attacker could have written.
     UnsolicitedError,
+    /// RFC 9207 §2.4: the provider says it sends `iss`, and it is absent.
+    CallbackIssMissing,
+    /// RFC 9207 §2.4: the `iss` of the response is not our issuer (mix-up).
+    CallbackIssMismatch { expected: String, found: String },
+    /// This tab already used this authorization response.
+    CallbackAlreadyHandled,
+    /// The pending sign-in is older than its lifetime.
+    SignInExpired,
+
+    // The token endpoint
     /// The token endpoint answered with a non-2xx status and no OAuth error.
     TokenHttpStatus { status: u16 },
     /// The token endpoint's 2xx body is not a valid RFC 6749 §5.1 response.
     TokenResponseInvalid { problem: String },
     /// RFC 6749 §7.1: the client must understand the token type.
     TokenTypeUnsupported { token_type: String },
+
+    // The ID token and its keys
     /// The ID token is not a decodable JWS compact serialization.
     IdTokenMalformed { problem: String },
     /// Core §3.1.3.3: a response to an `openid` request carries an ID token.
@@ -111,19 +129,11 @@ pub enum AppError {
     IdTokenSubMissing,
     /// Core §3.2.2.9.
     AtHashMismatch,
-    /// RFC 9207 §2.4: the provider says it sends `iss`, and it is absent.
-    CallbackIssMissing,
-    /// RFC 9207 §2.4: the `iss` of the response is not our issuer (mix-up).
-    CallbackIssMismatch { expected: String, found: String },
-    /// This tab already used this authorization response.
-    CallbackAlreadyHandled,
-    /// The pending sign-in is older than its lifetime.
-    SignInExpired,
     /// Entra: the ID token's tenant (`tid`) is not one config.json accepts
     /// (`organizations`, `consumers`, `allowed_tenants`).
     TenantNotAllowed { tid: String, why: String },
-    /// `crypto.subtle` is missing (not a secure context) or failed.
-    WebCryptoUnavailable { problem: String },
+
+    // The session: refresh, UserInfo, sign-out
     /// The provider refused a refresh (revoked, reused or expired grant): the
     /// session is over. The provider's code passes through.
     RefreshRejected(ProviderError),
@@ -146,6 +156,10 @@ pub enum AppError {
     SessionEndedInAnotherTab,
     /// Revoking a token at sign-out failed (the local sign-out happened).
     RevocationFailed { problem: String },
+
+    // The browser
+    /// `crypto.subtle` is missing (not a secure context) or failed.
+    WebCryptoUnavailable { problem: String },
     /// The request got no answer within the time allowed (`request_timeout_s`).
     Timeout { url: String, after_ms: u64 },
     /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
@@ -161,182 +175,142 @@ pub enum AppError {
 impl AppError {
     /// The stable machine code shown in the alert.
     pub fn code(&self) -> &str {
-        match self {
-            Self::ConfigMissing { .. } => "config_missing",
-            Self::ConfigUnreadable { .. } => "config_unreadable",
-            Self::ConfigInvalid { .. } => "config_invalid",
-            Self::ConfigHasSecret => "config_client_secret",
-            Self::DiscoveryFailed { .. } => "discovery_failed",
-            Self::DiscoveryIssuerMismatch { .. } => "discovery_issuer_mismatch",
-            Self::MetadataInvalid { .. } => "metadata_invalid",
-            Self::PkceS256Unsupported => "pkce_s256_unsupported",
-            Self::CallbackInvalid { .. } => "callback_invalid",
-            Self::StateMismatch => "state_mismatch",
-            Self::Provider(e) => e.code(),
-            Self::UnsolicitedError => "unsolicited_error_response",
-            Self::TokenHttpStatus { .. } => "token_http_error",
-            Self::TokenResponseInvalid { .. } => "token_response_invalid",
-            Self::TokenTypeUnsupported { .. } => "token_type_unsupported",
-            Self::IdTokenMalformed { .. } => "id_token_malformed",
-            Self::IdTokenMissing => "id_token_missing",
-            Self::IdTokenAlgUnsupported { .. } => "id_token_alg_unsupported",
-            Self::IdTokenHeaderRefused { .. } => "id_token_header_refused",
-            Self::IdTokenKeyNotFound { .. } => "id_token_key_not_found",
-            Self::IdTokenKeyAmbiguous => "id_token_key_ambiguous",
-            Self::IdTokenSignatureInvalid => "id_token_signature_invalid",
-            Self::JwksUnavailable { .. } => "jwks_unavailable",
-            Self::JwksUriMissing => "jwks_uri_missing",
-            Self::IssuerMismatch { .. } => "issuer_mismatch",
-            Self::AudienceMismatch { .. } => "audience_mismatch",
-            Self::AzpMismatch { .. } => "azp_mismatch",
-            Self::IdTokenExpired => "id_token_expired",
-            Self::IdTokenIatInvalid { .. } => "id_token_iat_invalid",
-            Self::IdTokenNotYetValid => "id_token_not_yet_valid",
-            Self::NonceMismatch => "nonce_mismatch",
-            Self::IdTokenSubMissing => "id_token_sub_missing",
-            Self::AtHashMismatch => "at_hash_mismatch",
-            Self::CallbackIssMissing => "callback_iss_missing",
-            Self::CallbackIssMismatch { .. } => "callback_iss_mismatch",
-            Self::CallbackAlreadyHandled => "callback_already_handled",
-            Self::SignInExpired => "sign_in_expired",
-            Self::TenantNotAllowed { .. } => "tenant_not_allowed",
-            Self::WebCryptoUnavailable { .. } => "webcrypto_unavailable",
-            Self::RefreshRejected(e) => e.code(),
-            Self::RefreshUnreachable { .. } => "refresh_network_error",
-            Self::RefreshFailed { .. } => "refresh_failed",
-            Self::SessionOutdated => "session_outdated",
-            Self::RefreshIdTokenMismatch => "refresh_id_token_mismatch",
-            Self::UserInfoFailed { .. } => "userinfo_failed",
-            Self::UserInfoSubMismatch => "userinfo_sub_mismatch",
-            Self::LogoutStateMismatch => "logout_state_mismatch",
-            Self::RevocationFailed { .. } => "revocation_failed",
-            Self::SessionEndedInAnotherTab => "session_ended_in_another_tab",
-            Self::Timeout { .. } => "request_timeout",
-            Self::Network { .. } => "network_error",
-            Self::Storage { .. } => "storage_unavailable",
-            Self::RandomUnavailable => "random_unavailable",
-            Self::Navigation { .. } => "navigation_failed",
-        }
+        self.describe().0
     }
 
     /// One sentence: what happened and what to do.
     pub fn message(&self) -> String {
+        self.describe().1.into_owned()
+    }
+
+    /// Each error's code and message, side by side: a new error is one arm
+    /// here (and its variant above).
+    fn describe(&self) -> (&str, Cow<'static, str>) {
         match self {
+            // config.json
             Self::ConfigMissing { url, status } => {
                 let how = status.map_or_else(|| "could not be fetched".to_owned(), |s| format!("answered HTTP {s}"));
-                format!("The configuration file {url} {how}: put a config.json with at least `issuer` and `client_id` beside index.html.")
+                ("config_missing", format!("The configuration file {url} {how}: put a config.json with at least `issuer` and `client_id` beside index.html.").into())
             }
-            Self::ConfigUnreadable { problem } => {
-                format!("config.json is not valid JSON ({problem}): fix the file and reload.")
-            }
-            Self::ConfigInvalid { field, problem } => {
-                format!("config.json, field `{field}`: {problem}.")
-            }
-            Self::ConfigHasSecret => "config.json contains `client_secret`, but this app is a public client that cannot keep a secret: remove the field and register the application at the provider as a public client (token endpoint auth method none) with PKCE.".to_owned(),
-            Self::DiscoveryFailed { url, problem } => format!(
+            Self::ConfigUnreadable { problem } => ("config_unreadable", format!("config.json is not valid JSON ({problem}): fix the file and reload.").into()),
+            Self::ConfigInvalid { field, problem } => ("config_invalid", format!("config.json, field `{field}`: {problem}.").into()),
+            Self::ConfigHasSecret => ("config_client_secret", "config.json contains `client_secret`, but this app is a public client that cannot keep a secret: remove the field and register the application at the provider as a public client (token endpoint auth method none) with PKCE.".into()),
+
+            // Discovery: the provider's metadata
+            Self::DiscoveryFailed { url, problem } => ("discovery_failed", format!(
                 "The provider's discovery document at {url} could not be read ({problem}): check `issuer` in config.json, or set `authorization_endpoint` and `token_endpoint` there."
-            ),
-            Self::DiscoveryIssuerMismatch { expected, found } => format!(
+            ).into()),
+            Self::DiscoveryIssuerMismatch { expected, found } => ("discovery_issuer_mismatch", format!(
                 "The discovery document names the issuer \"{found}\" but config.json says \"{expected}\": they must be identical, so copy the provider's issuer into config.json exactly (watch the trailing slash)."
-            ),
-            Self::MetadataInvalid { field, problem } => format!(
+            ).into()),
+            Self::MetadataInvalid { field, problem } => ("metadata_invalid", format!(
                 "The provider's discovery document, field `{field}`: {problem}; set the endpoint in config.json or fix the provider's metadata."
-            ),
-            Self::PkceS256Unsupported => "The provider does not list S256 in `code_challenge_methods_supported`, and this app never falls back to `plain`: enable PKCE with S256 for the application at the provider.".to_owned(),
-            Self::CallbackInvalid { problem } => format!(
+            ).into()),
+            Self::PkceS256Unsupported => ("pkce_s256_unsupported", "The provider does not list S256 in `code_challenge_methods_supported`, and this app never falls back to `plain`: enable PKCE with S256 for the application at the provider.".into()),
+
+            // The authorization response (`/callback`)
+            Self::CallbackInvalid { problem } => ("callback_invalid", format!(
                 "The sign-in response is malformed ({problem}): start again with Sign in."
-            ),
-            Self::StateMismatch => "This sign-in response does not belong to a sign-in started in this tab (unknown or already used state), so it was not used: start again with Sign in.".to_owned(),
-            Self::Provider(e) => e.message().to_owned(),
-            Self::UnsolicitedError => "An error response arrived for a sign-in this tab did not start, so its text is not shown: start again with Sign in.".to_owned(),
-            Self::TokenHttpStatus { status } => format!(
+            ).into()),
+            Self::StateMismatch => ("state_mismatch", "This sign-in response does not belong to a sign-in started in this tab (unknown or already used state), so it was not used: start again with Sign in.".into()),
+            Self::Provider(e) => (e.code(), e.message().into()),
+            Self::UnsolicitedError => ("unsolicited_error_response", "An error response arrived for a sign-in this tab did not start, so its text is not shown: start again with Sign in.".into()),
+            Self::CallbackIssMissing => ("callback_iss_missing", "The provider announces that it names itself (`iss`) in sign-in responses, and this response does not, so it may come from another provider: start again with Sign in.".into()),
+            Self::CallbackIssMismatch { expected, found } => ("callback_iss_mismatch", format!(
+                "This sign-in response names the issuer \"{found}\" instead of \"{expected}\", so it was refused before any code was sent (mix-up defence): start again with Sign in."
+            ).into()),
+            Self::CallbackAlreadyHandled => ("callback_already_handled", "This sign-in response was already used in this tab (a reload or the back button), and a code is exchanged only once: start again with Sign in.".into()),
+            Self::SignInExpired => ("sign_in_expired", "This sign-in was started more than ten minutes ago and has expired: start again with Sign in.".into()),
+
+            // The token endpoint
+            Self::TokenHttpStatus { status } => ("token_http_error", format!(
                 "The token endpoint answered HTTP {status} without an OAuth error: check `token_endpoint` in config.json and the provider's status, then sign in again."
-            ),
-            Self::TokenResponseInvalid { problem } => format!(
+            ).into()),
+            Self::TokenResponseInvalid { problem } => ("token_response_invalid", format!(
                 "The token endpoint's answer is not a valid token response ({problem}): check that `token_endpoint` points at the provider's OAuth token endpoint."
-            ),
-            Self::TokenTypeUnsupported { token_type } => format!(
+            ).into()),
+            Self::TokenTypeUnsupported { token_type } => ("token_type_unsupported", format!(
                 "The provider issued a token of type \"{token_type}\", and this app only uses Bearer tokens: configure the application at the provider to issue Bearer tokens."
-            ),
-            Self::IdTokenMalformed { problem } => format!(
+            ).into()),
+
+            // The ID token and its keys
+            Self::IdTokenMalformed { problem } => ("id_token_malformed", format!(
                 "The provider's ID token could not be read ({problem}): check that the provider is an OpenID Connect provider, then sign in again."
-            ),
-            Self::IdTokenMissing => "The provider answered a sign-in with the openid scope without an ID token: enable OpenID Connect (the openid scope) for the application at the provider, then sign in again.".to_owned(),
-            Self::IdTokenAlgUnsupported { alg } => format!(
+            ).into()),
+            Self::IdTokenMissing => ("id_token_missing", "The provider answered a sign-in with the openid scope without an ID token: enable OpenID Connect (the openid scope) for the application at the provider, then sign in again.".into()),
+            Self::IdTokenAlgUnsupported { alg } => ("id_token_alg_unsupported", format!(
                 "The ID token is signed with \"{alg}\", and this app accepts only RS256, PS256, ES256 and ES384 (never none or a shared-secret HS algorithm): set the application's ID token signing algorithm at the provider to one of those."
-            ),
-            Self::IdTokenHeaderRefused { member } => format!(
+            ).into()),
+            Self::IdTokenHeaderRefused { member } => ("id_token_header_refused", format!(
                 "The ID token's header carries `{member}`, which would let the token choose the key it is checked with, so it was refused: sign in again, and report it to the provider's administrator if it repeats."
-            ),
-            Self::IdTokenKeyNotFound { kid } => format!(
+            ).into()),
+            Self::IdTokenKeyNotFound { kid } => ("id_token_key_not_found", format!(
                 "No key in the provider's key set (jwks_uri) fits the ID token{}, even after fetching the set again: check `issuer` / `jwks_uri` in config.json and the provider's signing keys.",
                 kid.as_ref().map(|k| format!(" (kid \"{k}\")")).unwrap_or_default()
-            ),
-            Self::IdTokenKeyAmbiguous => "The ID token names no key (no kid) and several of the provider's keys fit, so this app will not guess: have the provider put `kid` in its ID tokens, or publish one signing key.".to_owned(),
-            Self::IdTokenSignatureInvalid => "The ID token's signature does not verify with the provider's key, so its tokens were thrown away: sign in again, and check `issuer` and `jwks_uri` in config.json if it repeats.".to_owned(),
-            Self::JwksUnavailable { url, problem } => format!(
+            ).into()),
+            Self::IdTokenKeyAmbiguous => ("id_token_key_ambiguous", "The ID token names no key (no kid) and several of the provider's keys fit, so this app will not guess: have the provider put `kid` in its ID tokens, or publish one signing key.".into()),
+            Self::IdTokenSignatureInvalid => ("id_token_signature_invalid", "The ID token's signature does not verify with the provider's key, so its tokens were thrown away: sign in again, and check `issuer` and `jwks_uri` in config.json if it repeats.".into()),
+            Self::JwksUnavailable { url, problem } => ("jwks_unavailable", format!(
                 "The provider's key set at {url} could not be read ({problem}): check that it is reachable from this origin (CORS), then sign in again."
-            ),
-            Self::JwksUriMissing => "An ID token arrived but no key set is known to check it: add `jwks_uri` to config.json, or remove the endpoints from config.json so that discovery provides it.".to_owned(),
-            Self::IssuerMismatch { expected, found } => format!(
+            ).into()),
+            Self::JwksUriMissing => ("jwks_uri_missing", "An ID token arrived but no key set is known to check it: add `jwks_uri` to config.json, or remove the endpoints from config.json so that discovery provides it.".into()),
+            Self::IssuerMismatch { expected, found } => ("issuer_mismatch", format!(
                 "The ID token was issued by \"{found}\", not by \"{expected}\", so it was refused: check `issuer` in config.json (it must match the provider's exactly), then sign in again."
-            ),
-            Self::AudienceMismatch { client_id } => format!(
+            ).into()),
+            Self::AudienceMismatch { client_id } => ("audience_mismatch", format!(
                 "The ID token is not meant for this client (its `aud` lacks \"{client_id}\"): check `client_id` in config.json, then sign in again."
-            ),
-            Self::AzpMismatch { client_id } => format!(
+            ).into()),
+            Self::AzpMismatch { client_id } => ("azp_mismatch", format!(
                 "The ID token was issued to another party (`azp` is not \"{client_id}\"), so it was refused: check the application's settings at the provider, then sign in again."
-            ),
-            Self::IdTokenExpired => "The ID token had already expired when it arrived: check that this computer's clock is right, then sign in again.".to_owned(),
-            Self::IdTokenIatInvalid { problem } => format!(
+            ).into()),
+            Self::IdTokenExpired => ("id_token_expired", "The ID token had already expired when it arrived: check that this computer's clock is right, then sign in again.".into()),
+            Self::IdTokenIatInvalid { problem } => ("id_token_iat_invalid", format!(
                 "The ID token's issue time (`iat`) is not acceptable: {problem}. Check that this computer's clock is right, then sign in again."
-            ),
-            Self::IdTokenNotYetValid => "The ID token is not valid yet (`nbf` is in the future): check that this computer's clock is right, then sign in again.".to_owned(),
-            Self::NonceMismatch => "The ID token's nonce is not the one this sign-in sent, so it may be a replayed token: sign in again.".to_owned(),
-            Self::IdTokenSubMissing => "The ID token names no subject (`sub`), so there is no one to sign in: check the provider's ID token settings, then sign in again.".to_owned(),
-            Self::AtHashMismatch => "The ID token's `at_hash` does not match the access token issued with it, so both were thrown away: sign in again.".to_owned(),
-            Self::CallbackIssMissing => "The provider announces that it names itself (`iss`) in sign-in responses, and this response does not, so it may come from another provider: start again with Sign in.".to_owned(),
-            Self::CallbackIssMismatch { expected, found } => format!(
-                "This sign-in response names the issuer \"{found}\" instead of \"{expected}\", so it was refused before any code was sent (mix-up defence): start again with Sign in."
-            ),
-            Self::CallbackAlreadyHandled => "This sign-in response was already used in this tab (a reload or the back button), and a code is exchanged only once: start again with Sign in.".to_owned(),
-            Self::TenantNotAllowed { tid, why } => format!(
+            ).into()),
+            Self::IdTokenNotYetValid => ("id_token_not_yet_valid", "The ID token is not valid yet (`nbf` is in the future): check that this computer's clock is right, then sign in again.".into()),
+            Self::NonceMismatch => ("nonce_mismatch", "The ID token's nonce is not the one this sign-in sent, so it may be a replayed token: sign in again.".into()),
+            Self::IdTokenSubMissing => ("id_token_sub_missing", "The ID token names no subject (`sub`), so there is no one to sign in: check the provider's ID token settings, then sign in again.".into()),
+            Self::AtHashMismatch => ("at_hash_mismatch", "The ID token's `at_hash` does not match the access token issued with it, so both were thrown away: sign in again.".into()),
+            Self::TenantNotAllowed { tid, why } => ("tenant_not_allowed", format!(
                 "The account you signed in with belongs to the Microsoft tenant {tid}, which this app does not accept ({why}), so its tokens were thrown away: sign in with an account of an accepted tenant, or change `provider.tenant` / `provider.allowed_tenants` in config.json."
-            ),
-            Self::SignInExpired => "This sign-in was started more than ten minutes ago and has expired: start again with Sign in.".to_owned(),
-            Self::WebCryptoUnavailable { problem } => format!(
-                "The browser's WebCrypto could not check the ID token ({problem}): use a current browser, over https or on localhost."
-            ),
-            Self::RefreshRejected(_) => "Your session ended at the provider (the refresh token was revoked, already used or expired): sign in again.".to_owned(),
-            Self::RefreshUnreachable { url } => format!(
+            ).into()),
+
+            // The session: refresh, UserInfo, sign-out
+            Self::RefreshRejected(e) => (e.code(), "Your session ended at the provider (the refresh token was revoked, already used or expired): sign in again.".into()),
+            Self::RefreshUnreachable { url } => ("refresh_network_error", format!(
                 "The session could not be renewed because {url} did not answer before the access token expired: check the network, then sign in again."
-            ),
-            Self::RefreshFailed { problem } => format!(
+            ).into()),
+            Self::RefreshFailed { problem } => ("refresh_failed", format!(
                 "The session could not be renewed before the access token expired (the last attempt failed with {problem}): sign in again."
-            ),
-            Self::SessionOutdated => "Another tab of this session renewed it, and its new tokens did not reach this tab in time, so the session ended here: sign in again (or keep using the other tab).".to_owned(),
-            Self::RefreshIdTokenMismatch => "The provider's renewed ID token names another issuer or person than the sign-in did, so the session was ended: sign in again.".to_owned(),
-            Self::UserInfoFailed { problem } => format!("The UserInfo endpoint gave no usable claims ({problem}): the rest of the session is unaffected; check the provider's UserInfo settings."),
-            Self::UserInfoSubMismatch => "The UserInfo endpoint answered about another person than the ID token names, so its claims were not shown: report this to the provider's administrator.".to_owned(),
-            Self::LogoutStateMismatch => "The return from the provider's sign-out carries a state this tab did not send: you are signed out here; sign in again if you want.".to_owned(),
-            Self::SessionEndedInAnotherTab => "Another tab of this session was told by the provider that the session ended, so it ended here too: sign in again.".to_owned(),
-            Self::RevocationFailed { problem } => format!(
+            ).into()),
+            Self::SessionOutdated => ("session_outdated", "Another tab of this session renewed it, and its new tokens did not reach this tab in time, so the session ended here: sign in again (or keep using the other tab).".into()),
+            Self::RefreshIdTokenMismatch => ("refresh_id_token_mismatch", "The provider's renewed ID token names another issuer or person than the sign-in did, so the session was ended: sign in again.".into()),
+            Self::UserInfoFailed { problem } => ("userinfo_failed", format!("The UserInfo endpoint gave no usable claims ({problem}): the rest of the session is unaffected; check the provider's UserInfo settings.").into()),
+            Self::UserInfoSubMismatch => ("userinfo_sub_mismatch", "The UserInfo endpoint answered about another person than the ID token names, so its claims were not shown: report this to the provider's administrator.".into()),
+            Self::LogoutStateMismatch => ("logout_state_mismatch", "The return from the provider's sign-out carries a state this tab did not send: you are signed out here; sign in again if you want.".into()),
+            Self::SessionEndedInAnotherTab => ("session_ended_in_another_tab", "Another tab of this session was told by the provider that the session ended, so it ended here too: sign in again.".into()),
+            Self::RevocationFailed { problem } => ("revocation_failed", format!(
                 "You are signed out here, but the provider could not be told to revoke the tokens ({problem}): they stay valid until they expire."
-            ),
-            Self::Timeout { url, after_ms } => format!(
+            ).into()),
+
+            // The browser
+            Self::WebCryptoUnavailable { problem } => ("webcrypto_unavailable", format!(
+                "The browser's WebCrypto could not check the ID token ({problem}): use a current browser, over https or on localhost."
+            ).into()),
+            Self::Timeout { url, after_ms } => ("request_timeout", format!(
                 "{url} did not answer within {} s: check the network and the provider's status, then try again.",
                 after_ms / 1000
-            ),
-            Self::Network { url } => format!(
+            ).into()),
+            Self::Network { url } => ("network_error", format!(
                 "No answer could be read from {url}: check that the provider is reachable and that it allows this page's origin (CORS) for the application."
-            ),
-            Self::Storage { problem } => format!(
+            ).into()),
+            Self::Storage { problem } => ("storage_unavailable", format!(
                 "The browser's sessionStorage is not available ({problem}): allow site data for this page (or leave private mode) and reload."
-            ),
-            Self::RandomUnavailable => "The browser's secure random generator is not available: use a current browser over https or localhost.".to_owned(),
-            Self::Navigation { problem } => format!(
+            ).into()),
+            Self::RandomUnavailable => ("random_unavailable", "The browser's secure random generator is not available: use a current browser over https or localhost.".into()),
+            Self::Navigation { problem } => ("navigation_failed", format!(
                 "The browser refused to navigate ({problem}): reload the page and sign in again."
-            ),
+            ).into()),
         }
     }
 
@@ -351,7 +325,8 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code(), self.message())
+        let (code, message) = self.describe();
+        write!(f, "{code}: {message}")
     }
 }
 
