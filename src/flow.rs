@@ -63,7 +63,7 @@ pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
             },
         }
     };
-    let token_endpoint = config.token_endpoint.clone().or_else(|| match &found {
+    let token_endpoint = config.endpoints.token_endpoint.clone().or_else(|| match &found {
         Discovery::Found(doc) => doc.get("token_endpoint").and_then(|v| v.as_str()).map(str::to_owned),
         _ => None,
     });
@@ -176,7 +176,7 @@ pub async fn complete_sign_in(setup: &AppSetup, response: CallbackResponse) -> R
 }
 
 async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Session, AppError> {
-    let (request, exchange) = validated.token_request(&setup.provider.token_endpoint, &setup.config.client_id);
+    let (request, exchange) = validated.token_request(setup.provider.token_endpoint(), &setup.config.client_id);
     let reply = http::post_form(&request).await?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
     let claims = validate_id_token(setup, &tokens, &exchange).await?;
@@ -209,7 +209,7 @@ pub struct ProviderKeys<'a> {
 
 impl<'a> ProviderKeys<'a> {
     pub fn of(setup: &'a AppSetup) -> Self {
-        Self { url: setup.provider.jwks_uri.as_deref(), cache: &setup.keys }
+        Self { url: setup.provider.endpoints().jwks_uri.as_deref(), cache: &setup.keys }
     }
 }
 

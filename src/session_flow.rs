@@ -19,7 +19,7 @@ use crate::flow::{AppSetup, ProviderKeys};
 /// like the first, without a nonce (Core §12.2); whether it names the same
 /// person, and what a failure means, the session engine decides.
 pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken) -> Result<(TokenResponse, Option<IdTokenClaims>), AppError> {
-    let request = token::refresh_request(&setup.provider.token_endpoint, refresh_token, &setup.config.client_id);
+    let request = token::refresh_request(setup.provider.token_endpoint(), refresh_token, &setup.config.client_id);
     let reply = http::post_form(&request).await?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
     let claims = match &tokens.id_token {
@@ -41,7 +41,7 @@ pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken) -> Result<(T
 /// The UserInfo claims (Core §5.3), or `None` when the provider has no
 /// UserInfo endpoint or the session has no ID token to compare `sub` with.
 pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<String, Value>>, AppError> {
-    let endpoint = setup.provider.userinfo_endpoint.as_deref();
+    let endpoint = setup.provider.endpoints().userinfo_endpoint.as_deref();
     let (Some(endpoint), Some(claims)) = (endpoint, &session.claims) else {
         return Ok(None);
     };
@@ -64,7 +64,7 @@ pub async fn call_api(url: &str, session: &Session) -> Result<ApiAnswer, AppErro
 /// Revokes the session's tokens (RFC 7009, `client_id` only), each whatever
 /// became of the one before, and returns what went wrong.
 pub async fn revoke(setup: &AppSetup, session: &Session) -> Vec<String> {
-    let endpoint = setup.provider.revocation_endpoint.as_deref();
+    let endpoint = setup.provider.endpoints().revocation_endpoint.as_deref();
     let mut problems = Vec::new();
     for request in logout::revocations(endpoint, &session.tokens, &setup.config.client_id) {
         let problem = match http::post_form(&request).await {
@@ -79,7 +79,7 @@ pub async fn revoke(setup: &AppSetup, session: &Session) -> Vec<String> {
 /// The provider's end-session URL (RP-Initiated Logout §2) with a fresh
 /// `state` kept in this tab, or `None` when the provider has none.
 pub fn end_session_url(setup: &AppSetup, session: &Session) -> Result<Option<String>, AppError> {
-    let Some(endpoint) = setup.provider.end_session_endpoint.as_deref() else {
+    let Some(endpoint) = setup.provider.endpoints().end_session_endpoint.as_deref() else {
         return Ok(None);
     };
     let state = State::from_random(random::bytes32()?);

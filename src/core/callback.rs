@@ -305,20 +305,19 @@ mod tests {
     const ISSUER: &str = "https://idp.example";
 
     fn provider(sends_iss: bool) -> Provider {
-        Provider {
-            issuer: Issuer::exact(ISSUER),
-            authorization_endpoint: "https://idp.example/authorize".into(),
-            token_endpoint: "https://idp.example/token".into(),
-            jwks_uri: None,
-            userinfo_endpoint: None,
-            revocation_endpoint: None,
-            end_session_endpoint: None,
-            metadata: Some(super::super::discovery::ProviderMetadata {
-                issuer: ISSUER.into(),
-                authorization_response_iss_parameter_supported: sends_iss,
-                ..Default::default()
-            }),
-        }
+        let urls = &super::super::url::testing::Whatwg;
+        let config = super::super::config::parse(
+            &format!(r#"{{"issuer":"{ISSUER}","client_id":"c","authorization_endpoint":"https://idp.example/authorize","token_endpoint":"https://idp.example/token"}}"#),
+            "https://app.example/",
+            urls,
+        )
+        .unwrap();
+        let metadata = super::super::discovery::ProviderMetadata {
+            issuer: ISSUER.into(),
+            authorization_response_iss_parameter_supported: sends_iss,
+            ..Default::default()
+        };
+        super::super::discovery::resolve(&config, Some(metadata), urls).unwrap()
     }
 
     fn pending(scope: &str, age_ms: u64) -> PendingRequest {

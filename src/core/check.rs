@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::config::Config;
+use super::endpoints::Endpoint;
 use super::pkce;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,14 +114,19 @@ const METADATA_ITEMS: [(&str, &str, bool); 9] = [
     ("end_session", "An end-session endpoint exists (RP-initiated logout)", false),
 ];
 
-/// The endpoint config.json (or its preset) names for a check item.
-fn configured_endpoint<'a>(config: &'a Config, id: &str) -> Option<&'a str> {
+/// The endpoint a check item is about.
+fn endpoint_of(id: &str) -> Option<Endpoint> {
     match id {
-        "userinfo" => config.userinfo_endpoint.as_deref(),
-        "revocation" => config.revocation_endpoint.as_deref(),
-        "end_session" => config.end_session_endpoint.as_deref(),
+        "userinfo" => Some(Endpoint::USERINFO),
+        "revocation" => Some(Endpoint::REVOCATION),
+        "end_session" => Some(Endpoint::END_SESSION),
         _ => None,
     }
+}
+
+/// The endpoint config.json (or its preset) names for a check item.
+fn configured_endpoint<'a>(config: &'a Config, id: &str) -> Option<&'a str> {
+    endpoint_of(id).and_then(|e| e.get(&config.endpoints))
 }
 
 fn strings<'a>(doc: &'a Value, field: &str) -> Option<Vec<&'a str>> {
@@ -193,9 +199,9 @@ fn metadata_items(config: &Config, doc: &Value, probe: &TokenProbe) -> Vec<Check
                     listed("grant_types_supported", "refresh_token", &["authorization_code", "implicit"]),
                     "without refresh tokens the session ends with the first access token: enable the refresh token grant (and rotation)".into(),
                 ),
-                "userinfo" => (has("userinfo_endpoint"), "the signed-in view shows no UserInfo claims".into()),
-                "revocation" => (has("revocation_endpoint"), "sign-out cannot revoke the tokens; they stay valid until they expire".into()),
-                _ => (has("end_session_endpoint"), "sign-out ends only the app's session, not the provider's".into()),
+                "userinfo" => (has(Endpoint::USERINFO.name), "the signed-in view shows no UserInfo claims".into()),
+                "revocation" => (has(Endpoint::REVOCATION.name), "sign-out cannot revoke the tokens; they stay valid until they expire".into()),
+                _ => (has(Endpoint::END_SESSION.name), "sign-out ends only the app's session, not the provider's".into()),
             };
             let ok = ok || configured_endpoint(config, id).is_some();
             let status = judge(ok, required);

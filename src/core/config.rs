@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::error::AppError;
-use super::fields::{not_a_field, ENDPOINT_FIELDS};
+use super::endpoints::{Endpoint, Endpoints};
+use super::fields::{self, not_a_field};
 use super::issuer::IssuerRule;
 use super::presets;
 use super::url::{self, UrlParser};
@@ -49,15 +50,9 @@ pub struct Config {
     /// Space-separated scope tokens, normalised to single spaces.
     pub scope: String,
     pub redirect_uri: String,
-    pub authorization_endpoint: Option<String>,
-    pub token_endpoint: Option<String>,
-    /// Where the provider's signing keys are, when discovery is not used.
-    pub jwks_uri: Option<String>,
-    /// The session's endpoints, for a provider without discovery (or to
-    /// replace discovered ones).
-    pub userinfo_endpoint: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
+    /// The endpoints config.json (or its preset) names: for a provider
+    /// without discovery, or to replace discovered ones.
+    pub endpoints: Endpoints,
     pub token_storage: TokenStorage,
     /// An API to call with the access token from the signed-in view.
     pub api_url: Option<String>,
@@ -73,9 +68,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// Both endpoints given: no discovery request is needed.
+    /// Every endpoint the sign-in needs is given: no discovery request is
+    /// needed.
     pub fn has_endpoints(&self) -> bool {
-        self.authorization_endpoint.is_some() && self.token_endpoint.is_some()
+        Endpoint::ALL.iter().filter(|e| e.required).all(|e| e.get(&self.endpoints).is_some())
     }
 }
 
@@ -94,7 +90,7 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
     if obj.keys().any(|k| k.starts_with("client_secret")) {
         return Err(AppError::ConfigHasSecret);
     }
-    let known: Vec<&str> = FIELDS.iter().chain(&ENDPOINT_FIELDS).copied().collect();
+    let known: Vec<&str> = FIELDS.iter().copied().chain(Endpoint::ALL.map(|e| e.name)).collect();
     if let Some(unknown) = obj.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(invalid(unknown, &not_a_field(unknown, &known, "a known field")));
     }
@@ -116,17 +112,13 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
     let scope = optional(&obj, "scope")?.map_or(Ok(DEFAULT_SCOPE.to_owned()), |s| normalise_scope(&s))?;
     let redirect_uri = optional(&obj, "redirect_uri")?.unwrap_or_else(|| format!("{app_base_url}callback"));
     check_url("redirect_uri", &redirect_uri)?;
-    let endpoint = |field: &str| -> Result<Option<String>, AppError> {
-        let url = optional(&obj, field)?.or_else(|| preset.as_ref().and_then(|p| p.endpoint(field)).map(str::to_owned));
-        url.as_deref().map_or(Ok(()), |u| check_url(field, u))?;
-        Ok(url)
-    };
-    let authorization_endpoint = endpoint("authorization_endpoint")?;
-    let token_endpoint = endpoint("token_endpoint")?;
-    let jwks_uri = endpoint("jwks_uri")?;
-    let userinfo_endpoint = endpoint("userinfo_endpoint")?;
-    let revocation_endpoint = endpoint("revocation_endpoint")?;
-    let end_session_endpoint = endpoint("end_session_endpoint")?;
+    // config.json's own endpoint wins over its preset's.
+    let mut endpoints = Endpoints::default();
+    for e in Endpoint::ALL {
+        let url = optional(&obj, e.name)?.or_else(|| preset.as_ref().and_then(|p| e.get(&p.endpoints)).map(str::to_owned));
+        url.as_deref().map_or(Ok(()), |u| check_url(e.name, u))?;
+        e.set(&mut endpoints, url);
+    }
     let issuer_rule = preset.as_ref().and_then(|p| p.issuer_rule.clone()).unwrap_or_else(|| IssuerRule::Exact(issuer.clone()));
     let mut extra_authorize_params = preset.map(|p| p.extra_authorize_params).unwrap_or_default();
     for (name, value) in extra_params(&obj)? {
@@ -150,12 +142,7 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         client_id,
         scope,
         redirect_uri,
-        authorization_endpoint,
-        token_endpoint,
-        jwks_uri,
-        userinfo_endpoint,
-        revocation_endpoint,
-        end_session_endpoint,
+        endpoints,
         token_storage,
         api_url,
         post_logout_redirect_uri,
@@ -207,12 +194,7 @@ fn invalid(field: &str, problem: &str) -> AppError {
 }
 
 fn optional(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, AppError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Err(invalid(field, "must not be empty")),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-        Some(_) => Err(invalid(field, "must be a string")),
-    }
+    fields::optional_string(obj, field).map_err(|problem| invalid(field, problem))
 }
 
 fn required(obj: &Map<String, Value>, field: &str) -> Result<String, AppError> {
@@ -275,7 +257,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.scope, "openid email");
         assert_eq!(c.redirect_uri, "https://app.example/cb");
-        assert_eq!(c.jwks_uri.as_deref(), Some("https://i.example/keys"));
+        assert_eq!(c.endpoints.jwks_uri.as_deref(), Some("https://i.example/keys"));
         assert!(c.has_endpoints());
     }
 
@@ -318,7 +300,7 @@ mod tests {
         assert_eq!(c.extra_authorize_params, vec![("audience".into(), "https://other".into()), ("ui_locales".into(), "fr".into())]);
         let adobe = parse(r#"{"provider":{"name":"adobe_ims"},"client_id":"a"}"#, BASE).unwrap();
         assert!(adobe.has_endpoints());
-        assert_eq!(adobe.jwks_uri.as_deref(), Some("https://ims-na1.adobelogin.com/ims/keys"));
+        assert_eq!(adobe.endpoints.jwks_uri.as_deref(), Some("https://ims-na1.adobelogin.com/ims/keys"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::config::Config;
+use super::endpoints::{Endpoint, Endpoints};
 use super::error::AppError;
 use super::issuer::{Issuer, IssuerRule};
 use super::url::{self, UrlParser};
@@ -20,12 +21,9 @@ pub fn discovery_url(issuer: &str) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct ProviderMetadata {
     pub issuer: String,
-    pub authorization_endpoint: Option<String>,
-    pub token_endpoint: Option<String>,
-    pub jwks_uri: Option<String>,
-    pub userinfo_endpoint: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
+    /// Read from the same document by [`parse_metadata`].
+    #[serde(skip)]
+    pub endpoints: Endpoints,
     pub code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
@@ -39,8 +37,12 @@ pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule)
     if !(200..300).contains(&status) {
         return Err(failed(format!("HTTP {status}")));
     }
-    let metadata: ProviderMetadata =
-        serde_json::from_str(body).map_err(|e| failed(format!("not a metadata document: {e}")))?;
+    let unreadable = |e: serde_json::Error| failed(format!("not a metadata document: {e}"));
+    let mut metadata: ProviderMetadata = serde_json::from_str(body).map_err(unreadable)?;
+    // The endpoints are a struct of their own, read in a second pass over the
+    // same text rather than through `#[serde(flatten)]`, which would report
+    // a mistyped endpoint at the end of the document instead of at its value.
+    metadata.endpoints = serde_json::from_str(body).map_err(unreadable)?;
     if !expected.accepts(&metadata.issuer) {
         return Err(AppError::DiscoveryIssuerMismatch { expected: expected.describe(), found: metadata.issuer });
     }
@@ -54,24 +56,33 @@ pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule)
     Ok(metadata)
 }
 
-/// What the sign-in talks to: the issuer, its two endpoints, and the
-/// metadata when it was discovered.
+/// What the sign-in talks to: the issuer, its endpoints, and the metadata
+/// when it was discovered. Built only by [`resolve`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Provider {
     /// The issuer tokens must name, with the tenant rule of config.json.
     pub issuer: Issuer,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    /// Config's `jwks_uri`, else the discovered one.
-    pub jwks_uri: Option<String>,
-    /// The session's endpoints, each config's else the discovered one.
-    pub userinfo_endpoint: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
+    /// Each config's, else the discovered one; every
+    /// [`required`](Endpoint::required) one is there.
+    endpoints: Endpoints,
     pub metadata: Option<ProviderMetadata>,
 }
 
 impl Provider {
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// Always there: [`resolve`] refuses a provider without it.
+    pub fn authorization_endpoint(&self) -> &str {
+        self.endpoints.authorization_endpoint.as_deref().unwrap_or_default()
+    }
+
+    /// Always there: [`resolve`] refuses a provider without it.
+    pub fn token_endpoint(&self) -> &str {
+        self.endpoints.token_endpoint.as_deref().unwrap_or_default()
+    }
+
     /// RFC 9207 §3: the provider promises `iss` in every authorization response.
     pub fn sends_iss(&self) -> bool {
         self.metadata.as_ref().is_some_and(|m| m.authorization_response_iss_parameter_supported)
@@ -82,34 +93,26 @@ impl Provider {
 /// without discovery (or with a wrong document) can still be used. Every
 /// discovered endpoint is read with `urls`, as config.json's are.
 pub fn resolve(config: &Config, metadata: Option<ProviderMetadata>, urls: &dyn UrlParser) -> Result<Provider, AppError> {
-    let pick = |configured: &Option<String>, discovered: Option<&String>, field: &str| -> Result<String, AppError> {
-        if let Some(v) = configured {
-            return Ok(v.clone());
-        }
-        let v = discovered.ok_or_else(|| AppError::MetadataInvalid {
-            field: field.to_owned(),
-            problem: "is missing".to_owned(),
-        })?;
-        match url::problem(v, urls) {
-            Some(p) => Err(AppError::MetadataInvalid { field: field.to_owned(), problem: format!("\"{v}\" {p}") }),
-            None => Ok(v.clone()),
-        }
-    };
     let md = metadata.as_ref();
-    let optional = |configured: &Option<String>, discovered: Option<&String>, field: &str| match (configured, discovered) {
-        (None, None) => Ok(None),
-        (configured, discovered) => pick(configured, discovered, field).map(Some),
-    };
+    let invalid = |e: Endpoint, problem: String| AppError::MetadataInvalid { field: e.name.to_owned(), problem };
+    let mut endpoints = Endpoints::default();
+    for e in Endpoint::ALL {
+        let url = match (e.get(&config.endpoints), md.and_then(|m| e.get(&m.endpoints))) {
+            (Some(configured), _) => Some(configured),
+            (None, Some(discovered)) => match url::problem(discovered, urls) {
+                Some(p) => return Err(invalid(e, format!("\"{discovered}\" {p}"))),
+                None => Some(discovered),
+            },
+            (None, None) if e.required => return Err(invalid(e, "is missing".to_owned())),
+            (None, None) => None,
+        };
+        e.set(&mut endpoints, url.map(str::to_owned));
+    }
     Ok(Provider {
         // The discovered issuer (checked against the configured one): for
         // Entra's multi-tenant endpoints, the `{tenantid}` template.
         issuer: Issuer::new(md.map_or_else(|| config.issuer.clone(), |m| m.issuer.clone()), config.issuer_rule.tenants()),
-        authorization_endpoint: pick(&config.authorization_endpoint, md.and_then(|m| m.authorization_endpoint.as_ref()), "authorization_endpoint")?,
-        token_endpoint: pick(&config.token_endpoint, md.and_then(|m| m.token_endpoint.as_ref()), "token_endpoint")?,
-        jwks_uri: optional(&config.jwks_uri, md.and_then(|m| m.jwks_uri.as_ref()), "jwks_uri")?,
-        userinfo_endpoint: optional(&config.userinfo_endpoint, md.and_then(|m| m.userinfo_endpoint.as_ref()), "userinfo_endpoint")?,
-        revocation_endpoint: optional(&config.revocation_endpoint, md.and_then(|m| m.revocation_endpoint.as_ref()), "revocation_endpoint")?,
-        end_session_endpoint: optional(&config.end_session_endpoint, md.and_then(|m| m.end_session_endpoint.as_ref()), "end_session_endpoint")?,
+        endpoints,
         metadata,
     })
 }
@@ -149,9 +152,9 @@ mod tests {
         let md = parse_metadata("u", 200, DOC, &exact(ISSUER)).unwrap();
         assert!(md.authorization_response_iss_parameter_supported);
         let p = resolve(&config(""), Some(md)).unwrap();
-        assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
-        assert_eq!(p.token_endpoint, "http://127.0.0.1:9400/token");
-        assert_eq!(p.jwks_uri.as_deref(), Some("http://127.0.0.1:9400/jwks"));
+        assert_eq!(p.authorization_endpoint(), "http://127.0.0.1:9400/auth");
+        assert_eq!(p.token_endpoint(), "http://127.0.0.1:9400/token");
+        assert_eq!(p.endpoints().jwks_uri.as_deref(), Some("http://127.0.0.1:9400/jwks"));
         assert!(p.sends_iss());
     }
 
@@ -178,8 +181,8 @@ mod tests {
     fn configured_endpoints_win_and_missing_ones_are_named() {
         let md = parse_metadata("u", 200, DOC, &exact(ISSUER)).unwrap();
         let p = resolve(&config(r#","token_endpoint":"https://t.example/token""#), Some(md)).unwrap();
-        assert_eq!(p.token_endpoint, "https://t.example/token");
-        assert_eq!(p.authorization_endpoint, "http://127.0.0.1:9400/auth");
+        assert_eq!(p.token_endpoint(), "https://t.example/token");
+        assert_eq!(p.authorization_endpoint(), "http://127.0.0.1:9400/auth");
 
         let md = parse_metadata("u", 200, r#"{"issuer":"http://127.0.0.1:9400"}"#, &exact(ISSUER)).unwrap();
         match resolve(&config(""), Some(md)).unwrap_err() {
@@ -214,12 +217,12 @@ mod tests {
         let c = config(r#","authorization_endpoint":"https://a.example/a","token_endpoint":"https://a.example/t""#);
         assert!(c.has_endpoints());
         let p = resolve(&c, None).unwrap();
-        assert_eq!(p.authorization_endpoint, "https://a.example/a");
-        assert_eq!(p.jwks_uri, None);
-        assert_eq!(p.userinfo_endpoint, None);
+        assert_eq!(p.authorization_endpoint(), "https://a.example/a");
+        assert_eq!(p.endpoints().jwks_uri, None);
+        assert_eq!(p.endpoints().userinfo_endpoint, None);
         assert!(!p.sends_iss(), "without metadata, iss is checked only when present");
         let c = config(r#","authorization_endpoint":"https://a.example/a","token_endpoint":"https://a.example/t","userinfo_endpoint":"https://a.example/me""#);
-        assert_eq!(resolve(&c, None).unwrap().userinfo_endpoint.as_deref(), Some("https://a.example/me"));
+        assert_eq!(resolve(&c, None).unwrap().endpoints().userinfo_endpoint.as_deref(), Some("https://a.example/me"));
     }
 
     #[test]
@@ -228,8 +231,8 @@ mod tests {
         let md = parse_metadata("u", 200, &doc, &exact(ISSUER)).unwrap();
         assert_eq!(resolve(&config(""), Some(md.clone())).unwrap_err().code(), "metadata_invalid", "an http revocation endpoint off loopback");
         let p = resolve(&config(r#","revocation_endpoint":"https://r.example/revoke""#), Some(md)).unwrap();
-        assert_eq!(p.userinfo_endpoint.as_deref(), Some("http://127.0.0.1:9400/me"));
-        assert_eq!(p.revocation_endpoint.as_deref(), Some("https://r.example/revoke"));
-        assert_eq!(p.end_session_endpoint, None);
+        assert_eq!(p.endpoints().userinfo_endpoint.as_deref(), Some("http://127.0.0.1:9400/me"));
+        assert_eq!(p.endpoints().revocation_endpoint.as_deref(), Some("https://r.example/revoke"));
+        assert_eq!(p.endpoints().end_session_endpoint, None);
     }
 }

@@ -1,11 +1,20 @@
-//! Field names shared by config.json and the presets, and the message for
-//! a field that is not one of them.
+//! Reading config.json's fields, shared by config.json's top level and the
+//! presets: a string field, and the message for a field that is not one of
+//! the known ones.
 
-/// The provider's endpoints config.json may name (Discovery metadata
-/// names): for a provider without discovery, or to replace discovered ones.
-/// A preset may set them too; config.json's own value wins.
-pub const ENDPOINT_FIELDS: [&str; 6] =
-    ["authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "revocation_endpoint", "end_session_endpoint"];
+use serde_json::{Map, Value};
+
+/// A string field: absent or `null` is `None`, otherwise a string that is
+/// not blank, trimmed. The error is the problem to report under the field's
+/// name.
+pub fn optional_string(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, &'static str> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Err("must not be empty"),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(_) => Err("must be a string"),
+    }
+}
 
 /// The problem with an unknown field: the nearest known one when it looks
 /// like a typo of it, and the list of known ones.

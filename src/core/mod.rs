@@ -10,6 +10,7 @@ pub mod callback;
 pub mod check;
 pub mod config;
 pub mod discovery;
+pub mod endpoints;
 pub mod error;
 pub mod fields;
 pub mod id_token;

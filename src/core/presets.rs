@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::error::AppError;
-use super::fields::{not_a_field, ENDPOINT_FIELDS};
+use super::endpoints::{Endpoint, Endpoints};
+use super::fields::{self, not_a_field};
 use super::issuer::{is_guid, IssuerRule, CONSUMERS_TENANT_ID};
 
 /// What a preset produces.
@@ -13,9 +14,8 @@ use super::issuer::{is_guid, IssuerRule, CONSUMERS_TENANT_ID};
 pub struct PresetSettings {
     pub issuer: String,
     pub issuer_rule: Option<IssuerRule>,
-    /// Endpoints by their config.json field name (one of
-    /// [`ENDPOINT_FIELDS`](super::fields::ENDPOINT_FIELDS)), for a provider without discovery.
-    pub endpoints: Vec<(&'static str, String)>,
+    /// The endpoints of a provider without discovery.
+    pub endpoints: Endpoints,
     /// Authorize parameters the provider needs (Auth0's `audience`).
     pub extra_authorize_params: Vec<(String, String)>,
 }
@@ -23,13 +23,6 @@ pub struct PresetSettings {
 const PINGONE_REGIONS: [&str; 6] = ["com", "eu", "ca", "com.au", "sg", "asia"];
 const ENTRA_HOST: &str = "https://login.microsoftonline.com";
 const ADOBE_HOST: &str = "ims-na1.adobelogin.com";
-
-impl PresetSettings {
-    /// The endpoint named by its config.json field, when the preset sets it.
-    pub fn endpoint(&self, field: &str) -> Option<&str> {
-        self.endpoints.iter().find(|(name, _)| *name == field).map(|(_, url)| url.as_str())
-    }
-}
 
 /// Reads the `provider` object. Every field error names `provider.<field>`.
 pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> {
@@ -52,8 +45,8 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             ))
         }
     };
-    let endpoints: &[&str] = if name == "generic" { &ENDPOINT_FIELDS } else { &[] };
-    let accepted: Vec<&str> = known.iter().chain(endpoints).copied().chain(["base_url"]).collect();
+    let endpoints: &[Endpoint] = if name == "generic" { &Endpoint::ALL } else { &[] };
+    let accepted: Vec<&str> = known.iter().copied().chain(endpoints.iter().map(|e| e.name)).chain(["base_url"]).collect();
     if let Some(unknown) = provider.keys().find(|k| k.as_str() != "name" && !accepted.contains(&k.as_str())) {
         return Err(invalid(unknown, &not_a_field(unknown, &accepted, &format!("a field of the {name} preset"))));
     }
@@ -93,12 +86,13 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             let root = base(Some(host))?;
             // As Adobe's own metadata (at /ims/.well-known/openid-configuration,
             // not where OpenID Connect Discovery §4 looks) names them.
-            out.endpoints = vec![
-                ("authorization_endpoint", format!("{root}/ims/authorize/v2")),
-                ("token_endpoint", format!("{root}/ims/token/v3")),
-                ("jwks_uri", format!("{root}/ims/keys")),
-                ("userinfo_endpoint", format!("{root}/ims/userinfo/v2")),
-            ];
+            out.endpoints = Endpoints {
+                authorization_endpoint: Some(format!("{root}/ims/authorize/v2")),
+                token_endpoint: Some(format!("{root}/ims/token/v3")),
+                jwks_uri: Some(format!("{root}/ims/keys")),
+                userinfo_endpoint: Some(format!("{root}/ims/userinfo/v2")),
+                ..Endpoints::default()
+            };
             out.issuer = root;
         }
         "cloudentity" => {
@@ -138,10 +132,8 @@ pub fn parse(provider: &Map<String, Value>) -> Result<PresetSettings, AppError> 
             // For a provider without discovery the endpoints may sit here as
             // well as at the top level of config.json.
             out.issuer = fields.required("issuer")?;
-            for field in ENDPOINT_FIELDS {
-                if let Some(url) = fields.optional(field)? {
-                    out.endpoints.push((field, url));
-                }
+            for e in Endpoint::ALL {
+                e.set(&mut out.endpoints, fields.optional(e.name)?);
             }
         }
     }
@@ -181,12 +173,7 @@ struct Fields<'a>(&'a Map<String, Value>);
 
 impl Fields<'_> {
     fn optional(&self, field: &str) -> Result<Option<String>, AppError> {
-        match self.0.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Err(invalid(field, "must not be empty")),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(_) => Err(invalid(field, "must be a string")),
-        }
+        fields::optional_string(self.0, field).map_err(|problem| invalid(field, problem))
     }
 
     fn required(&self, field: &str) -> Result<String, AppError> {
@@ -248,12 +235,12 @@ mod tests {
     fn adobe_ims_has_fixed_endpoints() {
         let p = preset(json!({"name": "adobe_ims"})).unwrap();
         assert_eq!(p.issuer, "https://ims-na1.adobelogin.com");
-        assert_eq!(p.endpoint("authorization_endpoint"), Some("https://ims-na1.adobelogin.com/ims/authorize/v2"));
-        assert_eq!(p.endpoint("token_endpoint"), Some("https://ims-na1.adobelogin.com/ims/token/v3"));
-        assert_eq!(p.endpoint("jwks_uri"), Some("https://ims-na1.adobelogin.com/ims/keys"));
-        assert_eq!(p.endpoint("userinfo_endpoint"), Some("https://ims-na1.adobelogin.com/ims/userinfo/v2"));
+        assert_eq!(p.endpoints.authorization_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/authorize/v2"));
+        assert_eq!(p.endpoints.token_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/token/v3"));
+        assert_eq!(p.endpoints.jwks_uri.as_deref(), Some("https://ims-na1.adobelogin.com/ims/keys"));
+        assert_eq!(p.endpoints.userinfo_endpoint.as_deref(), Some("https://ims-na1.adobelogin.com/ims/userinfo/v2"));
         let local = preset(json!({"name": "adobe_ims", "base_url": "http://127.0.0.1:9425"})).unwrap();
-        assert_eq!(local.endpoint("token_endpoint"), Some("http://127.0.0.1:9425/ims/token/v3"));
+        assert_eq!(local.endpoints.token_endpoint.as_deref(), Some("http://127.0.0.1:9425/ims/token/v3"));
     }
 
     #[test]
@@ -271,11 +258,11 @@ mod tests {
         let explicit = preset(json!({"name": "generic", "issuer": "https://i.example", "authorization_endpoint": "https://i.example/a",
             "token_endpoint": "https://i.example/t", "jwks_uri": "https://i.example/k", "end_session_endpoint": "https://i.example/out"}))
         .unwrap();
-        assert_eq!(explicit.endpoint("authorization_endpoint"), Some("https://i.example/a"));
-        assert_eq!(explicit.endpoint("token_endpoint"), Some("https://i.example/t"));
-        assert_eq!(explicit.endpoint("jwks_uri"), Some("https://i.example/k"));
-        assert_eq!(explicit.endpoint("end_session_endpoint"), Some("https://i.example/out"));
-        assert_eq!(explicit.endpoint("revocation_endpoint"), None);
+        assert_eq!(explicit.endpoints.authorization_endpoint.as_deref(), Some("https://i.example/a"));
+        assert_eq!(explicit.endpoints.token_endpoint.as_deref(), Some("https://i.example/t"));
+        assert_eq!(explicit.endpoints.jwks_uri.as_deref(), Some("https://i.example/k"));
+        assert_eq!(explicit.endpoints.end_session_endpoint.as_deref(), Some("https://i.example/out"));
+        assert_eq!(explicit.endpoints.revocation_endpoint.as_deref(), None);
         assert_eq!(field_of(json!({"name": "gluu"})), "provider.name");
         assert_eq!(field_of(json!({"name": "auth0", "domain": 5})), "provider.domain");
     }

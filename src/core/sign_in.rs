@@ -36,7 +36,7 @@ pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u
         nonce: nonce.clone(),
         extra: config.extra_authorize_params.clone(),
     };
-    let url = request.url(&provider.authorization_endpoint);
+    let url = request.url(provider.authorization_endpoint());
     let pending = PendingRequest {
         code_verifier: verifier,
         nonce,

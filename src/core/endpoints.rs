@@ -1,0 +1,82 @@
+//! The provider's six endpoints, by their OpenID Connect Discovery metadata
+//! names: one struct for the values (config.json, a preset, the discovery
+//! document, the resolved provider) and one table, [`Endpoint::ALL`], for the
+//! code that goes through all of them by name.
+
+use serde::Deserialize;
+
+/// One URL per endpoint, each absent until known. The field names are the
+/// Discovery metadata names (OpenID Connect Discovery §3, RFC 8414 §2), which
+/// config.json uses too.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Endpoints {
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    /// Where the provider's signing keys are.
+    pub jwks_uri: Option<String>,
+    /// The session's endpoints.
+    pub userinfo_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+}
+
+/// One endpoint: its name, whether the sign-in needs it, and its field in
+/// [`Endpoints`].
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    /// The Discovery metadata name, which is also the config.json field.
+    pub name: &'static str,
+    /// The sign-in cannot start without it.
+    pub required: bool,
+    field: fn(&Endpoints) -> &Option<String>,
+    field_mut: fn(&mut Endpoints) -> &mut Option<String>,
+}
+
+impl Endpoint {
+    pub const AUTHORIZATION: Self =
+        Self { name: "authorization_endpoint", required: true, field: |e| &e.authorization_endpoint, field_mut: |e| &mut e.authorization_endpoint };
+    pub const TOKEN: Self = Self { name: "token_endpoint", required: true, field: |e| &e.token_endpoint, field_mut: |e| &mut e.token_endpoint };
+    pub const JWKS: Self = Self { name: "jwks_uri", required: false, field: |e| &e.jwks_uri, field_mut: |e| &mut e.jwks_uri };
+    pub const USERINFO: Self =
+        Self { name: "userinfo_endpoint", required: false, field: |e| &e.userinfo_endpoint, field_mut: |e| &mut e.userinfo_endpoint };
+    pub const REVOCATION: Self =
+        Self { name: "revocation_endpoint", required: false, field: |e| &e.revocation_endpoint, field_mut: |e| &mut e.revocation_endpoint };
+    pub const END_SESSION: Self =
+        Self { name: "end_session_endpoint", required: false, field: |e| &e.end_session_endpoint, field_mut: |e| &mut e.end_session_endpoint };
+
+    /// Every endpoint, in the order they are read and checked.
+    pub const ALL: [Self; 6] = [Self::AUTHORIZATION, Self::TOKEN, Self::JWKS, Self::USERINFO, Self::REVOCATION, Self::END_SESSION];
+
+    /// This endpoint's URL in `endpoints`, when known.
+    pub fn get(self, endpoints: &Endpoints) -> Option<&str> {
+        (self.field)(endpoints).as_deref()
+    }
+
+    /// Sets this endpoint's URL in `endpoints`.
+    pub fn set(self, endpoints: &mut Endpoints, url: Option<String>) {
+        *(self.field_mut)(endpoints) = url;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_entry_reads_and_writes_its_own_field() {
+        let mut endpoints = Endpoints::default();
+        for (i, endpoint) in Endpoint::ALL.into_iter().enumerate() {
+            endpoint.set(&mut endpoints, Some(format!("https://i.example/{i}")));
+        }
+        let json: serde_json::Value = serde_json::from_str(
+            r#"{"authorization_endpoint":"https://i.example/0","token_endpoint":"https://i.example/1","jwks_uri":"https://i.example/2",
+                "userinfo_endpoint":"https://i.example/3","revocation_endpoint":"https://i.example/4","end_session_endpoint":"https://i.example/5"}"#,
+        )
+        .unwrap();
+        assert_eq!(endpoints, serde_json::from_value(json.clone()).unwrap());
+        for endpoint in Endpoint::ALL {
+            assert_eq!(endpoint.get(&endpoints), json[endpoint.name].as_str(), "{}", endpoint.name);
+        }
+        assert_eq!(Endpoint::ALL.iter().filter(|e| e.required).count(), 2);
+    }
+}
