@@ -27,9 +27,91 @@ impl Status {
     }
 }
 
+/// What a check item is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckId {
+    /// The discovery document is readable from this origin.
+    Discovery,
+    /// Something the discovery document says.
+    Metadata(MetadataCheck),
+    /// The token endpoint's answers are readable from this origin.
+    TokenEndpointCors,
+}
+
+impl CheckId {
+    /// The item's name in the page (`data-check`), which tests look for.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Discovery => "discovery",
+            Self::Metadata(check) => check.describe().0,
+            Self::TokenEndpointCors => "token_endpoint_cors",
+        }
+    }
+}
+
+/// The items judged from the discovery document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataCheck {
+    Issuer,
+    ResponseTypeCode,
+    PkceS256,
+    TokenAuthNone,
+    IssParameter,
+    RefreshToken,
+    Userinfo,
+    Revocation,
+    EndSession,
+}
+
+impl MetadataCheck {
+    /// In the order the page shows them.
+    const ALL: [Self; 9] = [
+        Self::Issuer,
+        Self::ResponseTypeCode,
+        Self::PkceS256,
+        Self::TokenAuthNone,
+        Self::IssParameter,
+        Self::RefreshToken,
+        Self::Userinfo,
+        Self::Revocation,
+        Self::EndSession,
+    ];
+
+    /// The item's name in the page, its label, and whether it must pass.
+    fn describe(self) -> (&'static str, &'static str, bool) {
+        match self {
+            Self::Issuer => ("issuer", "The issuer matches config.json", true),
+            Self::ResponseTypeCode => ("response_type_code", "The authorization code flow is offered", true),
+            Self::PkceS256 => ("pkce_s256", "PKCE with S256 is offered", true),
+            Self::TokenAuthNone => ("token_auth_none", "Public clients (token endpoint auth method none) are allowed", true),
+            Self::IssParameter => ("iss_parameter", "The authorization response names its issuer (RFC 9207)", false),
+            Self::RefreshToken => ("refresh_token", "Refresh tokens are offered", false),
+            Self::Userinfo => ("userinfo", "A UserInfo endpoint exists", false),
+            Self::Revocation => ("revocation", "A revocation endpoint exists (RFC 7009)", false),
+            Self::EndSession => ("end_session", "An end-session endpoint exists (RP-initiated logout)", false),
+        }
+    }
+
+    /// The endpoint the item is about, which config.json (or its preset)
+    /// may name where the document does not.
+    fn endpoint(self) -> Option<Endpoint> {
+        match self {
+            Self::Userinfo => Some(Endpoint::USERINFO),
+            Self::Revocation => Some(Endpoint::REVOCATION),
+            Self::EndSession => Some(Endpoint::END_SESSION),
+            _ => None,
+        }
+    }
+
+    /// The URL config.json (or its preset) names for this item.
+    fn configured(self, config: &Config) -> Option<&str> {
+        self.endpoint().and_then(|e| e.get(&config.endpoints))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckItem {
-    pub id: &'static str,
+    pub id: CheckId,
     pub label: &'static str,
     pub status: Status,
     /// What was found, and what to change when it fails.
@@ -70,9 +152,12 @@ pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_
     let mut items = vec![discovery_item(discovery)];
     match discovery {
         Discovery::Found(doc) => items.extend(metadata_items(config, doc, probe)),
-        _ => items.extend(METADATA_ITEMS.iter().map(|&(id, label, _)| match configured_endpoint(config, id) {
-            Some(url) => item(id, label, Status::Pass, format!("config.json names {url}")),
-            None => item(id, label, Status::Info, "unknown without a discovery document".into()),
+        _ => items.extend(MetadataCheck::ALL.map(|check| {
+            let (_, label, _) = check.describe();
+            match check.configured(config) {
+                Some(url) => item(CheckId::Metadata(check), label, Status::Pass, format!("config.json names {url}")),
+                None => item(CheckId::Metadata(check), label, Status::Info, "unknown without a discovery document".into()),
+            }
         })),
     }
     items.push(probe_item(probe, app_origin));
@@ -84,49 +169,22 @@ pub fn failing(items: &[CheckItem]) -> usize {
     items.iter().filter(|i| i.status == Status::Fail).count()
 }
 
-fn item(id: &'static str, label: &'static str, status: Status, detail: String) -> CheckItem {
+fn item(id: CheckId, label: &'static str, status: Status, detail: String) -> CheckItem {
     CheckItem { id, label, status, detail }
 }
 
 fn discovery_item(discovery: &Discovery) -> CheckItem {
     let label = "The discovery document is readable";
     match discovery {
-        Discovery::NotUsed => item("discovery", label, Status::Info, "not used: config.json names the endpoints".into()),
+        Discovery::NotUsed => item(CheckId::Discovery, label, Status::Info, "not used: config.json names the endpoints".into()),
         Discovery::Unreadable { url, problem } => item(
-            "discovery",
+            CheckId::Discovery,
             label,
             Status::Fail,
             format!("{url}: {problem}. Check the issuer, and that the provider allows this origin (CORS) on discovery."),
         ),
-        Discovery::Found(_) => item("discovery", label, Status::Pass, "read from this origin".into()),
+        Discovery::Found(_) => item(CheckId::Discovery, label, Status::Pass, "read from this origin".into()),
     }
-}
-
-const METADATA_ITEMS: [(&str, &str, bool); 9] = [
-    ("issuer", "The issuer matches config.json", true),
-    ("response_type_code", "The authorization code flow is offered", true),
-    ("pkce_s256", "PKCE with S256 is offered", true),
-    ("token_auth_none", "Public clients (token endpoint auth method none) are allowed", true),
-    ("iss_parameter", "The authorization response names its issuer (RFC 9207)", false),
-    ("refresh_token", "Refresh tokens are offered", false),
-    ("userinfo", "A UserInfo endpoint exists", false),
-    ("revocation", "A revocation endpoint exists (RFC 7009)", false),
-    ("end_session", "An end-session endpoint exists (RP-initiated logout)", false),
-];
-
-/// The endpoint a check item is about.
-fn endpoint_of(id: &str) -> Option<Endpoint> {
-    match id {
-        "userinfo" => Some(Endpoint::USERINFO),
-        "revocation" => Some(Endpoint::REVOCATION),
-        "end_session" => Some(Endpoint::END_SESSION),
-        _ => None,
-    }
-}
-
-/// The endpoint config.json (or its preset) names for a check item.
-fn configured_endpoint<'a>(config: &'a Config, id: &str) -> Option<&'a str> {
-    endpoint_of(id).and_then(|e| e.get(&config.endpoints))
 }
 
 fn strings<'a>(doc: &'a Value, field: &str) -> Option<Vec<&'a str>> {
@@ -152,34 +210,35 @@ fn metadata_items(config: &Config, doc: &Value, probe: &TokenProbe) -> Vec<Check
         TokenProbe::OAuthError(code) => Some(code.as_str()),
         _ => None,
     };
-    METADATA_ITEMS
-        .iter()
-        .map(|&(id, label, required)| {
+    MetadataCheck::ALL
+        .into_iter()
+        .map(|check| {
+            let (_, label, required) = check.describe();
             // Some metadata is often incomplete: missing is a warning, a
             // value that contradicts the need is a failure.
-            let unlisted_is_warning = match id {
-                "pkce_s256" => methods.is_none(),
-                "token_auth_none" => !matches!(probe_error, Some("invalid_client" | "unauthorized_client")),
+            let unlisted_is_warning = match check {
+                MetadataCheck::PkceS256 => methods.is_none(),
+                MetadataCheck::TokenAuthNone => !matches!(probe_error, Some("invalid_client" | "unauthorized_client")),
                 _ => false,
             };
             let required = required && !unlisted_is_warning;
-            let (ok, detail) = match id {
-                "issuer" => (
+            let (ok, detail) = match check {
+                MetadataCheck::Issuer => (
                     config.issuer_rule.accepts(found),
                     format!("the document says \"{found}\", config.json expects \"{}\"; copy the provider's issuer exactly", config.issuer_rule.describe()),
                 ),
-                "response_type_code" => (
+                MetadataCheck::ResponseTypeCode => (
                     listed("response_types_supported", "code", &[]),
                     "`code` must be in response_types_supported: enable the authorization code grant".into(),
                 ),
-                "pkce_s256" => match &methods {
+                MetadataCheck::PkceS256 => match &methods {
                     Some(listed) => (
                         listed.contains(&pkce::METHOD),
                         format!("code_challenge_methods_supported is {listed:?}; this app only uses S256 (never plain): enable PKCE with S256"),
                     ),
                     None => (false, "the provider does not list code_challenge_methods_supported, so S256 cannot be confirmed here; the sign-in will tell".into()),
                 },
-                "token_auth_none" => (
+                MetadataCheck::TokenAuthNone => (
                     // OpenID Connect Discovery §3: absent means client_secret_basic only.
                     listed("token_endpoint_auth_methods_supported", "none", &["client_secret_basic"])
                         || probe_error == Some("invalid_grant"),
@@ -190,23 +249,23 @@ fn metadata_items(config: &Config, doc: &Value, probe: &TokenProbe) -> Vec<Check
                         _ => "`none` is not listed in token_endpoint_auth_methods_supported (some providers omit it): make sure the application is a public client with no secret".into(),
                     },
                 ),
-                "iss_parameter" => (
+                MetadataCheck::IssParameter => (
                     doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
                     "without it the app checks `iss` only when the provider sends it (mix-up defence, RFC 9700 §4.4)".into(),
                 ),
                 // Discovery §3: absent means authorization_code and implicit.
-                "refresh_token" => (
+                MetadataCheck::RefreshToken => (
                     listed("grant_types_supported", "refresh_token", &["authorization_code", "implicit"]),
                     "without refresh tokens the session ends with the first access token: enable the refresh token grant (and rotation)".into(),
                 ),
-                "userinfo" => (has(Endpoint::USERINFO.name), "the signed-in view shows no UserInfo claims".into()),
-                "revocation" => (has(Endpoint::REVOCATION.name), "sign-out cannot revoke the tokens; they stay valid until they expire".into()),
-                _ => (has(Endpoint::END_SESSION.name), "sign-out ends only the app's session, not the provider's".into()),
+                MetadataCheck::Userinfo => (has(Endpoint::USERINFO.name), "the signed-in view shows no UserInfo claims".into()),
+                MetadataCheck::Revocation => (has(Endpoint::REVOCATION.name), "sign-out cannot revoke the tokens; they stay valid until they expire".into()),
+                MetadataCheck::EndSession => (has(Endpoint::END_SESSION.name), "sign-out ends only the app's session, not the provider's".into()),
             };
-            let ok = ok || configured_endpoint(config, id).is_some();
+            let ok = ok || check.configured(config).is_some();
             let status = judge(ok, required);
             let detail = if status == Status::Pass { "yes".to_owned() } else { detail };
-            item(id, label, status, detail)
+            item(CheckId::Metadata(check), label, status, detail)
         })
         .collect()
 }
@@ -225,7 +284,7 @@ fn probe_item(probe: &TokenProbe, app_origin: &str) -> CheckItem {
         ),
         TokenProbe::NotRun => (Status::Fail, "no token endpoint is known: fix discovery or set `token_endpoint`".into()),
     };
-    item("token_endpoint_cors", label, status, detail)
+    item(CheckId::TokenEndpointCors, label, status, detail)
 }
 
 #[cfg(test)]
@@ -253,7 +312,7 @@ mod tests {
     }
 
     fn status_of(items: &[CheckItem], id: &str) -> Status {
-        items.iter().find(|i| i.id == id).unwrap().status
+        items.iter().find(|i| i.id.as_str() == id).unwrap().status
     }
 
     #[test]
@@ -290,7 +349,7 @@ mod tests {
     #[test]
     fn no_cors_on_the_token_endpoint_fails_and_names_the_origin() {
         let items = evaluate(&config_for("https://i.example"), &Discovery::Found(good_doc()), &TokenProbe::NoAnswer, "http://127.0.0.1:8181");
-        let probe = items.iter().find(|i| i.id == "token_endpoint_cors").unwrap();
+        let probe = items.iter().find(|i| i.id == CheckId::TokenEndpointCors).unwrap();
         assert_eq!(probe.status, Status::Fail);
         assert!(probe.detail.contains("http://127.0.0.1:8181"));
     }

@@ -37,9 +37,9 @@ fn results(items: Vec<CheckItem>) -> impl IntoView {
     let rows = items
         .into_iter()
         .map(|i| {
-            let status = i.status.as_str();
+            let (id, status) = (i.id.as_str(), i.status.as_str());
             view! {
-                <li data-check=i.id data-status=status class=format!("check {status}")>
+                <li data-check=id data-status=status class=format!("check {status}")>
                     <span class="mark">{status}</span>
                     " "
                     <strong>{i.label}</strong>
