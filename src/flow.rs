@@ -104,7 +104,7 @@ pub fn begin_sign_in(setup: &AppSetup) -> Result<(), AppError> {
     let now = page::now_ms();
     storage::sweep(now)?;
     let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, now);
-    storage::save_pending(&start.request.state, &start.pending)?;
+    storage::save_pending(&start.state, &start.pending)?;
     page::go_to(&start.url)
 }
 

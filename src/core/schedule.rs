@@ -46,11 +46,6 @@ pub fn timer_ms(delay_ms: u64) -> u64 {
     delay_ms.min(MAX_TIMER_MS)
 }
 
-/// Whether the access token has expired, `elapsed_ms` after it arrived.
-pub fn has_expired(expires_in_s: u64, elapsed_ms: u64) -> bool {
-    elapsed_ms >= expires_in_s.saturating_mul(1000)
-}
-
 /// The wait before retry number `attempt` (0 for the first) of a refresh
 /// that got no answer, or `None` when the access token will have expired by
 /// then: the session ends instead of retrying forever.
@@ -86,14 +81,12 @@ mod tests {
     #[test]
     fn a_refresh_that_is_due_is_due_now() {
         assert_eq!(refresh_delay_ms(10, 60_000), 0);
-        assert!(has_expired(10, 10_000));
-        assert!(!has_expired(10, 9_999));
     }
 
     #[test]
     fn huge_lifetimes_do_not_overflow() {
         assert!(refresh_after_ms(u64::MAX) > 0);
-        assert!(!has_expired(u64::MAX, u64::MAX - 1));
+        assert_eq!(retry_delay_ms(0, u64::MAX, u64::MAX - 1_000_000), Some(RETRY_FIRST_MS));
     }
 
     #[test]

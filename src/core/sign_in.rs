@@ -18,7 +18,9 @@ pub struct Randomness {
 /// What starting a sign-in produces.
 #[derive(Debug)]
 pub struct SignInStart {
-    pub request: AuthorizationRequest,
+    /// The request's `state`, which the pending request is kept under.
+    pub state: State,
+    /// The authorization request, as the URL to visit.
     pub url: String,
     pub pending: PendingRequest,
 }
@@ -44,7 +46,7 @@ pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u
         scope: config.scope.clone(),
         created_at_ms: now_ms,
     };
-    SignInStart { request, url, pending }
+    SignInStart { state: request.state, url, pending }
 }
 
 #[cfg(test)]
@@ -72,19 +74,18 @@ mod tests {
     fn the_challenge_sent_is_the_one_of_the_verifier_kept() {
         let (c, p) = setup("openid profile");
         let s = start(&c, &p, random(), 42);
-        assert_eq!(s.request.code_challenge, s.pending.code_verifier.challenge());
+        assert!(s.url.contains(&format!("code_challenge={}&", s.pending.code_verifier.challenge().as_str())));
         assert_eq!(s.pending.redirect_uri, "https://app.example/callback");
         assert_eq!(s.pending.created_at_ms, 42);
-        assert_eq!(s.pending.nonce, s.request.nonce);
+        assert!(s.url.contains(&format!("nonce={}", s.pending.nonce.as_ref().unwrap().as_str())));
         assert!(s.url.starts_with("https://i.example/authorize?"));
-        assert!(s.url.contains(&format!("state={}", s.request.state.as_str())));
+        assert!(s.url.contains(&format!("state={}&", s.state.as_str())));
     }
 
     #[test]
     fn no_nonce_without_openid() {
         let (c, p) = setup("api.read");
         let s = start(&c, &p, random(), 0);
-        assert!(s.request.nonce.is_none());
         assert!(s.pending.nonce.is_none());
         assert!(!s.url.contains("nonce="));
     }
