@@ -1,6 +1,9 @@
-//! Pending sign-in requests in sessionStorage: per tab, gone when the tab
-//! closes, never shared with other tabs or kept on disk like localStorage
-//! (IETF browser-based apps BCP). Tokens are never written here.
+//! What the app keeps in the browser. In this tab's sessionStorage (per tab,
+//! gone when the tab closes, IETF browser-based apps BCP): pending sign-in
+//! requests and which responses were handled, the logout `state`, a
+//! sign-out problem to report and, with `token_storage: "session"` only, the
+//! session and its key. In localStorage only the sealed mark the tabs of a
+//! session share, never a token.
 
 use gloo_storage::errors::StorageError;
 use gloo_storage::{SessionStorage, Storage};
