@@ -222,7 +222,10 @@ impl SessionRunner {
             };
             let done = match name {
                 Some(name) => locks::with_lock(&name, work).await,
-                None => Some(work().await),
+                None => {
+                    work().await;
+                    Some(())
+                }
             };
             if done.is_none() {
                 me.feed_and_carry(Input::RefreshAnswered(Err(AppError::Navigation { problem: "the refresh lock was lost".to_owned() })));

@@ -115,6 +115,9 @@ pub enum Input {
 }
 
 /// What the browser layer is to do, in order.
+// Outputs live for one hop from the engine to the browser layer; boxing
+// the session would only add an allocation to every refresh.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Output {
     /// Keep this session in the tab and show it (sessionStorage too, with
