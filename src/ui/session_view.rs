@@ -58,16 +58,23 @@ fn expires(s: &Session) -> String {
 fn UserInfo() -> impl IntoView {
     let keeper = expect_context::<Keeper>();
     let session_id = Memo::new(move |_| keeper.session.with(|s| s.as_ref().map(|s| s.id.clone())));
-    let claims = LocalResource::new(move || {
-        let _ = session_id.get();
+    // Loaded with spawn_local into a signal rather than a LocalResource
+    // (smaller wasm); an answer for a session no longer shown is dropped.
+    let claims = RwSignal::new_local(None);
+    Effect::new(move |_| {
+        let id = session_id.get();
+        claims.set(None);
         let session = keeper.session.get_untracked();
         let setup = keeper.setup();
-        async move {
-            match session {
+        leptos::task::spawn_local(async move {
+            let answer = match session {
                 Some(s) => session_flow::userinfo(&setup, &s).await,
                 None => Ok(None),
+            };
+            if session_id.try_get_untracked() == Some(id) {
+                claims.try_set(Some(answer));
             }
-        }
+        });
     });
     move || match claims.get() {
         None => Some(view! { <p role="status" class="status">"Loading UserInfo…"</p> }.into_any()),
