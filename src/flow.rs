@@ -177,7 +177,17 @@ pub async fn complete_sign_in(setup: &AppSetup, response: CallbackResponse) -> R
 
 async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Session, AppError> {
     let (request, exchange) = validated.token_request(setup.provider.token_endpoint(), &setup.config.client_id);
-    let reply = http::post_form(&request).await?;
+    // The ID token's keys are fetched while the code is exchanged, not
+    // after: one round trip less between the callback and signed in. A
+    // failure here is met again, and reported, when the token is checked.
+    let keys = ProviderKeys::of(setup);
+    let prefetch = async {
+        if exchange.id_token_required {
+            let _ = keys.key_set(false).await;
+        }
+    };
+    let (reply, ()) = futures::future::join(http::post_form(&request), prefetch).await;
+    let reply = reply?;
     let tokens = token::parse_response(reply.status, &reply.body)?;
     let claims = validate_id_token(setup, &tokens, &exchange).await?;
     let id = random::session_id()?;
