@@ -58,3 +58,15 @@ export function sendJson(res, status, body, headers = {}) {
   });
   res.end(text);
 }
+
+/** The request body as text; a body over `limit` bytes is refused (413). */
+export async function readBody(req, limit = 16 * 1024) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw Object.assign(new Error('request body too large'), { status: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

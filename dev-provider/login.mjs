@@ -4,7 +4,7 @@
 //   POST /interaction/<uid>/login   login=<user name>
 //   POST /interaction/<uid>/abort
 
-import { errorPage, escapeHtml, page, sendHtml } from './html.mjs';
+import { errorPage, escapeHtml, page, readBody, sendHtml } from './html.mjs';
 
 export const INTERACTION_PATH = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|abort))?$/;
 
@@ -30,15 +30,8 @@ ${message ? `<p class="message" role="alert">${escapeHtml(message)}</p>` : ''}
 </main>`);
 }
 
-async function readForm(req, limit = 16 * 1024) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > limit) throw Object.assign(new Error('request body too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+async function readForm(req) {
+  return new URLSearchParams(await readBody(req));
 }
 
 /** Grants what the consent prompt asks for; returns the interaction result. */

@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { readBody } from '../dev-provider/html.mjs';
 import { APP_PORT, CLIENT_ID as DEFAULT_CLIENT_ID, PROVIDER } from './addresses.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -127,17 +128,6 @@ async function sendFile(req, res, file) {
   createReadStream(file)
     .on('error', () => res.destroy())
     .pipe(res);
-}
-
-async function readBody(req, limit = 16 * 1024) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > limit) throw Object.assign(new Error('request body too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 // POST /__test/config (see the top of this file).
