@@ -3,19 +3,23 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::browser::dpop::{self, ProofKey};
+use crate::browser::http::{self, Reply};
 use crate::browser::url::BrowserUrls;
 use crate::browser::webcrypto::WebCrypto;
-use crate::browser::{http, page, random, storage};
+use crate::browser::{page, random, storage};
 use crate::core::authorize::State;
 use crate::core::callback::{self, Exchange, Found, ValidatedCallback};
 use crate::core::check::{self, Discovery, TokenProbe};
-use crate::core::config::{self, Config};
+use crate::core::config::{self, Config, TokenStorage};
 use crate::core::discovery::{self, Provider};
+use crate::core::endpoints::Endpoint;
 use crate::core::id_token::{self, Expectations, IdTokenClaims, KeySource};
 use crate::core::jwks::{self, Jwks, KeyCache};
 use crate::core::session::Session;
-use crate::core::token::{self, TokenResponse};
-use crate::core::{sign_in, url, AppError};
+use crate::core::dpop::Sent;
+use crate::core::token::{self, TokenRequest, TokenResponse};
+use crate::core::{par, sign_in, url, AppError};
 
 /// What the app knows before anyone signs in.
 #[derive(Clone, Debug)]
@@ -48,8 +52,10 @@ pub async fn load_provider(config: Config) -> Result<AppSetup, AppError> {
 }
 
 /// Runs the provider check: the raw discovery document, then a token
-/// request with a made-up code, whose answer must be a readable OAuth error.
+/// request with a made-up code, whose answer must be a readable OAuth error;
+/// with DPoP or PAR offered, the same with a `DPoP` header and a push.
 pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
+    let mut date = None;
     let found = if config.has_endpoints() {
         Discovery::NotUsed
     } else {
@@ -57,32 +63,56 @@ pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
         match http::get(&url).await {
             Err(_) => Discovery::Unreadable { url, problem: "no answer from this origin".to_owned() },
             Ok(reply) if !(200..300).contains(&reply.status) => Discovery::Unreadable { url, problem: format!("HTTP {}", reply.status) },
-            Ok(reply) => match serde_json::from_str(&reply.body) {
-                Ok(doc @ serde_json::Value::Object(_)) => Discovery::Found(doc),
-                _ => Discovery::Unreadable { url, problem: "not a JSON object".to_owned() },
-            },
+            Ok(reply) => {
+                date = reply.date;
+                match serde_json::from_str(&reply.body) {
+                    Ok(doc @ serde_json::Value::Object(_)) => Discovery::Found(doc),
+                    _ => Discovery::Unreadable { url, problem: "not a JSON object".to_owned() },
+                }
+            }
         }
     };
-    let token_endpoint = config.endpoints.token_endpoint.clone().or_else(|| match &found {
-        Discovery::Found(doc) => doc.get("token_endpoint").and_then(|v| v.as_str()).map(str::to_owned),
-        _ => None,
-    });
-    // The document is not trusted yet: its token endpoint is probed only
-    // when it passes the same URL rules as config.json's.
-    let probe = match token_endpoint {
-        Some(endpoint) if url::problem(&endpoint, &BrowserUrls).is_none() => probe_token_endpoint(config, &endpoint).await,
+    let endpoint = |e: Endpoint| -> Option<String> {
+        let url = e.get(&config.endpoints).map(str::to_owned).or_else(|| match &found {
+            Discovery::Found(doc) => doc.get(e.name).and_then(|v| v.as_str()).map(str::to_owned),
+            _ => None,
+        });
+        // The document is not trusted yet: its endpoints are probed only
+        // when they pass the same URL rules as config.json's.
+        url.filter(|u| url::problem(u, &BrowserUrls).is_none())
+    };
+    let probe = match endpoint(Endpoint::TOKEN) {
+        Some(token_endpoint) => probe_token_endpoint(config, &token_endpoint, None).await,
+        None => TokenProbe::NotRun,
+    };
+    let dpop_offered = matches!(&found, Discovery::Found(doc) if doc.get("dpop_signing_alg_values_supported").and_then(|v| v.as_array()).is_some_and(|a| a.iter().any(|v| v == crate::core::dpop::ALG)));
+    let dpop = match endpoint(Endpoint::TOKEN) {
+        Some(token_endpoint) if dpop_offered => probe_token_endpoint(config, &token_endpoint, Some(check::PROBE_CODE)).await,
         _ => TokenProbe::NotRun,
     };
+    let par = match endpoint(Endpoint::PAR) {
+        Some(par_endpoint) => probe_reply(http::post_form(&check::par_probe_request(&par_endpoint, config), None).await),
+        None => TokenProbe::NotRun,
+    };
+    let clock_offset_s = date.as_deref().and_then(check::http_date_s).map(|s| s - (page::now_ms() / 1000) as i64);
     let origin = crate::core::url::origin(&page::base_url()).unwrap_or_default().to_owned();
-    check::evaluate(config, &found, &probe, &origin)
+    let mut items = check::evaluate(config, &found, &probe, &origin);
+    items.extend(check::feature_items(config, &found, &check::FeatureProbes { dpop, par, clock_offset_s }, &origin));
+    items
 }
 
-async fn probe_token_endpoint(config: &Config, endpoint: &str) -> TokenProbe {
+/// The token probe, with `proof` as a (made-up) `DPoP` header when given:
+/// whether the endpoint's CORS lets that header through.
+async fn probe_token_endpoint(config: &Config, endpoint: &str, proof: Option<&str>) -> TokenProbe {
     let Ok(bytes) = random::bytes32() else { return TokenProbe::NotRun };
     let request = check::probe_request(endpoint, config, crate::core::pkce::CodeVerifier::from_random(bytes));
-    match http::post_form(&request).await {
+    probe_reply(http::post_form(&request, proof).await)
+}
+
+fn probe_reply(reply: Result<Reply, AppError>) -> TokenProbe {
+    match reply {
         Err(_) => TokenProbe::NoAnswer,
-        Ok(reply) => match token::parse_response(reply.status, &reply.body) {
+        Ok(reply) => match token::parse_response(reply.status, &reply.body, Sent::NoProof) {
             Err(AppError::Provider(e)) => TokenProbe::OAuthError(e.code().to_owned()),
             _ => TokenProbe::Other(reply.status),
         },
@@ -98,14 +128,34 @@ async fn discover(config: &Config) -> Result<discovery::ProviderMetadata, AppErr
     discovery::parse_metadata(&url, reply.status, &reply.body, &config.issuer_rule)
 }
 
-/// Makes the PKCE pair, state and nonce, keeps the pending request in
-/// sessionStorage under its state, and leaves for the provider.
-pub fn begin_sign_in(setup: &AppSetup) -> Result<(), AppError> {
+/// Makes the PKCE pair, state and nonce (and the DPoP key, when DPoP is
+/// used), keeps the pending request in sessionStorage under its state,
+/// pushes the request when PAR is used, and leaves for the provider.
+pub async fn begin_sign_in(setup: &AppSetup) -> Result<(), AppError> {
     let now = page::now_ms();
     storage::sweep(now)?;
-    let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, now);
+    let key = match setup.provider.uses_dpop(setup.config.dpop)? {
+        true => Some(new_proof_key().await?),
+        false => None,
+    };
+    let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, now, key.map(|k| k.jkt().to_owned()))?;
     storage::save_pending(&start.state, &start.pending)?;
-    page::go_to(&start.url)
+    let url = match start.push {
+        None => start.url,
+        Some(push) => {
+            let answer = http::post_form(&push.request, None).await;
+            let answer = answer.as_ref().map(|reply| (reply.status, reply.body.as_str())).map_err(Clone::clone);
+            par::destination(answer, push.fallback, start.url, setup.provider.authorization_endpoint(), &setup.config.client_id)?
+        }
+    };
+    page::go_to(&url)
+}
+
+/// A DPoP key for one sign-in, kept in IndexedDB until its callback.
+async fn new_proof_key() -> Result<ProofKey, AppError> {
+    let key = ProofKey::generate().await?;
+    key.keep(true).await?;
+    Ok(key)
 }
 
 /// The authorization response as `/callback` found it: already out of the
@@ -186,12 +236,29 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sess
             let _ = keys.key_set(false).await;
         }
     };
-    let (reply, ()) = futures::future::join(http::post_form(&request), prefetch).await;
+    let key = match &exchange.dpop_jkt {
+        Some(jkt) => Some(dpop::find(jkt).await?),
+        None => None,
+    };
+    let (reply, ()) = futures::future::join(post_token_request(&request, key.as_ref()), prefetch).await;
     let reply = reply?;
-    let tokens = token::parse_response(reply.status, &reply.body)?;
+    let sent = Sent::of(setup.config.dpop, key.is_some());
+    let tokens = token::parse_response(reply.status, &reply.body, sent)?;
     let claims = validate_id_token(setup, &tokens, &exchange).await?;
+    if let Some(key) = &key {
+        dpop::settle(key.jkt(), setup.config.token_storage == TokenStorage::Session).await?;
+    }
     let id = random::session_id()?;
-    Ok(Session::new(id, tokens, claims, &exchange.scope, page::now_ms()))
+    Ok(Session::new(id, tokens, claims, &exchange.scope, page::now_ms()).with_dpop_key(exchange.dpop_jkt))
+}
+
+/// A token request, with a DPoP proof of `key` when there is one (RFC 9449
+/// §5) and the nonce dance the token endpoint may ask for (§8).
+pub async fn post_token_request(request: &TokenRequest, key: Option<&ProofKey>) -> Result<Reply, AppError> {
+    match key {
+        None => http::post_form(request, None).await,
+        Some(key) => dpop::with_proof(key, "POST", &request.url, None, |proof| async move { http::post_form(request, Some(&proof)).await }).await,
+    }
 }
 
 /// OpenID Connect Core §3.1.3.7 on the response's ID token; with the openid

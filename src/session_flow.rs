@@ -5,23 +5,32 @@
 
 use serde_json::{Map, Value};
 
+use crate::browser::dpop;
+use crate::browser::http::{self, Reply};
 use crate::browser::webcrypto::WebCrypto;
-use crate::browser::{http, page, random, storage};
+use crate::browser::{page, random, storage};
 use crate::core::authorize::State;
 use crate::core::id_token::{self, Expectations, IdTokenClaims};
 use crate::core::session::Session;
 use crate::core::token::{self, RefreshToken, TokenResponse};
+use crate::core::dpop::Sent;
 use crate::core::{logout, userinfo, AppError};
-use crate::flow::{AppSetup, ProviderKeys};
+use crate::flow::{post_token_request, AppSetup, ProviderKeys};
 
 /// One refresh (RFC 6749 §6) with `refresh_token`, taken by value so the
 /// same token cannot be sent twice from here. A new ID token is validated
 /// like the first, without a nonce (Core §12.2); whether it names the same
 /// person, and what a failure means, the session engine decides.
-pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken) -> Result<(TokenResponse, Option<IdTokenClaims>), AppError> {
+/// With a DPoP key (`dpop_jkt`), the refresh carries its proof: a public
+/// client's refresh token is bound to the key (RFC 9449 §5).
+pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken, dpop_jkt: Option<&str>) -> Result<(TokenResponse, Option<IdTokenClaims>), AppError> {
     let request = token::refresh_request(setup.provider.token_endpoint(), refresh_token, &setup.config.client_id);
-    let reply = http::post_form(&request).await?;
-    let tokens = token::parse_response(reply.status, &reply.body)?;
+    let key = match dpop_jkt {
+        Some(jkt) => Some(dpop::find(jkt).await?),
+        None => None,
+    };
+    let reply = post_token_request(&request, key.as_ref()).await?;
+    let tokens = token::parse_response(reply.status, &reply.body, Sent::of(setup.config.dpop, key.is_some()))?;
     let claims = match &tokens.id_token {
         None => None,
         Some(id_token) => {
@@ -45,7 +54,7 @@ pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<
     let (Some(endpoint), Some(claims)) = (endpoint, &session.claims) else {
         return Ok(None);
     };
-    let reply = http::get_with_bearer(endpoint, session.tokens.access_token.secret()).await?;
+    let reply = get_with_access_token(endpoint, session).await?;
     userinfo::parse(reply.status, reply.content_type.as_deref(), &reply.body, claims.subject()).map(Some)
 }
 
@@ -57,8 +66,22 @@ pub struct ApiAnswer {
 }
 
 pub async fn call_api(url: &str, session: &Session) -> Result<ApiAnswer, AppError> {
-    let reply = http::get_with_bearer(url, session.tokens.access_token.secret()).await?;
+    let reply = get_with_access_token(url, session).await?;
     Ok(ApiAnswer { status: reply.status, body: reply.body })
+}
+
+/// A GET with the session's access token: a DPoP-bound one with a proof
+/// holding its hash (RFC 9449 §7.1), never as Bearer; any other as Bearer.
+async fn get_with_access_token(url: &str, session: &Session) -> Result<Reply, AppError> {
+    let token = session.tokens.access_token.secret();
+    match (&session.dpop_jkt, session.tokens.is_dpop_bound()) {
+        (Some(jkt), true) => {
+            let key = dpop::find(jkt).await?;
+            dpop::with_proof(&key, "GET", url, Some(token), |proof| async move { http::get_with_token(url, token, Some(&proof)).await }).await
+        }
+        (None, true) => Err(AppError::TokenTypeUnsupported { token_type: session.tokens.token_type.clone() }),
+        (_, false) => http::get_with_token(url, token, None).await,
+    }
 }
 
 /// Revokes the session's tokens (RFC 7009, `client_id` only), each whatever
@@ -67,7 +90,7 @@ pub async fn revoke(setup: &AppSetup, session: &Session) -> Vec<String> {
     let endpoint = setup.provider.endpoints().revocation_endpoint.as_deref();
     let mut problems = Vec::new();
     for request in logout::revocations(endpoint, &session.tokens, &setup.config.client_id) {
-        let problem = match http::post_form(&request).await {
+        let problem = match http::post_form(&request, None).await {
             Ok(reply) => logout::revocation_problem(&request.url, reply.status, &reply.body),
             Err(e) => Some(format!("{} ({})", request.url, e.code())),
         };

@@ -18,6 +18,7 @@ use crate::core::session::Session;
 use crate::core::session_engine::{self, Engine, Input, Mark, Output, Sharing};
 use crate::core::AppError;
 use crate::flow::AppSetup;
+use crate::browser::dpop;
 use crate::session_flow::{self, ApiAnswer};
 
 /// What the UI is told.
@@ -53,6 +54,8 @@ struct Runner {
     visibility: RefCell<Option<page::VisibilityListener>>,
     /// Resolvers of API calls waiting for the refresh in flight.
     waiters: RefCell<Vec<js_sys::Function>>,
+    /// The DPoP key of the session last kept, to forget with it.
+    dpop_jkt: RefCell<Option<String>>,
     tell: Box<dyn Fn(Event)>,
 }
 
@@ -77,6 +80,7 @@ impl SessionRunner {
             timer: RefCell::default(),
             visibility: RefCell::default(),
             waiters: RefCell::default(),
+            dpop_jkt: RefCell::new(restored.as_ref().and_then(|s| s.dpop_jkt.clone())),
             tell: Box::new(tell),
         }));
         (runner.0.tell)(Event::Session(restored.clone()));
@@ -167,7 +171,7 @@ impl SessionRunner {
         for output in outputs {
             match output {
                 Output::Keep(session) => self.keep(session),
-                Output::Forget => storage::clear_session(),
+                Output::Forget => self.forget(),
                 Output::Ended(reason) => self.tell(Event::Ended(reason)),
                 Output::SignedOutElsewhere => self.tell(Event::SignedOutElsewhere),
                 Output::SignOutAtProvider(session) => self.sign_out_at_provider(*session),
@@ -193,7 +197,17 @@ impl SessionRunner {
         (self.0.tell)(event);
     }
 
+    /// The session is over in this tab: its storage, and its DPoP key (from
+    /// IndexedDB too, since no tab of the session can use it any more).
+    fn forget(&self) {
+        storage::clear_session();
+        if let Some(jkt) = self.0.dpop_jkt.borrow_mut().take() {
+            wasm_bindgen_futures::spawn_local(async move { dpop::forget(&jkt).await });
+        }
+    }
+
     fn keep(&self, session: Session) {
+        self.0.dpop_jkt.borrow_mut().clone_from(&session.dpop_jkt);
         if self.0.sharing == Sharing::Tabs {
             // Not fatal: a reload will ask to sign in again.
             if let Err(e) = storage::save_session(&session) {
@@ -239,7 +253,8 @@ impl SessionRunner {
         let token = outputs.iter().position(|o| matches!(o, Output::SendRefresh(_))).map(|i| outputs.remove(i));
         self.carry(outputs).await;
         if let Some(Output::SendRefresh(token)) = token {
-            let answer = session_flow::refresh(&self.0.setup, token).await;
+            let jkt = self.session().and_then(|s| s.dpop_jkt);
+            let answer = session_flow::refresh(&self.0.setup, token, jkt.as_deref()).await;
             let outputs = self.feed(Input::RefreshAnswered(answer));
             self.carry(outputs).await;
         }

@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, RequestCache, RequestCredentials};
 
 use crate::core::config::DEFAULT_REQUEST_TIMEOUT_MS;
+use crate::core::dpop;
 use crate::core::token::{TokenRequest, FORM_CONTENT_TYPE};
 use crate::core::AppError;
 
@@ -25,10 +26,16 @@ pub fn set_timeout_ms(ms: u64) {
     TIMEOUT_MS.with(|t| t.set(ms));
 }
 
-/// What came back: the status and the body as text. Reading it is the core's job.
+/// What came back: the status, the headers the core reads, and the body as
+/// text. Reading it is the core's job.
 pub struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
+    /// RFC 9449 §8.1, §9: a server's new DPoP nonce.
+    pub dpop_nonce: Option<String>,
+    pub www_authenticate: Option<String>,
+    /// The server's clock, when CORS lets the page read it.
+    pub date: Option<String>,
     pub body: String,
 }
 
@@ -84,32 +91,47 @@ async fn send(build: impl FnOnce(Option<&Deadline>) -> Option<Request>, url: &st
     let request = build(deadline.as_ref()).ok_or_else(|| failed(&deadline))?;
     let response = request.send().await.map_err(|_| failed(&deadline))?;
     let status = response.status();
-    let content_type = response.headers().get("content-type");
+    let headers = response.headers();
+    let (content_type, dpop_nonce) = (headers.get("content-type"), headers.get(dpop::NONCE_HEADER));
+    let (www_authenticate, date) = (headers.get("www-authenticate"), headers.get("date"));
     let body = response.text().await.map_err(|_| failed(&deadline))?;
-    Ok(Reply { status, content_type, body })
+    Ok(Reply { status, content_type, dpop_nonce, www_authenticate, date, body })
 }
 
 pub async fn get(url: &str) -> Result<Reply, AppError> {
     send(|d| prepare(Request::get(url), d).header("Accept", "application/json").build().ok(), url).await
 }
 
-/// A GET with the access token as a bearer credential (RFC 6750 §2.1): for
-/// UserInfo and the configured API.
-pub async fn get_with_bearer(url: &str, access_token: &str) -> Result<Reply, AppError> {
-    let authorization = format!("Bearer {access_token}");
-    send(|d| prepare(Request::get(url), d).header("Authorization", &authorization).build().ok(), url).await
+/// A GET with the access token: `Bearer` (RFC 6750 §2.1), or `DPoP` with
+/// its proof (RFC 9449 §7.1). For UserInfo and the configured API.
+pub async fn get_with_token(url: &str, access_token: &str, proof: Option<&str>) -> Result<Reply, AppError> {
+    let scheme = if proof.is_some() { "DPoP" } else { "Bearer" };
+    let authorization = format!("{scheme} {access_token}");
+    let build = |d: Option<&Deadline>| {
+        let builder = prepare(Request::get(url), d).header("Authorization", &authorization);
+        match proof {
+            Some(proof) => builder.header(dpop::PROOF_HEADER, proof),
+            None => builder,
+        }
+        .build()
+        .ok()
+    };
+    send(build, url).await
 }
 
-/// POSTs a token request as a form. No `Authorization` header: a public
-/// client has nothing to put in it (RFC 6749 §2.3, §3.2.1).
-pub async fn post_form(request: &TokenRequest) -> Result<Reply, AppError> {
+/// POSTs a token request as a form, with a DPoP proof when given. No
+/// `Authorization` header: a public client has nothing to put in it (RFC
+/// 6749 §2.3, §3.2.1).
+pub async fn post_form(request: &TokenRequest, proof: Option<&str>) -> Result<Reply, AppError> {
     let url = request.url.as_str();
     let build = |d: Option<&Deadline>| {
-        prepare(Request::post(url), d)
-            .header("Content-Type", FORM_CONTENT_TYPE)
-            .header("Accept", "application/json")
-            .body(request.body.as_str())
-            .ok()
+        let builder = prepare(Request::post(url), d).header("Content-Type", FORM_CONTENT_TYPE).header("Accept", "application/json");
+        match proof {
+            Some(proof) => builder.header(dpop::PROOF_HEADER, proof),
+            None => builder,
+        }
+        .body(request.body.as_str())
+        .ok()
     };
     send(build, url).await
 }

@@ -2,7 +2,9 @@
 //! failure into an [`AppError`](crate::core::AppError); no protocol logic.
 
 pub mod channel;
+pub mod dpop;
 pub mod http;
+pub mod idb;
 pub mod locks;
 pub mod page;
 pub mod random;

@@ -3,7 +3,8 @@
 //! requests and which responses were handled, the logout `state`, a
 //! sign-out problem to report and, with `token_storage: "session"` only, the
 //! session and its key. In localStorage only the sealed mark the tabs of a
-//! session share, never a token.
+//! session share and the servers' DPoP nonces, never a token. (The DPoP key
+//! is in IndexedDB: `browser::dpop`.)
 
 use gloo_storage::errors::StorageError;
 use gloo_storage::{SessionStorage, Storage};
@@ -163,6 +164,21 @@ pub fn sweep_marks(stale: impl Fn(bool, u64) -> bool) {
         if stale {
             let _ = storage.remove_item(&key);
         }
+    }
+}
+
+const DPOP_NONCE_PREFIX: &str = "pkce-spa.dpop-nonce.";
+
+/// The latest DPoP nonce of a server (RFC 9449 §8.2), in localStorage so
+/// that the tabs share it. A nonce is not a secret: the server gives it to
+/// anyone who asks.
+pub fn dpop_nonce(server: &str) -> Option<String> {
+    local()?.get_item(&format!("{DPOP_NONCE_PREFIX}{server}")).ok()?
+}
+
+pub fn save_dpop_nonce(server: &str, nonce: &str) {
+    if let Some(storage) = local() {
+        let _ = storage.set_item(&format!("{DPOP_NONCE_PREFIX}{server}"), nonce);
     }
 }
 

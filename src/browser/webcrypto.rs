@@ -18,7 +18,7 @@ fn unavailable(problem: &str) -> AppError {
     AppError::WebCryptoUnavailable { problem: problem.to_owned() }
 }
 
-fn subtle() -> Result<SubtleCrypto, AppError> {
+pub(super) fn subtle() -> Result<SubtleCrypto, AppError> {
     let window = web_sys::window().ok_or_else(|| unavailable("no window"))?;
     let crypto = window.crypto().map_err(|_| unavailable("no window.crypto"))?;
     // `crypto.subtle` is undefined outside a secure context.

@@ -94,6 +94,8 @@ pub struct AuthorizationRequest {
     pub state: State,
     pub code_challenge: CodeChallenge,
     pub nonce: Option<Nonce>,
+    /// The DPoP key's thumbprint: binds the code to it (RFC 9449 §10).
+    pub dpop_jkt: Option<String>,
     /// Parameters a provider needs beyond the protocol's (never one of them).
     pub extra: Vec<(String, String)>,
 }
@@ -113,6 +115,9 @@ impl AuthorizationRequest {
         if let Some(nonce) = &self.nonce {
             params.push(("nonce", nonce.as_str()));
         }
+        if let Some(jkt) = &self.dpop_jkt {
+            params.push(("dpop_jkt", jkt.as_str()));
+        }
         params.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         params
     }
@@ -122,20 +127,25 @@ impl AuthorizationRequest {
     /// query the endpoint already has is kept (§3.1), except parameters this
     /// request sets, which must not appear twice (§3.1).
     pub fn url(&self, authorization_endpoint: &str) -> String {
-        let params = self.params();
-        let (base, existing) = match authorization_endpoint.split('#').next().unwrap_or("").split_once('?') {
-            Some((base, query)) => (base, query),
-            None => (authorization_endpoint.split('#').next().unwrap_or(""), ""),
-        };
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form_urlencoded::parse(existing.as_bytes()) {
-            if !params.iter().any(|(name, _)| *name == k) {
-                query.append_pair(&k, &v);
-            }
-        }
-        query.extend_pairs(params);
-        url::with_query(base, &query.finish())
+        endpoint_url(authorization_endpoint, &self.params())
     }
+}
+
+/// `params` added to the endpoint's URL, keeping any query it has but for
+/// the parameters set here (RFC 6749 §3.1).
+pub fn endpoint_url(authorization_endpoint: &str, params: &[(&str, &str)]) -> String {
+    let (base, existing) = match authorization_endpoint.split('#').next().unwrap_or("").split_once('?') {
+        Some((base, query)) => (base, query),
+        None => (authorization_endpoint.split('#').next().unwrap_or(""), ""),
+    };
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(existing.as_bytes()) {
+        if !params.iter().any(|(name, _)| *name == k) {
+            query.append_pair(&k, &v);
+        }
+    }
+    query.extend_pairs(params);
+    url::with_query(base, &query.finish())
 }
 
 #[cfg(test)]
@@ -151,6 +161,7 @@ mod tests {
             state: State::from_random([1; 32]),
             code_challenge: CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap().challenge(),
             nonce: nonce.then(|| Nonce::from_random([2; 32])),
+            dpop_jkt: None,
             extra: vec![("audience".into(), "https://api.example/v1".into())],
         }
     }

@@ -169,6 +169,8 @@ pub struct Exchange {
     /// The scope asked for: the granted one when the response omits it.
     pub scope: String,
     pub id_token_required: bool,
+    /// The DPoP key the code is bound to: the exchange must carry its proof.
+    pub dpop_jkt: Option<String>,
 }
 
 impl ValidatedCallback {
@@ -176,10 +178,10 @@ impl ValidatedCallback {
     /// client, consuming the code and the verifier; and what its answer must
     /// bring.
     pub fn token_request(self, token_endpoint: &str, client_id: &str) -> (TokenRequest, Exchange) {
-        let PendingRequest { code_verifier, nonce, redirect_uri, scope, .. } = self.pending;
+        let PendingRequest { code_verifier, nonce, redirect_uri, scope, dpop_jkt, .. } = self.pending;
         let request = token::code_grant(token_endpoint, self.code.secret(), &redirect_uri, client_id, code_verifier);
         let id_token_required = authorize::scope_has_openid(&scope);
-        (request, Exchange { nonce, scope, id_token_required })
+        (request, Exchange { nonce, scope, id_token_required, dpop_jkt })
     }
 }
 
@@ -327,6 +329,7 @@ mod tests {
             redirect_uri: "https://app.example/callback".into(),
             scope: scope.into(),
             created_at_ms: NOW - age_ms,
+            dpop_jkt: None,
         }
     }
 
@@ -414,13 +417,13 @@ mod tests {
     #[test]
     fn with_openid_an_id_token_is_required() {
         let q = format!("code=a&state=s&{ISS}");
-        let tokens = token::parse_response(200, r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
+        let tokens = token::parse_response(200, r#"{"access_token":"at","token_type":"Bearer"}"#, crate::core::dpop::Sent::NoProof).unwrap();
         let (_, with_openid) = decide(&q, Found::Pending(pending("openid profile", 0))).unwrap().token_request("https://t", "c");
         assert_eq!(with_openid.id_token(&tokens).unwrap_err().code(), "id_token_missing");
         let (_, without) = decide(&q, Found::Pending(pending("api.read", 0))).unwrap().token_request("https://t", "c");
         assert!(!without.id_token_required);
         assert!(without.id_token(&tokens).unwrap().is_none());
-        let with_token = token::parse_response(200, r#"{"access_token":"at","token_type":"Bearer","id_token":"a.b.c"}"#).unwrap();
+        let with_token = token::parse_response(200, r#"{"access_token":"at","token_type":"Bearer","id_token":"a.b.c"}"#, crate::core::dpop::Sent::NoProof).unwrap();
         assert!(with_openid.id_token(&with_token).unwrap().is_some());
     }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::config::Config;
 use super::endpoints::Endpoint;
-use super::pkce;
+use super::{dpop, par, pkce};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -36,6 +36,12 @@ pub enum CheckId {
     Metadata(MetadataCheck),
     /// The token endpoint's answers are readable from this origin.
     TokenEndpointCors,
+    /// DPoP with ES256, and the token endpoint taking the `DPoP` header.
+    Dpop,
+    /// The PAR endpoint, and its answers readable from this origin.
+    Par,
+    /// The provider's clock against the page's.
+    Clock,
 }
 
 impl CheckId {
@@ -45,6 +51,9 @@ impl CheckId {
             Self::Discovery => "discovery",
             Self::Metadata(check) => check.describe().0,
             Self::TokenEndpointCors => "token_endpoint_cors",
+            Self::Dpop => "dpop",
+            Self::Par => "par",
+            Self::Clock => "clock",
         }
     }
 }
@@ -146,6 +155,13 @@ pub const PROBE_CODE: &str = "pkce-spa-provider-check";
 /// answer must be a readable OAuth error (normally `invalid_grant`).
 pub fn probe_request(token_endpoint: &str, config: &Config, verifier: pkce::CodeVerifier) -> super::token::TokenRequest {
     super::token::code_grant(token_endpoint, PROBE_CODE, &config.redirect_uri, &config.client_id, verifier)
+}
+
+/// The PAR probe: `client_id` alone, which a provider answers with a
+/// readable OAuth error (RFC 9126 §2.3) when this origin may use it.
+pub fn par_probe_request(par_endpoint: &str, config: &Config) -> super::token::TokenRequest {
+    let body = form_urlencoded::Serializer::new(String::new()).append_pair("client_id", &config.client_id).finish();
+    super::token::TokenRequest { url: par_endpoint.to_owned(), body }
 }
 
 pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_origin: &str) -> Vec<CheckItem> {
@@ -287,6 +303,108 @@ fn probe_item(probe: &TokenProbe, app_origin: &str) -> CheckItem {
     item(CheckId::TokenEndpointCors, label, status, detail)
 }
 
+/// What the DPoP and PAR items go on: probes made only when discovery
+/// offers the feature, and the provider's `Date` header when CORS lets the
+/// page read it.
+pub struct FeatureProbes {
+    /// The token probe again, with a `DPoP` header (a CORS preflight).
+    pub dpop: TokenProbe,
+    /// A POST to the PAR endpoint with `client_id` only.
+    pub par: TokenProbe,
+    /// The provider's clock minus the page's, in seconds.
+    pub clock_offset_s: Option<i64>,
+}
+
+/// The most a proof's `iat` may be off before providers refuse it (RFC
+/// 9449 §11.1 leaves the window to them; a minute is common).
+pub const CLOCK_WARN_S: i64 = 60;
+
+/// The DPoP, PAR and clock items (RFC 9449, RFC 9126).
+pub fn feature_items(config: &Config, discovery: &Discovery, probes: &FeatureProbes, app_origin: &str) -> Vec<CheckItem> {
+    let doc = match discovery {
+        Discovery::Found(doc) => Some(doc),
+        _ => None,
+    };
+    vec![dpop_item(config, doc, &probes.dpop, app_origin), par_item(config, doc, &probes.par, app_origin), clock_item(probes.clock_offset_s)]
+}
+
+fn dpop_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origin: &str) -> CheckItem {
+    let label = "DPoP is offered with ES256, and the token endpoint takes the DPoP header from this origin (RFC 9449)";
+    let offered = doc.and_then(|d| strings(d, "dpop_signing_alg_values_supported"));
+    let required = config.dpop == dpop::Setting::Required;
+    let (status, detail) = match (config.dpop, offered.as_ref().map(|a| a.contains(&dpop::ALG))) {
+        (dpop::Setting::Off, _) => (Status::Info, "off: config.json says `dpop: false`".to_owned()),
+        (_, None | Some(false)) => (
+            if required && doc.is_some() { Status::Fail } else { Status::Info },
+            format!("not offered (dpop_signing_alg_values_supported: {offered:?}): tokens are bearer tokens; turn DPoP on at the provider to bind them"),
+        ),
+        (_, Some(true)) => match probe {
+            TokenProbe::OAuthError(code) => (Status::Pass, format!("offered; a request with a DPoP header came back as a readable `{code}`")),
+            _ => (
+                Status::Fail,
+                format!("offered, but a request with a DPoP header got no readable answer: allow the `DPoP` request header and expose `DPoP-Nonce` for the origin {app_origin} (CORS), or set `dpop` to false"),
+            ),
+        },
+    };
+    item(CheckId::Dpop, label, status, detail)
+}
+
+fn par_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origin: &str) -> CheckItem {
+    let label = "Pushed authorization requests: the PAR endpoint is there and readable from this origin (RFC 9126)";
+    let endpoint = config.endpoints.pushed_authorization_request_endpoint.is_some()
+        || doc.is_some_and(|d| d.get(Endpoint::PAR.name).and_then(Value::as_str).is_some());
+    let required = config.par == par::Setting::Required || doc.and_then(|d| d.get("require_pushed_authorization_requests")).and_then(Value::as_bool) == Some(true);
+    let (status, detail) = match (endpoint, probe) {
+        (false, _) => (
+            if required { Status::Fail } else { Status::Info },
+            "no pushed_authorization_request_endpoint: the authorization request travels in the URL".to_owned(),
+        ),
+        (true, TokenProbe::OAuthError(code)) => (Status::Pass, format!("a request with client_id only came back as a readable `{code}`")),
+        (true, _) if config.par == par::Setting::Off && !required => (Status::Info, "present, and off: config.json says `par: false`".to_owned()),
+        (true, _) => (
+            if required { Status::Fail } else { Status::Warn },
+            format!(
+                "no readable answer from the PAR endpoint: allow the origin {app_origin} there (CORS){}",
+                if required { "; the provider requires PAR, so the sign-in cannot start" } else { "; meanwhile the sign-in falls back to a plain authorization request" }
+            ),
+        ),
+    };
+    item(CheckId::Par, label, status, detail)
+}
+
+fn clock_item(offset_s: Option<i64>) -> CheckItem {
+    let label = "The provider's clock agrees with this computer's (DPoP proofs carry the time)";
+    let (status, detail) = match offset_s {
+        None => (Status::Info, "unknown: the provider does not let this origin read its Date header".to_owned()),
+        Some(s) if s.abs() > CLOCK_WARN_S => (Status::Warn, format!("off by {s} s: proofs may be refused as too old or too new; set this computer's clock right")),
+        Some(s) => (Status::Pass, format!("within {} s", s.abs().max(1))),
+    };
+    item(CheckId::Clock, label, status, detail)
+}
+
+/// An IMF-fixdate (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`,
+/// as seconds since the Unix epoch.
+pub fn http_date_s(value: &str) -> Option<i64> {
+    let mut parts = value.split_whitespace().skip(1);
+    let day: i64 = parts.next()?.parse().ok()?;
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month_name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
+    let year: i64 = parts.next()?.parse().ok()?;
+    let hms: Vec<i64> = parts.next()?.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    if hms.len() != 3 || parts.next() != Some("GMT") {
+        return None;
+    }
+    // Days from civil (H. Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +510,44 @@ mod tests {
         assert_eq!(status_of(&items, "revocation"), Status::Info);
         assert_eq!(status_of(&items, "pkce_s256"), Status::Info);
         assert_eq!(failing(&items), 0);
+    }
+
+    fn probes(dpop: TokenProbe, par: TokenProbe, clock_offset_s: Option<i64>) -> FeatureProbes {
+        FeatureProbes { dpop, par, clock_offset_s }
+    }
+
+    #[test]
+    fn dpop_par_and_clock_items() {
+        let c = config_for("https://i.example");
+        let mut doc = good_doc();
+        doc["dpop_signing_alg_values_supported"] = json!(["ES256"]);
+        doc["pushed_authorization_request_endpoint"] = json!("https://i.example/par");
+        let ok = probes(TokenProbe::OAuthError("invalid_dpop_proof".into()), TokenProbe::OAuthError("invalid_request".into()), Some(3));
+        let items = feature_items(&c, &Discovery::Found(doc.clone()), &ok, "o");
+        assert!(items.iter().all(|i| i.status == Status::Pass), "{items:#?}");
+        let blocked = probes(TokenProbe::NoAnswer, TokenProbe::NoAnswer, Some(-120));
+        let items = feature_items(&c, &Discovery::Found(doc.clone()), &blocked, "http://127.0.0.1:8181");
+        assert_eq!(status_of(&items, "dpop"), Status::Fail);
+        assert_eq!(status_of(&items, "par"), Status::Warn, "auto falls back");
+        assert_eq!(status_of(&items, "clock"), Status::Warn);
+        doc["require_pushed_authorization_requests"] = json!(true);
+        assert_eq!(status_of(&feature_items(&c, &Discovery::Found(doc), &blocked, "o"), "par"), Status::Fail);
+        let none = feature_items(&c, &Discovery::Found(good_doc()), &probes(TokenProbe::NotRun, TokenProbe::NotRun, None), "o");
+        assert!(none.iter().all(|i| i.status == Status::Info), "{none:#?}");
+    }
+
+    #[test]
+    fn dpop_true_fails_where_it_is_not_offered() {
+        let c = config::parse(r#"{"issuer":"https://i.example","client_id":"c","dpop":true}"#, "http://127.0.0.1:8080/", &crate::core::url::testing::Whatwg).unwrap();
+        let items = feature_items(&c, &Discovery::Found(good_doc()), &probes(TokenProbe::NotRun, TokenProbe::NotRun, None), "o");
+        assert_eq!(status_of(&items, "dpop"), Status::Fail);
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date_s("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(http_date_s("Tue, 01 Dec 2026 06:00:00 GMT"), Some(1_796_104_800));
+        assert_eq!(http_date_s("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        assert_eq!(http_date_s("garbage"), None);
     }
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::AppError;
 use super::endpoints::{Endpoint, Endpoints};
+use super::{dpop, par};
 use super::fields::{self, not_a_field};
 use super::issuer::IssuerRule;
 use super::presets;
@@ -14,7 +15,7 @@ use super::url::{self, UrlParser};
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 12] = [
     "issuer",
     "provider",
     "extra_authorize_params",
@@ -25,6 +26,8 @@ const FIELDS: [&str; 10] = [
     "api_url",
     "post_logout_redirect_uri",
     "request_timeout_s",
+    "dpop",
+    "par",
 ];
 
 /// How long any request may take before it counts as failed (and a refresh
@@ -65,6 +68,10 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// Added to the authorization request (a preset's and config's own).
     pub extra_authorize_params: Vec<(String, String)>,
+    /// DPoP-bound tokens (RFC 9449): `"auto"`, `true` or `false`.
+    pub dpop: dpop::Setting,
+    /// Pushed authorization requests (RFC 9126): `"auto"`, `true` or `false`.
+    pub par: par::Setting,
 }
 
 impl Config {
@@ -149,7 +156,27 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         issuer_rule,
         request_timeout_ms,
         extra_authorize_params,
+        dpop: match auto_or_bool(&obj, "dpop")? {
+            None => dpop::Setting::Auto,
+            Some(true) => dpop::Setting::Required,
+            Some(false) => dpop::Setting::Off,
+        },
+        par: match auto_or_bool(&obj, "par")? {
+            None => par::Setting::Auto,
+            Some(true) => par::Setting::Required,
+            Some(false) => par::Setting::Off,
+        },
     })
+}
+
+/// `"auto"` (or absent) as `None`, else `true` or `false`.
+fn auto_or_bool(obj: &Map<String, Value>, name: &str) -> Result<Option<bool>, AppError> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s == "auto" => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(invalid(name, "must be \"auto\", true or false")),
+    }
 }
 
 fn request_timeout_ms(obj: &Map<String, Value>) -> Result<u64, AppError> {
@@ -274,6 +301,20 @@ mod tests {
         assert_eq!(c.post_logout_redirect_uri, "https://app.example/bye");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_storage":"local"}"#).0, "token_storage");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","api_url":"http://api.example"}"#).0, "api_url");
+    }
+
+    #[test]
+    fn dpop_and_par_are_auto_true_or_false() {
+        let with = |t: &str| parse(&format!(r#"{{"issuer":"https://i.example","client_id":"a"{t}}}"#), BASE);
+        let c = with("").unwrap();
+        assert_eq!((c.dpop, c.par), (dpop::Setting::Auto, par::Setting::Auto));
+        let c = with(r#","dpop":true,"par":false"#).unwrap();
+        assert_eq!((c.dpop, c.par), (dpop::Setting::Required, par::Setting::Off));
+        let c = with(r#","dpop":"auto","par":true"#).unwrap();
+        assert_eq!((c.dpop, c.par), (dpop::Setting::Auto, par::Setting::Required));
+        for bad in [r#","dpop":"yes""#, r#","par":1"#] {
+            assert!(matches!(with(bad), Err(AppError::ConfigInvalid { .. })), "{bad}");
+        }
     }
 
     #[test]

@@ -27,6 +27,11 @@ pub struct ProviderMetadata {
     pub code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9449 §5.1: the algorithms the provider takes DPoP proofs in.
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 9126 §5: plain authorization requests are refused.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// Reads a discovery response. The issuer in the document must be identical
@@ -81,6 +86,17 @@ impl Provider {
     /// Always there: [`resolve`] refuses a provider without it.
     pub fn token_endpoint(&self) -> &str {
         self.endpoints.token_endpoint.as_deref().unwrap_or_default()
+    }
+
+    /// RFC 9126 §5: the provider refuses authorization requests not pushed.
+    pub fn requires_par(&self) -> bool {
+        self.metadata.as_ref().is_some_and(|m| m.require_pushed_authorization_requests)
+    }
+
+    /// Whether DPoP is used with this provider (RFC 9449 §5.1).
+    pub fn uses_dpop(&self, setting: super::dpop::Setting) -> Result<bool, AppError> {
+        let offered = self.metadata.as_ref().and_then(|m| m.dpop_signing_alg_values_supported.as_deref());
+        super::dpop::decide(setting, self.metadata.is_some(), offered)
     }
 
     /// RFC 9207 §3: the provider promises `iss` in every authorization response.

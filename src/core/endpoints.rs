@@ -1,4 +1,4 @@
-//! The provider's six endpoints, by their OpenID Connect Discovery metadata
+//! The provider's seven endpoints, by their OpenID Connect Discovery metadata
 //! names: one struct for the values (config.json, a preset, the discovery
 //! document, the resolved provider) and one table, [`Endpoint::ALL`], for the
 //! code that goes through all of them by name.
@@ -18,6 +18,8 @@ pub struct Endpoints {
     pub userinfo_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
+    /// Pushed authorization requests (RFC 9126 §5).
+    pub pushed_authorization_request_endpoint: Option<String>,
 }
 
 /// One endpoint: its name, whether the sign-in needs it, and its field in
@@ -44,8 +46,15 @@ impl Endpoint {
     pub const END_SESSION: Self =
         Self { name: "end_session_endpoint", required: false, field: |e| &e.end_session_endpoint, field_mut: |e| &mut e.end_session_endpoint };
 
+    pub const PAR: Self = Self {
+        name: "pushed_authorization_request_endpoint",
+        required: false,
+        field: |e| &e.pushed_authorization_request_endpoint,
+        field_mut: |e| &mut e.pushed_authorization_request_endpoint,
+    };
+
     /// Every endpoint, in the order they are read and checked.
-    pub const ALL: [Self; 6] = [Self::AUTHORIZATION, Self::TOKEN, Self::JWKS, Self::USERINFO, Self::REVOCATION, Self::END_SESSION];
+    pub const ALL: [Self; 7] = [Self::AUTHORIZATION, Self::TOKEN, Self::JWKS, Self::USERINFO, Self::REVOCATION, Self::END_SESSION, Self::PAR];
 
     /// This endpoint's URL in `endpoints`, when known.
     pub fn get(self, endpoints: &Endpoints) -> Option<&str> {
@@ -70,7 +79,8 @@ mod tests {
         }
         let json: serde_json::Value = serde_json::from_str(
             r#"{"authorization_endpoint":"https://i.example/0","token_endpoint":"https://i.example/1","jwks_uri":"https://i.example/2",
-                "userinfo_endpoint":"https://i.example/3","revocation_endpoint":"https://i.example/4","end_session_endpoint":"https://i.example/5"}"#,
+                "userinfo_endpoint":"https://i.example/3","revocation_endpoint":"https://i.example/4","end_session_endpoint":"https://i.example/5",
+                "pushed_authorization_request_endpoint":"https://i.example/6"}"#,
         )
         .unwrap();
         assert_eq!(endpoints, serde_json::from_value(json.clone()).unwrap());

@@ -37,6 +37,8 @@ impl ProviderError {
             "invalid_request" => "The provider says the request is malformed. Check the redirect URI and PKCE settings of the application at the provider.",
             "unsupported_response_type" | "unsupported_grant_type" => "The provider does not allow the authorization code grant for this application. Enable it in the provider's console.",
             "login_required" | "consent_required" | "interaction_required" => "The provider needs you to sign in interactively. Sign in again.",
+            "invalid_request_uri" => "The pushed sign-in request expired or was already used before the provider saw it (perhaps the page waited too long): start again with Sign in.",
+            "invalid_dpop_proof" | "use_dpop_nonce" => "The provider did not accept this page's DPoP proof: check that this computer's clock is right, then sign in again; set `dpop` to false in config.json if the provider's DPoP support is broken.",
             "server_error" | "temporarily_unavailable" => "The provider had a problem handling the request. Wait a moment and sign in again.",
             _ => "The provider returned an error. Read its description below, then check the application's settings at the provider.",
         }
@@ -156,6 +158,16 @@ pub enum AppError {
     SessionEndedInAnotherTab,
     /// Revoking a token at sign-out failed (the local sign-out happened).
     RevocationFailed { problem: String },
+
+    // DPoP (RFC 9449) and PAR (RFC 9126)
+    /// `dpop: true`, and the provider does not offer ES256 proofs (§5.1).
+    DpopUnsupported { offered: Option<String> },
+    /// `dpop: true`, a proof was sent, and the tokens came back `Bearer`.
+    DpopNotHonoured,
+    /// `par: true`, and the provider has no PAR endpoint (RFC 9126 §5).
+    ParUnsupported,
+    /// The PAR endpoint's answer is not an RFC 9126 §2.2 response.
+    ParResponseInvalid { problem: String },
 
     // The browser
     /// `crypto.subtle` is missing (not a secure context) or failed.
@@ -293,9 +305,20 @@ impl AppError {
                 "You are signed out here, but the provider could not be told to revoke the tokens ({problem}): they stay valid until they expire."
             ).into()),
 
+            // DPoP and PAR
+            Self::DpopUnsupported { offered } => ("dpop_unsupported", format!(
+                "config.json says `dpop: true`, but the provider does not offer DPoP proofs with ES256 (its discovery lists {}): turn DPoP on for the application at the provider, or set `dpop` to \"auto\" or false.",
+                offered.as_deref().map_or_else(|| "no `dpop_signing_alg_values_supported`".to_owned(), |a| format!("only {a}"))
+            ).into()),
+            Self::DpopNotHonoured => ("dpop_not_honoured", "config.json says `dpop: true`, but the provider answered the DPoP proof with plain bearer tokens, so they were not used: turn on DPoP-bound tokens for the application at the provider, or set `dpop` to \"auto\".".into()),
+            Self::ParUnsupported => ("par_unsupported", "config.json says `par: true`, but the provider names no `pushed_authorization_request_endpoint`: turn on pushed authorization requests at the provider, add the endpoint to config.json, or set `par` to \"auto\" or false.".into()),
+            Self::ParResponseInvalid { problem } => ("par_response_invalid", format!(
+                "The provider's pushed authorization request endpoint gave no usable answer ({problem}): check the application's PAR settings at the provider, then sign in again."
+            ).into()),
+
             // The browser
             Self::WebCryptoUnavailable { problem } => ("webcrypto_unavailable", format!(
-                "The browser's WebCrypto could not check the ID token ({problem}): use a current browser, over https or on localhost."
+                "The browser's WebCrypto failed ({problem}): use a current browser, over https or on localhost."
             ).into()),
             Self::Timeout { url, after_ms } => ("request_timeout", format!(
                 "{url} did not answer within {} s: check the network and the provider's status, then try again.",

@@ -22,7 +22,7 @@ pub fn revocation_problem(url: &str, status: u16, body: &str) -> Option<String> 
     if status == 200 {
         return None;
     }
-    let code = token::parse_response(status, body).err().and_then(|e| e.provider_detail().map(|p| p.code().to_owned()));
+    let code = token::parse_response(status, body, crate::core::dpop::Sent::NoProof).err().and_then(|e| e.provider_detail().map(|p| p.code().to_owned()));
     Some(match code {
         Some(code) => format!("{url} answered HTTP {status} ({code})"),
         None => format!("{url} answered HTTP {status}"),
@@ -95,7 +95,7 @@ mod tests {
     }
 
     fn tokens(extra: &str) -> TokenResponse {
-        token::parse_response(200, &format!(r#"{{"access_token":"AT","token_type":"Bearer"{extra}}}"#)).unwrap()
+        token::parse_response(200, &format!(r#"{{"access_token":"AT","token_type":"Bearer"{extra}}}"#), crate::core::dpop::Sent::NoProof).unwrap()
     }
 
     #[test]

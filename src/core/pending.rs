@@ -63,6 +63,9 @@ pub struct PendingRequest {
     pub scope: String,
     /// Milliseconds since the Unix epoch.
     pub created_at_ms: u64,
+    /// The thumbprint of the DPoP key the code is bound to (RFC 9449 §10).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 #[cfg(test)]
@@ -85,6 +88,7 @@ mod tests {
             redirect_uri: "http://127.0.0.1:8080/callback".into(),
             scope: "openid".into(),
             created_at_ms: 1_700_000_000_000,
+            dpop_jkt: Some("jkt".into()),
         };
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<PendingRequest>(&json).unwrap(), p);
@@ -121,6 +125,7 @@ mod tests {
                 redirect_uri: "r".into(),
                 scope: "s".into(),
                 created_at_ms: at,
+                dpop_jkt: None,
             })
             .unwrap()
         };

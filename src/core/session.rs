@@ -24,12 +24,22 @@ pub struct Session {
     /// every refresh. Tabs of one session believe only a newer generation.
     #[serde(default)]
     pub generation: u64,
+    /// The thumbprint of the DPoP key every refresh proves (RFC 9449 §5),
+    /// when the sign-in used one; the access token is bound to it when its
+    /// type is `DPoP` ([`TokenResponse::is_dpop_bound`]).
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 impl Session {
     pub fn new(id: String, tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
         let scope = tokens.scope.clone().unwrap_or_else(|| requested_scope.to_owned());
-        Self { id, tokens, claims, scope, received_at_ms, refreshed_at_ms: None, generation: 0 }
+        Self { id, tokens, claims, scope, received_at_ms, refreshed_at_ms: None, generation: 0, dpop_jkt: None }
+    }
+
+    /// The session of a sign-in whose tokens were asked for with this DPoP key.
+    pub fn with_dpop_key(self, jkt: Option<String>) -> Self {
+        Self { dpop_jkt: jkt, ..self }
     }
 
     /// The session after a refresh (RFC 6749 §6). A new refresh token
@@ -57,6 +67,7 @@ impl Session {
             received_at_ms: now_ms,
             refreshed_at_ms: Some(now_ms),
             generation: self.generation + 1,
+            dpop_jkt: self.dpop_jkt.clone(),
         })
     }
 
@@ -67,6 +78,15 @@ impl Session {
             (Some(a), Some(b)) => a.issuer() == b.issuer() && a.subject() == b.subject(),
             (None, None) => true,
             _ => false,
+        }
+    }
+
+    /// What the signed-in view says about sender-constraining (RFC 9449).
+    pub fn describe_binding(&self) -> String {
+        match (&self.dpop_jkt, self.tokens.is_dpop_bound()) {
+            (Some(jkt), true) => format!("this page's DPoP key, thumbprint {jkt}"),
+            (Some(_), false) => "nothing: the provider answered the DPoP proof with bearer tokens, which work for whoever holds them".to_owned(),
+            (None, _) => "nothing: bearer tokens (DPoP is off or not offered by the provider)".to_owned(),
         }
     }
 
@@ -125,7 +145,7 @@ mod tests {
     use crate::core::token::parse_response;
 
     fn tokens(extra: &str) -> TokenResponse {
-        parse_response(200, &format!(r#"{{"access_token":"a","token_type":"Bearer"{extra}}}"#)).unwrap()
+        parse_response(200, &format!(r#"{{"access_token":"a","token_type":"Bearer"{extra}}}"#), crate::core::dpop::Sent::NoProof).unwrap()
     }
 
     #[test]

@@ -470,7 +470,7 @@ mod tests {
     const T0: u64 = 1_700_000_000_000;
 
     fn tokens(rt: &str, expires_in: u64) -> TokenResponse {
-        parse_response(200, &format!(r#"{{"access_token":"at-{rt}","token_type":"Bearer","refresh_token":"{rt}","expires_in":{expires_in}}}"#)).unwrap()
+        parse_response(200, &format!(r#"{{"access_token":"at-{rt}","token_type":"Bearer","refresh_token":"{rt}","expires_in":{expires_in}}}"#), crate::core::dpop::Sent::NoProof).unwrap()
     }
 
     fn session(rt: &str, expires_in: u64) -> Session {

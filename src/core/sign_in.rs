@@ -5,8 +5,11 @@
 use super::authorize::{self, AuthorizationRequest, Nonce, State};
 use super::config::Config;
 use super::discovery::Provider;
+use super::error::AppError;
+use super::par;
 use super::pending::PendingRequest;
 use super::pkce::CodeVerifier;
+use super::token::TokenRequest;
 
 /// Random octets from the browser's CSPRNG, one set per sign-in.
 pub struct Randomness {
@@ -20,12 +23,24 @@ pub struct Randomness {
 pub struct SignInStart {
     /// The request's `state`, which the pending request is kept under.
     pub state: State,
-    /// The authorization request, as the URL to visit.
+    /// The authorization request, as the URL to visit when it is not pushed.
     pub url: String,
+    /// With PAR (RFC 9126): the request to push first.
+    pub push: Option<Push>,
     pub pending: PendingRequest,
 }
 
-pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u64) -> SignInStart {
+/// The pushed authorization request, and whether a plain one may go instead
+/// when the page gets no answer from the PAR endpoint (see [`par::Use`]).
+#[derive(Debug)]
+pub struct Push {
+    pub request: TokenRequest,
+    pub fallback: bool,
+}
+
+/// The sign-in's first step. `dpop_jkt`: the thumbprint of the DPoP key made
+/// for it, when DPoP is used ([`Provider::uses_dpop`]).
+pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u64, dpop_jkt: Option<String>) -> Result<SignInStart, AppError> {
     let verifier = CodeVerifier::from_random(random.verifier);
     // OpenID Connect Core §3.1.2.1: the nonce goes with requests for an ID token.
     let nonce = authorize::scope_has_openid(&config.scope).then(|| Nonce::from_random(random.nonce));
@@ -36,17 +51,23 @@ pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u
         state: State::from_random(random.state),
         code_challenge: verifier.challenge(),
         nonce: nonce.clone(),
+        dpop_jkt: dpop_jkt.clone(),
         extra: config.extra_authorize_params.clone(),
     };
     let url = request.url(provider.authorization_endpoint());
+    let push = match par::decide(config.par, provider)? {
+        par::Use::No => None,
+        par::Use::Push { endpoint, fallback } => Some(Push { request: par::request(endpoint, &request), fallback }),
+    };
     let pending = PendingRequest {
         code_verifier: verifier,
         nonce,
         redirect_uri: config.redirect_uri.clone(),
         scope: config.scope.clone(),
         created_at_ms: now_ms,
+        dpop_jkt,
     };
-    SignInStart { state: request.state, url, pending }
+    Ok(SignInStart { state: request.state, url, push, pending })
 }
 
 #[cfg(test)]
@@ -73,7 +94,7 @@ mod tests {
     #[test]
     fn the_challenge_sent_is_the_one_of_the_verifier_kept() {
         let (c, p) = setup("openid profile");
-        let s = start(&c, &p, random(), 42);
+        let s = start(&c, &p, random(), 42, None).unwrap();
         assert!(s.url.contains(&format!("code_challenge={}&", s.pending.code_verifier.challenge().as_str())));
         assert_eq!(s.pending.redirect_uri, "https://app.example/callback");
         assert_eq!(s.pending.created_at_ms, 42);
@@ -83,9 +104,30 @@ mod tests {
     }
 
     #[test]
+    fn the_dpop_key_is_bound_to_the_code_and_kept() {
+        let (c, p) = setup("openid");
+        let s = start(&c, &p, random(), 0, Some("jkt-1".into())).unwrap();
+        assert!(s.url.contains("dpop_jkt=jkt-1"), "{}", s.url);
+        assert_eq!(s.pending.dpop_jkt.as_deref(), Some("jkt-1"));
+        assert!(s.push.is_none(), "no PAR endpoint, no push");
+    }
+
+    #[test]
+    fn a_pushed_request_carries_what_the_url_would() {
+        let (mut c, p) = setup("openid");
+        c.endpoints.pushed_authorization_request_endpoint = Some("https://i.example/par".into());
+        let p = discovery::resolve(&c, p.metadata, &crate::core::url::testing::Whatwg).unwrap();
+        let s = start(&c, &p, random(), 0, Some("jkt-1".into())).unwrap();
+        let push = s.push.unwrap();
+        assert_eq!(push.request.url, "https://i.example/par");
+        assert!(push.fallback, "auto: only discovery asked for it");
+        assert_eq!(push.request.body, s.url.split_once('?').unwrap().1);
+    }
+
+    #[test]
     fn no_nonce_without_openid() {
         let (c, p) = setup("api.read");
-        let s = start(&c, &p, random(), 0);
+        let s = start(&c, &p, random(), 0, None).unwrap();
         assert!(s.pending.nonce.is_none());
         assert!(!s.url.contains("nonce="));
     }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::dpop;
 use super::error::{AppError, ProviderError};
 use super::pkce::CodeVerifier;
 use super::secret::secret_string;
@@ -87,7 +88,8 @@ pub fn revocation_request(revocation_endpoint: &str, token: &str, hint: &str, cl
     TokenRequest { url: revocation_endpoint.to_owned(), body }
 }
 
-/// A successful token response (RFC 6749 §5.1).
+/// A successful token response (RFC 6749 §5.1), its `token_type` one that
+/// [`dpop::binding`] accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     pub access_token: AccessToken,
@@ -96,6 +98,13 @@ pub struct TokenResponse {
     pub scope: Option<String>,
     pub refresh_token: Option<RefreshToken>,
     pub id_token: Option<IdToken>,
+}
+
+impl TokenResponse {
+    /// RFC 9449 §5: a `DPoP` token is used with a proof, never as Bearer.
+    pub fn is_dpop_bound(&self) -> bool {
+        self.token_type.eq_ignore_ascii_case("dpop")
+    }
 }
 
 #[derive(Deserialize)]
@@ -111,10 +120,10 @@ struct RawError {
 ///   provider's own error code.
 /// - Any other non-2xx status is an HTTP error.
 /// - A 2xx body must be a JSON object with a non-empty string `access_token`
-///   and `token_type` (§5.1), and the type must be `Bearer`, compared
-///   case-insensitively (§7.1, RFC 6750 §4): a client must not use a token
-///   type it does not understand.
-pub fn parse_response(status: u16, body: &str) -> Result<TokenResponse, AppError> {
+///   and `token_type` (§5.1), and the type must be one this client
+///   understands for the request it sent (§7.1): `Bearer` (RFC 6750 §4), or
+///   `DPoP` when a proof went with it ([`dpop::binding`]).
+pub fn parse_response(status: u16, body: &str, sent: dpop::Sent) -> Result<TokenResponse, AppError> {
     let json: Option<Value> = serde_json::from_str(body).ok();
     if let Some(err) = json.as_ref().and_then(|v| RawError::deserialize(v).ok()) {
         return Err(AppError::Provider(ProviderError {
@@ -140,9 +149,7 @@ pub fn parse_response(status: u16, body: &str) -> Result<TokenResponse, AppError
     };
     let access_token = string("access_token")?.ok_or_else(|| invalid("`access_token` is missing"))?;
     let token_type = string("token_type")?.ok_or_else(|| invalid("`token_type` is missing"))?;
-    if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(AppError::TokenTypeUnsupported { token_type });
-    }
+    dpop::binding(&token_type, sent)?;
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
         token_type,
@@ -217,6 +224,7 @@ mod tests {
             200,
             r#"{"access_token":"at","token_type":"bearer","expires_in":3600,"scope":"openid profile",
                 "refresh_token":"rt","id_token":"a.b.c"}"#,
+            dpop::Sent::NoProof,
         )
         .unwrap();
         assert_eq!(t.access_token.secret(), "at");
@@ -228,36 +236,47 @@ mod tests {
 
     #[test]
     fn optional_fields_may_be_absent_and_expires_in_may_be_a_string() {
-        let t = parse_response(200, r#"{"access_token":"at","token_type":"Bearer"}"#).unwrap();
+        let t = parse_response(200, r#"{"access_token":"at","token_type":"Bearer"}"#, dpop::Sent::NoProof).unwrap();
         assert_eq!((t.expires_in, t.scope, t.refresh_token, t.id_token), (None, None, None, None));
-        let t = parse_response(201, r#"{"access_token":"at","token_type":"Bearer","expires_in":"60"}"#).unwrap();
+        let t = parse_response(201, r#"{"access_token":"at","token_type":"Bearer","expires_in":"60"}"#, dpop::Sent::NoProof).unwrap();
         assert_eq!(t.expires_in, Some(60));
     }
 
     #[test]
     fn provider_errors_pass_through() {
-        let e = parse_response(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#).unwrap_err();
+        let e = parse_response(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#, dpop::Sent::NoProof).unwrap_err();
         assert_eq!(e.code(), "invalid_grant");
         assert_eq!(e.provider_detail().unwrap().description.as_deref(), Some("grant request is invalid"));
-        assert_eq!(parse_response(401, r#"{"error":"invalid_client"}"#).unwrap_err().code(), "invalid_client");
+        assert_eq!(parse_response(401, r#"{"error":"invalid_client"}"#, dpop::Sent::NoProof).unwrap_err().code(), "invalid_client");
     }
 
     #[test]
     fn other_failures_have_their_own_codes() {
-        assert_eq!(parse_response(500, "oops").unwrap_err(), AppError::TokenHttpStatus { status: 500 });
-        assert_eq!(parse_response(404, r#"{"message":"x"}"#).unwrap_err().code(), "token_http_error");
-        assert_eq!(parse_response(200, "<html>").unwrap_err().code(), "token_response_invalid");
-        assert_eq!(parse_response(200, "[]").unwrap_err().code(), "token_response_invalid");
-        assert_eq!(parse_response(200, r#"{"token_type":"Bearer"}"#).unwrap_err().code(), "token_response_invalid");
-        assert_eq!(parse_response(200, r#"{"access_token":"","token_type":"Bearer"}"#).unwrap_err().code(), "token_response_invalid");
-        assert_eq!(parse_response(200, r#"{"access_token":"a"}"#).unwrap_err().code(), "token_response_invalid");
-        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"Bearer","expires_in":-1}"#).unwrap_err().code(), "token_response_invalid");
-        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"DPoP"}"#).unwrap_err().code(), "token_type_unsupported");
+        assert_eq!(parse_response(500, "oops", dpop::Sent::NoProof).unwrap_err(), AppError::TokenHttpStatus { status: 500 });
+        assert_eq!(parse_response(404, r#"{"message":"x"}"#, dpop::Sent::NoProof).unwrap_err().code(), "token_http_error");
+        assert_eq!(parse_response(200, "<html>", dpop::Sent::NoProof).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, "[]", dpop::Sent::NoProof).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"token_type":"Bearer"}"#, dpop::Sent::NoProof).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"","token_type":"Bearer"}"#, dpop::Sent::NoProof).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"a"}"#, dpop::Sent::NoProof).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"Bearer","expires_in":-1}"#, dpop::Sent::NoProof).unwrap_err().code(), "token_response_invalid");
+        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"DPoP"}"#, dpop::Sent::NoProof).unwrap_err().code(), "token_type_unsupported");
+        assert_eq!(parse_response(200, r#"{"access_token":"a","token_type":"MAC"}"#, dpop::Sent::Proof).unwrap_err().code(), "token_type_unsupported");
+    }
+
+    #[test]
+    fn dpop_tokens_answer_a_proof_only() {
+        let dpop = r#"{"access_token":"a","token_type":"DPoP","refresh_token":"r"}"#;
+        assert!(parse_response(200, dpop, dpop::Sent::Proof).unwrap().is_dpop_bound());
+        assert!(parse_response(200, dpop, dpop::Sent::ProofRequired).unwrap().is_dpop_bound());
+        let bearer = r#"{"access_token":"a","token_type":"Bearer"}"#;
+        assert!(!parse_response(200, bearer, dpop::Sent::Proof).unwrap().is_dpop_bound(), "auto: accepted, not bound");
+        assert_eq!(parse_response(200, bearer, dpop::Sent::ProofRequired).unwrap_err().code(), "dpop_not_honoured");
     }
 
     #[test]
     fn debug_of_a_response_hides_every_token() {
-        let t = parse_response(200, r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET","id_token":"ID-SECRET"}"#).unwrap();
+        let t = parse_response(200, r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET","id_token":"ID-SECRET"}"#, dpop::Sent::NoProof).unwrap();
         let s = format!("{t:?}");
         assert!(!s.contains("SECRET"), "{s}");
     }

@@ -34,9 +34,15 @@ fn SignedOut() -> impl IntoView {
     let setup = expect_context::<Arc<AppSetup>>();
     let issuer = setup.config.issuer.clone();
     let leaving = RwSignal::new(false);
-    let sign_in = move |_| match flow::begin_sign_in(&setup) {
-        Ok(()) => leaving.set(true),
-        Err(e) => keeper.notice.set(Some(Notice::Failure(e))),
+    let sign_in = move |_| {
+        leaving.set(true);
+        let setup = setup.clone();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = flow::begin_sign_in(&setup).await {
+                leaving.set(false);
+                keeper.notice.set(Some(Notice::Failure(e)));
+            }
+        });
     };
     view! {
         <section class="card">

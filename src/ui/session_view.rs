@@ -28,6 +28,8 @@ pub fn SignedIn() -> impl IntoView {
                 <dd data-field="scope">{field(|s| s.scope.clone())}</dd>
                 <dt>"Access token expires"</dt>
                 <dd data-field="expires">{field(expires)}</dd>
+                <dt>"Tokens bound to"</dt>
+                <dd data-field="binding">{field(|s| s.describe_binding())}</dd>
                 <dt>"Last refreshed"</dt>
                 <dd data-field="refreshed">{field(|s| s.refreshed_at_ms.map_or_else(|| "not yet".to_owned(), page::iso_time))}</dd>
             </dl>

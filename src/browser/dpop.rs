@@ -1,0 +1,179 @@
+//! The DPoP key pair (RFC 9449) and the requests that carry its proofs.
+//! The key is made by WebCrypto with `extractable: false`: the page can ask
+//! it to sign, and nothing can read the private key out, not even this app.
+//! Its public half is what the provider binds the tokens to. It is kept in
+//! IndexedDB (as the `CryptoKey` objects, never as bytes) from the
+//! authorization request to the callback, then with `token_storage:
+//! "session"` for the tabs of the session, or only in the page with
+//! `"memory"`. Every decision (what a proof says, whether to retry with a
+//! nonce) is `core::dpop`'s.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::CryptoKey;
+
+use super::http::Reply;
+use super::webcrypto::subtle;
+use super::{idb, page, random, storage};
+use crate::core::dpop::{self, ProofClaims, PublicJwk};
+use crate::core::{b64, url, AppError};
+
+/// A proof key: the private key (non-extractable) and its public JWK.
+#[derive(Clone)]
+pub struct ProofKey {
+    private: CryptoKey,
+    public: CryptoKey,
+    jwk: PublicJwk,
+    jkt: String,
+}
+
+thread_local! {
+    /// The keys this page holds, by thumbprint.
+    static KEYS: RefCell<Vec<ProofKey>> = const { RefCell::new(Vec::new()) };
+}
+
+fn unavailable(problem: &str) -> AppError {
+    AppError::WebCryptoUnavailable { problem: format!("DPoP key: {problem}") }
+}
+
+fn set(target: &Object, name: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+fn get(target: &JsValue, name: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn ecdsa(with_hash: bool) -> Object {
+    let params = Object::new();
+    set(&params, "name", &"ECDSA".into());
+    if with_hash {
+        set(&params, "hash", &"SHA-256".into());
+    } else {
+        set(&params, "namedCurve", &"P-256".into());
+    }
+    params
+}
+
+impl ProofKey {
+    /// A new P-256 key pair whose private key cannot be exported.
+    pub async fn generate() -> Result<Self, AppError> {
+        let usages = Array::of2(&"sign".into(), &"verify".into());
+        let made = subtle()?.generate_key_with_object(&ecdsa(false), false, &usages).map_err(|_| unavailable("generateKey is missing"))?;
+        let pair = JsFuture::from(made).await.map_err(|_| unavailable("ECDSA P-256 keys cannot be made"))?;
+        Self::from_pair(get(&pair, "privateKey").unchecked_into(), get(&pair, "publicKey").unchecked_into()).await
+    }
+
+    async fn from_pair(private: CryptoKey, public: CryptoKey) -> Result<Self, AppError> {
+        let exported = subtle()?.export_key("jwk", &public).map_err(|_| unavailable("exportKey is missing"))?;
+        let jwk = JsFuture::from(exported).await.map_err(|_| unavailable("the public key cannot be read"))?;
+        let coordinate = |name| get(&jwk, name).as_string().ok_or_else(|| unavailable("the public key has no coordinates"));
+        let jwk = PublicJwk { x: coordinate("x")?, y: coordinate("y")? };
+        let jkt = jwk.thumbprint();
+        Ok(Self { private, public, jwk, jkt })
+    }
+
+    /// The RFC 7638 thumbprint the tokens are bound to.
+    pub fn jkt(&self) -> &str {
+        &self.jkt
+    }
+
+    /// The private key, for the tests that it cannot be exported.
+    pub fn private_key(&self) -> &CryptoKey {
+        &self.private
+    }
+
+    /// A proof for one request (RFC 9449 §4.2).
+    pub async fn proof(&self, method: &str, url: &str, nonce: Option<&str>, access_token: Option<&str>) -> Result<String, AppError> {
+        let claims = ProofClaims {
+            method,
+            url,
+            iat_s: page::now_ms() / 1000,
+            jti: b64::encode(&random::bytes32()?[..16]),
+            nonce,
+            access_token,
+        };
+        let input = dpop::signing_input(&self.jwk, &claims);
+        let signing = subtle()?
+            .sign_with_object_and_u8_array(&ecdsa(true), &self.private, input.as_bytes())
+            .map_err(|_| unavailable("sign is missing"))?;
+        let signature = JsFuture::from(signing).await.map_err(|_| unavailable("signing failed"))?;
+        Ok(dpop::proof(&input, &js_sys::Uint8Array::new(&signature).to_vec()))
+    }
+
+    /// Keeps the key in this page, and in IndexedDB when `lasting`.
+    pub async fn keep(&self, lasting: bool) -> Result<(), AppError> {
+        KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            keys.retain(|k| k.jkt != self.jkt);
+            keys.push(self.clone());
+        });
+        if lasting {
+            let record = Object::new();
+            set(&record, "privateKey", &self.private);
+            set(&record, "publicKey", &self.public);
+            idb::put(&self.jkt, &record).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The key with this thumbprint: this page's, or the one IndexedDB keeps
+/// for the session's tabs.
+pub async fn find(jkt: &str) -> Result<ProofKey, AppError> {
+    if let Some(key) = KEYS.with(|keys| keys.borrow().iter().find(|k| k.jkt == jkt).cloned()) {
+        return Ok(key);
+    }
+    let record = idb::get(jkt).await?.ok_or_else(|| AppError::Storage { problem: "the DPoP key of this session is gone from IndexedDB".to_owned() })?;
+    let key = ProofKey::from_pair(get(&record, "privateKey").unchecked_into(), get(&record, "publicKey").unchecked_into()).await?;
+    if key.jkt != jkt {
+        return Err(AppError::Storage { problem: "IndexedDB holds another DPoP key under this session's".to_owned() });
+    }
+    key.keep(false).await?;
+    Ok(key)
+}
+
+/// After the callback: the key stays in IndexedDB for the session's tabs
+/// (`lasting`), or leaves it and lives in this page only.
+pub async fn settle(jkt: &str, lasting: bool) -> Result<(), AppError> {
+    if !lasting {
+        idb::delete(jkt).await?;
+    }
+    Ok(())
+}
+
+/// The session ended: the key goes, from the page and from IndexedDB.
+pub async fn forget(jkt: &str) {
+    KEYS.with(|keys| keys.borrow_mut().retain(|k| k.jkt != jkt));
+    let _ = idb::delete(jkt).await;
+}
+
+/// Sends a request with a proof (`send` gets the proof), once more with the
+/// server's nonce when it asks for one ([`dpop::nonce_asked`]). The latest
+/// nonce of each server is kept for the next proof, shared by the tabs.
+pub async fn with_proof<F, Fut>(key: &ProofKey, method: &str, target: &str, access_token: Option<&str>, send: F) -> Result<Reply, AppError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Reply, AppError>>,
+{
+    let server = url::origin(target).unwrap_or(target).to_owned();
+    let nonce = storage::dpop_nonce(&server);
+    let reply = send(key.proof(method, target, nonce.as_deref(), access_token).await?).await?;
+    if let Some(nonce) = &reply.dpop_nonce {
+        storage::save_dpop_nonce(&server, nonce);
+    }
+    match dpop::nonce_asked(reply.status, &reply.body, reply.www_authenticate.as_deref(), reply.dpop_nonce.as_deref()) {
+        Some(nonce) => {
+            let reply = send(key.proof(method, target, Some(&nonce), access_token).await?).await?;
+            if let Some(nonce) = &reply.dpop_nonce {
+                storage::save_dpop_nonce(&server, nonce);
+            }
+            Ok(reply)
+        }
+        None => Ok(reply),
+    }
+}
