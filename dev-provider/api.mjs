@@ -1,22 +1,158 @@
-// The demo API: GET /api/hello with "Authorization: Bearer <access token>"
-// answers {"message": "Hello, <sub>", sub, scope}. The token must be one of
-// this provider's access tokens, valid (not expired, not revoked, its
-// provider session alive) and not sender-constrained; otherwise 401 with
-// WWW-Authenticate. CORS for the app origins only, the 401's
-// WWW-Authenticate readable by them.
+// The demo API: GET /api/hello answers {"message": "Hello, <sub>", sub,
+// scope} for one of this provider's access tokens that is valid (not
+// expired, not revoked, its provider session alive):
+//   - DPoP-bound (cnf.jkt): "Authorization: DPoP <token>" with a "DPoP"
+//     proof (RFC 9449 section 7) that passes every check of checkProof and
+//     carries this API's own nonce (section 9);
+//   - not sender-constrained: "Authorization: Bearer <token>" (RFC 6750).
+// Otherwise 401 with WWW-Authenticate. Every answer carries the current
+// DPoP-Nonce. CORS for the app origins only: they may send Authorization and
+// DPoP and read WWW-Authenticate and DPoP-Nonce.
 
+import * as crypto from 'node:crypto';
+
+import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
+
+import { DPOP_ALGS } from './configuration.mjs';
 import { sendJson } from './html.mjs';
 
 export const API_PATH = '/api/hello';
 
-function bearerToken(header) {
-  if (typeof header !== 'string') return '';
-  const match = /^Bearer +(\S*) *$/i.exec(header);
-  return match ? match[1] : '';
+/** A proof's iat may be this far (s) from now, either way. */
+export const IAT_WINDOW = 60;
+/** A nonce is issued for NONCE_SLOT s and accepted one slot longer. */
+export const NONCE_SLOT = 60;
+
+const CHALLENGE_ALGS = `algs="${DPOP_ALGS.join(' ')}"`;
+
+/** ["DPoP" | "Bearer", token] from an Authorization header, or null. */
+function credentials(header) {
+  const match = /^(DPoP|Bearer) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(typeof header === 'string' ? header : '');
+  if (!match) return null;
+  return [match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', match[2]];
+}
+
+class Refusal extends Error {
+  constructor(error, description, { scheme = 'DPoP' } = {}) {
+    super(description);
+    this.error = error;
+    this.scheme = scheme;
+  }
+}
+
+/**
+ * The API's nonces (RFC 9449 section 9): an HMAC of the time slot under a
+ * per-process secret, so nothing is stored; the current and the previous
+ * slot's are accepted, so a nonce lives NONCE_SLOT to 2 * NONCE_SLOT s.
+ */
+function nonces(now = () => Date.now()) {
+  const secret = crypto.randomBytes(32);
+  const of = (slot) => crypto.createHmac('sha256', secret).update(`api-dpop-nonce:${slot}`).digest('base64url');
+  const slot = () => Math.floor(now() / 1000 / NONCE_SLOT);
+  return {
+    current: () => of(slot()),
+    accepts(nonce) {
+      if (typeof nonce !== 'string') return false;
+      const given = Buffer.from(nonce);
+      return [slot(), slot() - 1].some((s) => {
+        const expected = Buffer.from(of(s));
+        return expected.length === given.length && crypto.timingSafeEqual(expected, given);
+      });
+    },
+  };
+}
+
+/**
+ * The jti of every accepted proof until its iat is out of the window (RFC
+ * 9449 section 11.1): after that the iat check refuses a replay anyway.
+ */
+function replayCache() {
+  const seen = new Map(); // jti -> forget after (epoch s)
+  return {
+    /** False when `jti` was seen before; otherwise remembers it. */
+    firstUse(jti, iat, nowS) {
+      for (const [key, until] of seen) if (until < nowS) seen.delete(key);
+      if (seen.has(jti)) return false;
+      seen.set(jti, iat + IAT_WINDOW);
+      return true;
+    },
+  };
+}
+
+/**
+ * The proof's checks (RFC 9449 section 4.3), all but the nonce and the
+ * replay: a single compact JWS, typ dpop+jwt, an asymmetric alg, signed by
+ * the public key in its `jwk` header; htm this request's method; htu this
+ * API's URL as the client addressed it (the Host header, no query or
+ * fragment); iat within IAT_WINDOW of now; a jti; ath the hash of `token`.
+ * Returns { payload, thumbprint (of the jwk) }.
+ */
+async function checkProof(req, proof, token, nowS) {
+  if (typeof proof !== 'string' || proof === '' || proof.includes(',')) {
+    throw new Refusal('invalid_dpop_proof', 'send exactly one DPoP header with a proof');
+  }
+  let verified;
+  try {
+    verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS });
+  } catch (err) {
+    throw new Refusal('invalid_dpop_proof', `the proof does not verify: ${err.message}`);
+  }
+  const { payload, protectedHeader } = verified;
+  if (payload.htm !== req.method) throw new Refusal('invalid_dpop_proof', 'htm is not this request\'s method');
+  const htu = URL.parse(typeof payload.htu === 'string' ? payload.htu : '');
+  const expected = URL.parse(API_PATH, `http://${req.headers.host}`);
+  if (!htu || !expected || `${htu.origin}${htu.pathname}` !== `${expected.origin}${expected.pathname}`) {
+    throw new Refusal('invalid_dpop_proof', 'htu is not this API\'s URL');
+  }
+  if (typeof payload.iat !== 'number' || Math.abs(payload.iat - nowS) > IAT_WINDOW) {
+    throw new Refusal('invalid_dpop_proof', `iat is not within ${IAT_WINDOW} s of now`);
+  }
+  if (typeof payload.jti !== 'string' || payload.jti === '') throw new Refusal('invalid_dpop_proof', 'no jti');
+  const ath = crypto.createHash('sha256').update(token).digest('base64url');
+  if (payload.ath !== ath) throw new Refusal('invalid_dpop_proof', 'ath is not the hash of this access token');
+  return { payload, thumbprint: await calculateJwkThumbprint(protectedHeader.jwk) };
 }
 
 /** The request handler for API_PATH; `allowedOrigins` is a Set. */
-export function createApi(provider, allowedOrigins) {
+export function createApi(provider, allowedOrigins, { now = () => Date.now() } = {}) {
+  const nonce = nonces(now);
+  const replays = replayCache();
+
+  /** The token's subject and scope, or throws a Refusal (RFC 9449 section 7.1 and 7.2). */
+  async function authorize(req) {
+    const given = credentials(req.headers.authorization);
+    if (!given) {
+      throw new Refusal(null, 'send Authorization: DPoP <access token> with a DPoP proof, or Bearer for an unbound token');
+    }
+    const [scheme, value] = given;
+    const token = await provider.AccessToken.find(value);
+    if (!token || !token.isValid) {
+      throw new Refusal('invalid_token', 'the access token is invalid, expired or revoked', { scheme });
+    }
+    if (scheme === 'Bearer') {
+      // A DPoP-bound token is worthless without its key: never as Bearer.
+      if (token.isSenderConstrained()) {
+        throw new Refusal('invalid_token', 'the access token is DPoP-bound: send it as Authorization: DPoP with a proof');
+      }
+      return token;
+    }
+    const nowS = Math.floor(now() / 1000);
+    const { payload, thumbprint } = await checkProof(req, req.headers.dpop, value, nowS);
+    if (!token.jkt) {
+      throw new Refusal('invalid_token', 'the access token is not DPoP-bound: send it as Authorization: Bearer');
+    }
+    if (token.jkt !== thumbprint) {
+      throw new Refusal('invalid_token', 'the proof\'s key is not the one the access token is bound to (cnf.jkt)');
+    }
+    if (!nonce.accepts(payload.nonce)) {
+      throw new Refusal('use_dpop_nonce', 'send the proof again with the nonce of the DPoP-Nonce header');
+    }
+    if (!replays.firstUse(payload.jti, payload.iat, nowS)) {
+      throw new Refusal('invalid_dpop_proof', 'this proof (its jti) was used before');
+    }
+    return token;
+  }
+
   return async function handleApi(req, res) {
     const origin = req.headers.origin;
     const corsAllowed = origin !== undefined && allowedOrigins.has(origin);
@@ -32,7 +168,7 @@ export function createApi(provider, allowedOrigins) {
       res.writeHead(204, {
         ...cors,
         'Access-Control-Allow-Methods': 'GET',
-        'Access-Control-Allow-Headers': 'Authorization',
+        'Access-Control-Allow-Headers': 'Authorization, DPoP',
         'Access-Control-Max-Age': '600',
         'Cache-Control': 'no-store',
       });
@@ -40,23 +176,37 @@ export function createApi(provider, allowedOrigins) {
       return;
     }
 
-    const headers = { ...cors, ...(corsAllowed ? { 'Access-Control-Expose-Headers': 'WWW-Authenticate' } : {}) };
+    // The current nonce on every answer: a client may pick it up anywhere.
+    const headers = {
+      ...cors,
+      ...(corsAllowed ? { 'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce' } : {}),
+      'DPoP-Nonce': nonce.current(),
+    };
     if (req.method !== 'GET') {
       sendJson(res, 405, { error: 'method_not_allowed', error_description: 'only GET' }, { ...headers, Allow: 'GET, OPTIONS' });
       return;
     }
-    const value = bearerToken(req.headers.authorization);
-    if (!value) {
-      sendJson(res, 401, { error: 'unauthorized', error_description: 'send Authorization: Bearer <access token>' },
-        { ...headers, 'WWW-Authenticate': 'Bearer' });
-      return;
-    }
-    const token = await provider.AccessToken.find(value);
-    if (!token || !token.isValid || token.isSenderConstrained()) {
-      sendJson(res, 401, { error: 'invalid_token', error_description: 'the access token is invalid, expired or revoked' },
-        { ...headers, 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    let token;
+    try {
+      token = await authorize(req);
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      sendJson(res, 401, { error: err.error ?? 'unauthorized', error_description: err.message },
+        { ...headers, 'WWW-Authenticate': challenge(err) });
       return;
     }
     sendJson(res, 200, { message: `Hello, ${token.accountId}`, sub: token.accountId, scope: token.scope ?? '' }, headers);
   };
+}
+
+/**
+ * WWW-Authenticate for a refusal: no credentials, both schemes offered; a
+ * Bearer token's fault, the Bearer challenge alone (RFC 6750 section 3); a
+ * DPoP fault (or a bound token sent as Bearer), the DPoP challenge with the
+ * error and algs (RFC 9449 section 7.1), and Bearer still offered.
+ */
+function challenge({ error, message, scheme }) {
+  if (error === null) return `Bearer, DPoP ${CHALLENGE_ALGS}`;
+  if (scheme === 'Bearer') return `Bearer error="${error}"`;
+  return `DPoP error="${error}", error_description="${message.replace(/["\\]/g, '')}", ${CHALLENGE_ALGS}, Bearer`;
 }

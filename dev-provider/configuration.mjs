@@ -3,6 +3,11 @@
 // account, a refresh token with every code exchange, rotated on every use (a
 // rotated one used again is refused and ends the whole grant), revocation
 // and UserInfo, RP-initiated logout that confirms itself, in-memory storage.
+// Per layout (provider-layouts.mjs): DPoP (RFC 9449) with nonces required
+// and the client DPoP-bound, or none; PAR (RFC 9126) offered, required, or
+// none.
+
+import * as crypto from 'node:crypto';
 
 import { escapeHtml, page } from './html.mjs';
 import { interactionUrl } from './login.mjs';
@@ -48,6 +53,12 @@ ${Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</stro
 </main>`);
 }
 
+/**
+ * The DPoP proof algorithms the provider and the demo API accept: asymmetric
+ * only (oidc-provider 9's default list; the app signs with ES256).
+ */
+export const DPOP_ALGS = Object.freeze(['ES256', 'Ed25519', 'EdDSA']);
+
 /** The client's redirect URIs for the app origins: O/callback and O/app/callback. */
 export function redirectUris(appOrigins) {
   return appOrigins.flatMap((o) => [`${o}/callback`, `${o}/app/callback`]);
@@ -61,6 +72,7 @@ export function redirectUris(appOrigins) {
 export function configuration({ name, layout, clientId, appOrigins, accessTokenTtl, signingKey }) {
   const allowed = new Set(appOrigins);
   const extraClaims = layout.extraIdClaims ?? {};
+  const dpop = layout.dpop !== false;
   return {
     clients: [{
       client_id: clientId,
@@ -71,6 +83,9 @@ export function configuration({ name, layout, clientId, appOrigins, accessTokenT
       response_types: ['code'],
       redirect_uris: redirectUris(appOrigins),
       post_logout_redirect_uris: appOrigins.flatMap((o) => [`${o}/`, `${o}/app/`]),
+      // Every token request must carry a DPoP proof (RFC 9449 section 5.2):
+      // a public client's tokens are then worth nothing without its key.
+      ...(dpop ? { dpop_bound_access_tokens: true } : {}),
     }],
     // v9 implements S256 only; required for every client.
     pkce: { required: () => true },
@@ -90,6 +105,10 @@ export function configuration({ name, layout, clientId, appOrigins, accessTokenT
     async issueRefreshToken(ctx, client) {
       return client.grantTypeAllowed('refresh_token');
     },
+    // `true`, not oidc-provider's default function: that one stops rotating
+    // a public client's refresh tokens once they are sender-constrained
+    // (DPoP-bound); the app's session rules (rotation, reuse ends the grant)
+    // hold with and without DPoP.
     rotateRefreshToken: true,
     jwks: signingKey.jwks,
     ...(layout.routes ? { routes: layout.routes } : {}),
@@ -112,7 +131,21 @@ export function configuration({ name, layout, clientId, appOrigins, accessTokenT
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: layout.endSession !== false, logoutSource, postLogoutSuccessSource },
+      // Nonces required (RFC 9449 section 8): a proof is only good for the
+      // nonce window, not for as long as a stolen one would be replayed. The
+      // secret is random per process: nothing to keep in the repository, and
+      // after a restart a client's old nonce is answered with a fresh one
+      // (use_dpop_nonce), which it must handle anyway.
+      dPoP: dpop
+        ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+        : { enabled: false },
+      // On by default in v9; `par: 'required'` refuses plain authorization
+      // requests (discovery says require_pushed_authorization_requests).
+      pushedAuthorizationRequests: layout.par === false
+        ? { enabled: false }
+        : { enabled: true, requirePushedAuthorizationRequests: layout.par === 'required' },
     },
+    dPoPSigningAlgValues: [...DPOP_ALGS],
     ttl: {
       AccessToken: accessTokenTtl,
       AuthorizationCode: 60,

@@ -24,6 +24,16 @@
 //                   name matches get this `tid` instead, and ID tokens whose
 //                   `iss` is the origin + issuerPath, signed with the layout's
 //                   key (Entra's personal Microsoft accounts)
+//   dpop            false: no DPoP (RFC 9449) at all: discovery lists no
+//                   dpop_signing_alg_values_supported, tokens are Bearer.
+//                   Otherwise DPoP with nonces required at every endpoint
+//                   (token, UserInfo, PAR) and the client registered
+//                   dpop_bound_access_tokens: every token request needs a
+//                   proof, and its refresh tokens are bound to that key
+//   par             PAR (RFC 9126) at routes.pushed_authorization_request:
+//                   'required': every authorization request must come
+//                   through it (discovery: require_pushed_authorization_requests);
+//                   false: no PAR endpoint; otherwise offered, optional
 //   portOffset      its port in layouts.mjs: BASE_PORT + offset (root: none)
 
 import * as crypto from 'node:crypto';
@@ -44,6 +54,7 @@ const ROOT_ROUTES = {
   userinfo: '/me',
   revocation: '/token/revocation',
   end_session: '/session/end',
+  pushed_authorization_request: '/request',
 };
 
 const ENTRA_ROUTES = {
@@ -56,24 +67,27 @@ const ENTRA_ROUTES = {
 };
 
 // Like Entra: no `iss` in the authorization response, no revocation
-// endpoint in discovery.
+// endpoint in discovery, neither RFC 9449 DPoP nor PAR.
 const ENTRA = {
   routes: ENTRA_ROUTES,
   omitAuthorizationIss: true,
   discoveryOmits: ['authorization_response_iss_parameter_supported', 'revocation_endpoint'],
+  dpop: false,
+  par: false,
 };
 
 const entraMount = (segment, extra = {}) => ({ prefix: `/${segment}`, discovery: `/${segment}/v2.0/.well-known/openid-configuration`, ...extra });
 
 export const LAYOUTS = Object.freeze({
-  // oidc-provider's own layout (`make dev`, the end-to-end tests' :9411).
+  // oidc-provider's own layout (`make dev`, the end-to-end tests' :9411):
+  // DPoP with nonces, the client DPoP-bound, PAR offered.
   root: { issuerPath: '', routes: ROOT_ROUTES, portOffset: null },
 
   // PingOne: https://auth.pingone.<region>/<envID>/as
   pingone: {
     issuerPath: '/env-1234/as',
     mounts: [{ prefix: '/env-1234/as', discovery: '/env-1234/as/.well-known/openid-configuration' }],
-    routes: { authorization: '/authorize', token: '/token', jwks: '/jwks', userinfo: '/userinfo', revocation: '/revoke', end_session: '/signoff' },
+    routes: { authorization: '/authorize', token: '/token', jwks: '/jwks', userinfo: '/userinfo', revocation: '/revoke', end_session: '/signoff', pushed_authorization_request: '/par' },
     portOffset: 1,
   },
 
@@ -81,7 +95,7 @@ export const LAYOUTS = Object.freeze({
   okta: {
     issuerPath: '/oauth2/default',
     mounts: [{ prefix: '/oauth2/default', discovery: '/oauth2/default/.well-known/openid-configuration' }],
-    routes: { authorization: '/v1/authorize', token: '/v1/token', jwks: '/v1/keys', userinfo: '/v1/userinfo', revocation: '/v1/revoke', end_session: '/v1/logout' },
+    routes: { authorization: '/v1/authorize', token: '/v1/token', jwks: '/v1/keys', userinfo: '/v1/userinfo', revocation: '/v1/revoke', end_session: '/v1/logout', pushed_authorization_request: '/v1/par' },
     portOffset: 2,
   },
 
@@ -96,6 +110,7 @@ export const LAYOUTS = Object.freeze({
       userinfo: '/protocol/openid-connect/userinfo',
       revocation: '/protocol/openid-connect/revoke',
       end_session: '/protocol/openid-connect/logout',
+      pushed_authorization_request: '/protocol/openid-connect/ext/par/request',
     },
     portOffset: 3,
   },
@@ -104,15 +119,18 @@ export const LAYOUTS = Object.freeze({
   auth0: {
     issuerPath: '/',
     mounts: [{ prefix: '', discovery: '/.well-known/openid-configuration' }],
-    routes: { authorization: '/authorize', token: '/oauth/token', jwks: '/.well-known/jwks.json', userinfo: '/userinfo', revocation: '/oauth/revoke', end_session: '/oidc/logout' },
+    routes: { authorization: '/authorize', token: '/oauth/token', jwks: '/.well-known/jwks.json', userinfo: '/userinfo', revocation: '/oauth/revoke', end_session: '/oidc/logout', pushed_authorization_request: '/oauth/par' },
     portOffset: 4,
   },
 
-  // Adobe IMS: issuer https://<host>, fixed endpoints, no discovery
+  // Adobe IMS: issuer https://<host>, fixed endpoints, no discovery, neither
+  // DPoP nor PAR (nor could an app without discovery learn of them).
   adobe_ims: {
     issuerPath: '',
     mounts: [{ prefix: '', discovery: false }],
     routes: { authorization: '/ims/authorize/v2', token: '/ims/token/v3', jwks: '/ims/keys', userinfo: '/ims/userinfo/v2', revocation: '/ims/revoke', end_session: '/ims/logout/v1' },
+    dpop: false,
+    par: false,
     portOffset: 5,
   },
 
@@ -120,7 +138,7 @@ export const LAYOUTS = Object.freeze({
   cloudentity: {
     issuerPath: '/acme/default',
     mounts: [{ prefix: '/acme/default', discovery: '/acme/default/.well-known/openid-configuration' }],
-    routes: { authorization: '/oauth2/authorize', token: '/oauth2/token', jwks: '/.well-known/jwks.json', userinfo: '/userinfo', revocation: '/oauth2/revoke', end_session: '/oidc/logout' },
+    routes: { authorization: '/oauth2/authorize', token: '/oauth2/token', jwks: '/.well-known/jwks.json', userinfo: '/userinfo', revocation: '/oauth2/revoke', end_session: '/oidc/logout', pushed_authorization_request: '/par' },
     endSession: false,
     portOffset: 6,
   },
@@ -161,6 +179,14 @@ export const LAYOUTS = Object.freeze({
   // itself still requires S256).
   plainonly: { issuerPath: '', routes: ROOT_ROUTES, pkceMethods: ['plain'], portOffset: 9 },
 
+  // Root, but every authorization request must be pushed first (RFC 9126
+  // section 5): a plain one is refused.
+  'par-required': { issuerPath: '', routes: ROOT_ROUTES, par: 'required', portOffset: 10 },
+
+  // Root without DPoP: Bearer tokens, as before RFC 9449 (the app's path for
+  // providers that do not offer it).
+  'no-dpop': { issuerPath: '', routes: ROOT_ROUTES, dpop: false, portOffset: 11 },
+
 });
 
 /** Every layout with a port of its own in layouts.mjs, in port order. */
@@ -191,6 +217,7 @@ const METADATA = {
   userinfo: 'userinfo_endpoint',
   revocation: 'revocation_endpoint',
   end_session: 'end_session_endpoint',
+  pushed_authorization_request: 'pushed_authorization_request_endpoint',
 };
 
 /**
@@ -202,6 +229,7 @@ export function describeMount(layout, mount = mountsOf(layout)[0]) {
   const endpoints = {};
   for (const [route, member] of Object.entries(METADATA)) {
     if (route === 'end_session' && layout.endSession === false) continue;
+    if (route === 'pushed_authorization_request' && layout.par === false) continue;
     if (layout.discoveryOmits?.includes(member)) continue;
     endpoints[member] = `${mount.prefix}${layout.routes[route]}`;
   }

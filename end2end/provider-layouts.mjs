@@ -75,6 +75,10 @@ export const PRESETS = [
 export const NOCORS_ISSUER = layoutOrigin('nocors');
 /** Root layout, but discovery offers only PKCE "plain". */
 export const PLAINONLY_ISSUER = layoutOrigin('plainonly');
+/** Root layout (DPoP), but every authorization request must go through PAR. */
+export const PAR_REQUIRED_ISSUER = layoutOrigin('par-required');
+/** Root layout without DPoP: Bearer tokens. */
+export const NO_DPOP_ISSUER = layoutOrigin('no-dpop');
 
 /** Every origin of the layouts (for the CSP's connect-src). */
 export const LAYOUT_ORIGINS = PORTED_LAYOUTS.map(layoutOrigin);

@@ -1,10 +1,13 @@
 // For the provider tests (node:test): a provider on a free port in this
 // process, and an OAuth client over plain HTTP (cookie jar, the login form,
-// code + PKCE, refresh, revocation), as the app's requests look.
+// code + PKCE, refresh, revocation), as the app's requests look; with a
+// DPoP key (../dpop-proof.mjs) every token request carries a proof, and an
+// authorization request can be pushed first (PAR).
 
 import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 
+import { dpopFetch } from '../dpop-proof.mjs';
 import { createDevProvider } from '../provider.mjs';
 import { CLIENT_ID } from '../settings.mjs';
 
@@ -61,35 +64,43 @@ async function request(jar, url, init = {}) {
   return res;
 }
 
-/** A form POST from the app origin (or `origin`): { status, headers, body (JSON or text) }. */
-export async function post(url, fields, origin = APP_ORIGIN) {
-  const res = await fetch(url, {
+/**
+ * A form POST from the app origin (or `origin`), with a DPoP proof when
+ * `dpop` is a key of dpop-proof.mjs (and a second one with the nonce when
+ * asked): { status, headers, body (JSON or text) }.
+ */
+export async function post(url, fields, origin = APP_ORIGIN, dpop = undefined) {
+  const init = {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
     body: new URLSearchParams(fields).toString(),
-  });
+  };
+  const res = await (dpop ? dpopFetch(dpop, url, init) : fetch(url, init));
   const text = await res.text();
   let body = text;
   try { body = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, headers: res.headers, body };
 }
 
-export function refresh(tokenEndpoint, refreshToken, origin) {
-  return post(tokenEndpoint, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }, origin);
+export function refresh(tokenEndpoint, refreshToken, origin = APP_ORIGIN, dpop = undefined) {
+  return post(tokenEndpoint, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }, origin, dpop);
 }
 
 /**
  * A whole sign-in as `user`: the authorization request, the login form,
- * automatic consent, the redirect to REDIRECT_URI, the code exchange.
+ * automatic consent, the redirect to REDIRECT_URI, the code exchange (with a
+ * proof of `dpop`, a dpop-proof.mjs key, when given). With `par` (the PAR
+ * endpoint) the parameters are pushed first, with a proof of `dpop` too,
+ * and the authorization request carries only client_id and request_uri.
  * Returns { state, nonce, location (URL of the callback), tokenStatus, tokenHeaders, tokens }.
  */
-export async function signIn({ authorizationEndpoint, tokenEndpoint, scope = 'openid profile', user = 'alice' }) {
+export async function signIn({ authorizationEndpoint, tokenEndpoint, par, dpop, scope = 'openid profile', user = 'alice' }) {
   const jar = cookieJar();
   const verifier = crypto.randomBytes(32).toString('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
   const nonce = crypto.randomBytes(16).toString('base64url');
   const authorize = new URL(authorizationEndpoint);
-  authorize.search = new URLSearchParams({
+  const params = {
     response_type: 'code',
     client_id: CLIENT_ID,
     redirect_uri: REDIRECT_URI,
@@ -98,7 +109,14 @@ export async function signIn({ authorizationEndpoint, tokenEndpoint, scope = 'op
     nonce,
     code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
-  }).toString();
+  };
+  if (par) {
+    const pushed = await post(par, params, APP_ORIGIN, dpop);
+    if (pushed.status !== 201) throw new Error(`PAR answered ${pushed.status}: ${JSON.stringify(pushed.body)}`);
+    authorize.search = new URLSearchParams({ client_id: CLIENT_ID, request_uri: pushed.body.request_uri }).toString();
+  } else {
+    authorize.search = new URLSearchParams(params).toString();
+  }
 
   let res = await request(jar, authorize.href);
   let location;
@@ -126,6 +144,6 @@ export async function signIn({ authorizationEndpoint, tokenEndpoint, scope = 'op
     redirect_uri: REDIRECT_URI,
     client_id: CLIENT_ID,
     code_verifier: verifier,
-  });
+  }, APP_ORIGIN, dpop);
   return { state, nonce, location, tokenStatus: exchange.status, tokenHeaders: exchange.headers, tokens: exchange.body };
 }

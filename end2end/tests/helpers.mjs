@@ -3,6 +3,7 @@
 // test-only switches (misbehave, config override).
 import { expect } from '@playwright/test';
 
+import { dpopProof } from '../../dev-provider/dpop-proof.mjs';
 import { LAYOUTS, routePath } from '../../dev-provider/provider-layouts.mjs';
 import { APP_ORIGIN, CLIENT_ID, PROVIDER } from '../addresses.mjs';
 import { CONTROL_PATH } from '../fixtures/misbehave.mjs';
@@ -408,11 +409,28 @@ export async function revokeAtProvider(request, token, tokenTypeHint = 'refresh_
   });
 }
 
-/** From the test itself: a refresh at the token endpoint; resolves with the response. */
-export async function refreshAtProvider(request, refreshToken) {
-  return request.post(TOKEN_URL, {
-    form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID },
-  });
+/**
+ * From the test itself: a refresh at the token endpoint; resolves with the
+ * response. With `dpopKey` (dev-provider/dpop-proof.mjs dpopKey()) it carries
+ * a proof of that key, sent again with the provider's nonce when asked
+ * (use_dpop_nonce). The root provider's refresh tokens are bound to the
+ * app's key, which the test never has: without a proof, or with a key of
+ * the test's, a refresh is refused (invalid_grant) whether or not the token
+ * is still alive.
+ */
+export async function refreshAtProvider(request, refreshToken, dpopKey = undefined) {
+  const form = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID };
+  if (!dpopKey) return request.post(TOKEN_URL, { form });
+  const send = async () => {
+    const dpop = await dpopProof(dpopKey, { htm: 'POST', htu: TOKEN_URL, nonce: dpopKey.nonces.get(PROVIDER) });
+    const response = await request.post(TOKEN_URL, { form, headers: { dpop } });
+    const nonce = response.headers()['dpop-nonce'];
+    if (nonce) dpopKey.nonces.set(PROVIDER, nonce);
+    return response;
+  };
+  const first = await send();
+  if (first.status() !== 400 || (await first.json().catch(() => ({}))).error !== 'use_dpop_nonce') return first;
+  return send();
 }
 
 export function callApiButton(page) {
