@@ -1,5 +1,5 @@
 // The demo API: GET /api/hello answers {"message": "Hello, <sub>", sub,
-// scope} for one of this provider's access tokens that is valid (not
+// scope, jkt} for one of this provider's access tokens that is valid (not
 // expired, not revoked, its provider session alive):
 //   - DPoP-bound (cnf.jkt): "Authorization: DPoP <token>" with a "DPoP"
 //     proof (RFC 9449 section 7) that passes every check of checkProof and
@@ -195,7 +195,8 @@ export function createApi(provider, allowedOrigins, { now = () => Date.now() } =
         { ...headers, 'WWW-Authenticate': challenge(err) });
       return;
     }
-    sendJson(res, 200, { message: `Hello, ${token.accountId}`, sub: token.accountId, scope: token.scope ?? '' }, headers);
+    // `jkt`: the key the token is bound to (its cnf.jkt), so a test can see it.
+    sendJson(res, 200, { message: `Hello, ${token.accountId}`, sub: token.accountId, scope: token.scope ?? '', jkt: token.jkt ?? null }, headers);
   };
 }
 

@@ -11,6 +11,10 @@ import * as crypto from 'node:crypto';
 
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 
+// For the end-to-end tests, which read the app's proofs (their package has
+// no jose of its own).
+export { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader } from 'jose';
+
 /**
  * A new key pair for DPoP: { alg, privateKey, publicJwk, thumbprint (RFC
  * 7638, what a bound token's cnf.jkt names), nonces (origin -> the last

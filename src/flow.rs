@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::browser::dpop::{self, ProofKey};
+use crate::browser::dpop::{self, Nonces, ProofKey};
 use crate::browser::http::{self, Reply};
 use crate::browser::url::BrowserUrls;
 use crate::browser::webcrypto::WebCrypto;
@@ -87,7 +87,9 @@ pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
     };
     let dpop_offered = matches!(&found, Discovery::Found(doc) if doc.get("dpop_signing_alg_values_supported").and_then(|v| v.as_array()).is_some_and(|a| a.iter().any(|v| v == crate::core::dpop::ALG)));
     let dpop = match endpoint(Endpoint::TOKEN) {
-        Some(token_endpoint) if dpop_offered => probe_token_endpoint(config, &token_endpoint, Some(check::PROBE_CODE)).await,
+        Some(token_endpoint) if dpop_offered && matches!(probe, TokenProbe::OAuthError(_)) => {
+            probe_token_endpoint(config, &token_endpoint, Some(check::PROBE_CODE)).await
+        }
         _ => TokenProbe::NotRun,
     };
     let par = match endpoint(Endpoint::PAR) {
@@ -240,7 +242,7 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sess
         Some(jkt) => Some(dpop::find(jkt).await?),
         None => None,
     };
-    let (reply, ()) = futures::future::join(post_token_request(&request, key.as_ref()), prefetch).await;
+    let (reply, ()) = futures::future::join(post_token_request(&request, key.as_ref(), nonces(&setup.config)), prefetch).await;
     let reply = reply?;
     let sent = Sent::of(setup.config.dpop, key.is_some());
     let tokens = token::parse_response(reply.status, &reply.body, sent)?;
@@ -254,10 +256,18 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sess
 
 /// A token request, with a DPoP proof of `key` when there is one (RFC 9449
 /// §5) and the nonce dance the token endpoint may ask for (§8).
-pub async fn post_token_request(request: &TokenRequest, key: Option<&ProofKey>) -> Result<Reply, AppError> {
+pub async fn post_token_request(request: &TokenRequest, key: Option<&ProofKey>, nonces: Nonces) -> Result<Reply, AppError> {
     match key {
         None => http::post_form(request, None).await,
-        Some(key) => dpop::with_proof(key, "POST", &request.url, None, |proof| async move { http::post_form(request, Some(&proof)).await }).await,
+        Some(key) => dpop::with_proof(key, nonces, "POST", &request.url, None, |proof| async move { http::post_form(request, Some(&proof)).await }).await,
+    }
+}
+
+/// Servers' DPoP nonces are shared by the tabs exactly when the session is.
+pub fn nonces(config: &Config) -> Nonces {
+    match config.token_storage {
+        TokenStorage::Session => Nonces::SharedByTabs,
+        TokenStorage::Memory => Nonces::PageOnly,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::browser::dpop;
+use crate::browser::dpop::{self, Nonces};
 use crate::browser::http::{self, Reply};
 use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{page, random, storage};
@@ -15,7 +15,7 @@ use crate::core::session::Session;
 use crate::core::token::{self, RefreshToken, TokenResponse};
 use crate::core::dpop::Sent;
 use crate::core::{logout, userinfo, AppError};
-use crate::flow::{post_token_request, AppSetup, ProviderKeys};
+use crate::flow::{nonces, post_token_request, AppSetup, ProviderKeys};
 
 /// One refresh (RFC 6749 §6) with `refresh_token`, taken by value so the
 /// same token cannot be sent twice from here. A new ID token is validated
@@ -29,7 +29,7 @@ pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken, dpop_jkt: Op
         Some(jkt) => Some(dpop::find(jkt).await?),
         None => None,
     };
-    let reply = post_token_request(&request, key.as_ref()).await?;
+    let reply = post_token_request(&request, key.as_ref(), nonces(&setup.config)).await?;
     let tokens = token::parse_response(reply.status, &reply.body, Sent::of(setup.config.dpop, key.is_some()))?;
     let claims = match &tokens.id_token {
         None => None,
@@ -54,7 +54,7 @@ pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<
     let (Some(endpoint), Some(claims)) = (endpoint, &session.claims) else {
         return Ok(None);
     };
-    let reply = get_with_access_token(endpoint, session).await?;
+    let reply = get_with_access_token(endpoint, session, nonces(&setup.config)).await?;
     userinfo::parse(reply.status, reply.content_type.as_deref(), &reply.body, claims.subject()).map(Some)
 }
 
@@ -65,19 +65,19 @@ pub struct ApiAnswer {
     pub body: String,
 }
 
-pub async fn call_api(url: &str, session: &Session) -> Result<ApiAnswer, AppError> {
-    let reply = get_with_access_token(url, session).await?;
+pub async fn call_api(setup: &AppSetup, url: &str, session: &Session) -> Result<ApiAnswer, AppError> {
+    let reply = get_with_access_token(url, session, nonces(&setup.config)).await?;
     Ok(ApiAnswer { status: reply.status, body: reply.body })
 }
 
 /// A GET with the session's access token: a DPoP-bound one with a proof
 /// holding its hash (RFC 9449 §7.1), never as Bearer; any other as Bearer.
-async fn get_with_access_token(url: &str, session: &Session) -> Result<Reply, AppError> {
+async fn get_with_access_token(url: &str, session: &Session, nonces: Nonces) -> Result<Reply, AppError> {
     let token = session.tokens.access_token.secret();
     match (&session.dpop_jkt, session.tokens.is_dpop_bound()) {
         (Some(jkt), true) => {
             let key = dpop::find(jkt).await?;
-            dpop::with_proof(&key, "GET", url, Some(token), |proof| async move { http::get_with_token(url, token, Some(&proof)).await }).await
+            dpop::with_proof(&key, nonces, "GET", url, Some(token), |proof| async move { http::get_with_token(url, token, Some(&proof)).await }).await
         }
         (None, true) => Err(AppError::TokenTypeUnsupported { token_type: session.tokens.token_type.clone() }),
         (_, false) => http::get_with_token(url, token, None).await,

@@ -141,7 +141,7 @@ impl SessionRunner {
     /// Calls the configured API with a fresh access token.
     pub async fn call_api(&self, url: &str) -> Option<Result<ApiAnswer, AppError>> {
         let session = self.fresh_session().await?;
-        Some(session_flow::call_api(url, &session).await)
+        Some(session_flow::call_api(&self.0.setup, url, &session).await)
     }
 
     fn feed(&self, input: Input) -> Vec<Output> {
@@ -171,7 +171,7 @@ impl SessionRunner {
         for output in outputs {
             match output {
                 Output::Keep(session) => self.keep(session),
-                Output::Forget => self.forget(),
+                Output::Forget => self.forget().await,
                 Output::Ended(reason) => self.tell(Event::Ended(reason)),
                 Output::SignedOutElsewhere => self.tell(Event::SignedOutElsewhere),
                 Output::SignOutAtProvider(session) => self.sign_out_at_provider(*session),
@@ -199,10 +199,11 @@ impl SessionRunner {
 
     /// The session is over in this tab: its storage, and its DPoP key (from
     /// IndexedDB too, since no tab of the session can use it any more).
-    fn forget(&self) {
+    async fn forget(&self) {
         storage::clear_session();
-        if let Some(jkt) = self.0.dpop_jkt.borrow_mut().take() {
-            wasm_bindgen_futures::spawn_local(async move { dpop::forget(&jkt).await });
+        let jkt = self.0.dpop_jkt.borrow_mut().take();
+        if let Some(jkt) = jkt {
+            dpop::forget(&jkt).await;
         }
     }
 

@@ -19,6 +19,7 @@ fn pending_request(tag: u8) -> PendingRequest {
         redirect_uri: "http://127.0.0.1:8080/callback".into(),
         scope: "openid".into(),
         created_at_ms: 1_700_000_000_000,
+        dpop_jkt: None,
     }
 }
 
@@ -290,5 +291,65 @@ mod sealing {
         for junk in ["", ".", "abc", "AAAA.AAAA", "{\"type\":\"ended\"}"] {
             assert_eq!(key.open(junk, Purpose::Message).await, None, "{junk}");
         }
+    }
+}
+
+mod dpop_key {
+    use js_sys::Reflect;
+    use pkce_spa::browser::dpop::{self, ProofKey};
+    use pkce_spa::browser::webcrypto::WebCrypto;
+    use pkce_spa::core::id_token::SignatureVerifier;
+    use pkce_spa::core::{b64, jwks, jws};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::*;
+
+    fn subtle() -> web_sys::SubtleCrypto {
+        web_sys::window().unwrap().crypto().unwrap().subtle()
+    }
+
+    /// The proof's signature checked with the public key its header carries.
+    async fn verifies(proof: &str) -> bool {
+        let mut parts = proof.split('.');
+        let header: serde_json::Value = serde_json::from_slice(&b64::decode(parts.next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header["typ"], "dpop+jwt");
+        assert!(header["jwk"].get("d").is_none());
+        let key = jwks::PublicKey { kid: None, jwk: header["jwk"].clone() };
+        let (input, signature) = proof.rsplit_once('.').unwrap();
+        WebCrypto.verify(jws::Alg::ES256, &key, input.as_bytes(), &b64::decode(signature).unwrap()).await.unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_private_key_cannot_be_exported_and_a_proof_verifies() {
+        let key = ProofKey::generate().await.unwrap();
+        assert!(!key.private_key().extractable());
+        for format in ["jwk", "pkcs8"] {
+            let export = subtle().export_key(format, key.private_key()).unwrap();
+            assert!(JsFuture::from(export).await.is_err(), "exportKey({format}) must reject");
+        }
+        let proof = key.proof("POST", "https://as.example/token?x=1", Some("n-1"), None).await.unwrap();
+        assert!(verifies(&proof).await);
+        let claims: serde_json::Value = serde_json::from_slice(&b64::decode(proof.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        assert_eq!(claims["htu"], "https://as.example/token");
+        assert_eq!(claims["nonce"], "n-1");
+        let (input, _) = proof.rsplit_once('.').unwrap();
+        let other = key.proof("POST", "https://as.example/other", None, None).await.unwrap();
+        assert!(!verifies(&format!("{input}.{}", other.rsplit_once('.').unwrap().1)).await, "a signature of other claims");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_key_survives_indexeddb_and_stays_non_extractable() {
+        let key = ProofKey::generate().await.unwrap();
+        key.keep(true).await.unwrap();
+        let back = dpop::stored(key.jkt()).await.unwrap();
+        assert_eq!(back.jkt(), key.jkt());
+        assert!(!back.private_key().extractable());
+        let export = subtle().export_key("jwk", back.private_key()).unwrap();
+        assert!(JsFuture::from(export).await.is_err());
+        let usages = Reflect::get(back.private_key(), &JsValue::from_str("usages")).unwrap().unchecked_into::<js_sys::Array>();
+        assert_eq!(usages.to_vec(), vec![JsValue::from_str("sign")]);
+        assert!(verifies(&back.proof("GET", "https://api.example/hello", None, Some("AT")).await.unwrap()).await);
+        dpop::forget(key.jkt()).await;
+        assert!(dpop::stored(key.jkt()).await.is_err(), "gone from IndexedDB");
     }
 }

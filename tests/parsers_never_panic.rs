@@ -4,7 +4,8 @@
 
 use pkce_spa::core::issuer::IssuerRule;
 use pkce_spa::core::url::{ParsedUrl, UrlParser};
-use pkce_spa::core::{callback, config, discovery, jwks, jws, presets, token, url as url_rules};
+use pkce_spa::core::dpop::{self, Sent};
+use pkce_spa::core::{callback, config, discovery, jwks, jws, par, presets, token, url as url_rules};
 use proptest::prelude::*;
 
 /// The `url` crate as the WHATWG parser (the browser build uses the browser's own).
@@ -40,7 +41,16 @@ proptest! {
 
     #[test]
     fn token_response(status in 0u16..600, body in ".*") {
-        let _ = token::parse_response(status, &body);
+        for sent in [Sent::NoProof, Sent::Proof, Sent::ProofRequired] {
+            let _ = token::parse_response(status, &body, sent);
+        }
+    }
+
+    #[test]
+    fn par_response_and_nonce_challenges(status in 0u16..600, body in ".*", header in prop::option::of(".*"), nonce in prop::option::of(".*")) {
+        let _ = par::parse_response(status, &body);
+        let _ = dpop::nonce_asked(status, &body, header.as_deref(), nonce.as_deref());
+        let _ = dpop::htu(&body);
     }
 
     #[test]
@@ -49,7 +59,10 @@ proptest! {
         if let Some(at) = at { obj.insert("access_token".into(), at.into()); }
         if let Some(tt) = tt { obj.insert("token_type".into(), tt.into()); }
         if let Some(exp) = exp { obj.insert("expires_in".into(), exp.into()); }
-        let _ = token::parse_response(status, &serde_json::Value::Object(obj).to_string());
+        let text = serde_json::Value::Object(obj).to_string();
+        for sent in [Sent::NoProof, Sent::Proof, Sent::ProofRequired] {
+            let _ = token::parse_response(status, &text, sent);
+        }
     }
 
     #[test]

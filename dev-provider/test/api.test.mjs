@@ -61,7 +61,7 @@ describe('a DPoP-bound token with a proof', () => {
   test('a sound proof with the API\'s nonce: 200, and the next nonce with it, readable from the app origin', async () => {
     const res = await call();
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { message: 'Hello, alice', sub: 'alice', scope: 'openid profile' });
+    assert.deepEqual(await res.json(), { message: 'Hello, alice', sub: 'alice', scope: 'openid profile', jkt: key.thumbprint });
     assert.match(res.headers.get('dpop-nonce'), /^[A-Za-z0-9_-]{43}$/);
     assert.equal(res.headers.get('access-control-allow-origin'), APP_ORIGIN);
     assert.equal(res.headers.get('access-control-expose-headers'), 'WWW-Authenticate, DPoP-Nonce');

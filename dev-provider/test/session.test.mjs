@@ -106,7 +106,7 @@ describe('the demo API', () => {
     const res = await api(flow.tokens.access_token, flow.key);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), APP_ORIGIN);
-    assert.deepEqual(await res.json(), { message: 'Hello, alice', sub: 'alice', scope: 'openid profile' });
+    assert.deepEqual(await res.json(), { message: 'Hello, alice', sub: 'alice', scope: 'openid profile', jkt: flow.key.thumbprint });
     assert.equal((await api(flow.tokens.access_token, flow.key, OTHER_ORIGIN)).headers.get('access-control-allow-origin'), null);
   });
 

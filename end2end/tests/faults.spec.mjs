@@ -182,11 +182,13 @@ for (const fault of REVOCATION_FAULTS) {
 
 test('a provider without revocation and end-session endpoints signs out here only', async ({ page, request }) => {
   const metadata = await providerMetadata(request);
-  // Named endpoints: no discovery, so no revocation or end-session endpoint.
+  // Named endpoints: no discovery, so no revocation or end-session endpoint
+  // (and no word on DPoP, which this provider requires: `dpop: true`).
   await setAppConfig(request, {
     authorization_endpoint: metadata.authorization_endpoint,
     token_endpoint: metadata.token_endpoint,
     jwks_uri: metadata.jwks_uri,
+    dpop: true,
   });
   const left = [];
   page.on('request', (r) => {

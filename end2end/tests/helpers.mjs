@@ -17,6 +17,33 @@ export function isTokenRequest(request) {
   return request.method() === 'POST' && request.url().split('?')[0] === TOKEN_URL;
 }
 
+/** The root provider's PAR endpoint (RFC 9126). */
+export const PAR_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'pushed_authorization_request')}`;
+
+/** True for the browser's POST to the provider's PAR endpoint. */
+export function isParRequest(request) {
+  return request.method() === 'POST' && request.url().split('?')[0] === PAR_URL;
+}
+
+/**
+ * True for a token endpoint answer that only asks for a DPoP nonce (RFC 9449
+ * §8): the app sends the same request again with it, and the provider did
+ * nothing with the first. `body` is the parsed JSON (or null).
+ */
+export function isNonceChallenge(status, body) {
+  return status === 400 && body?.error === 'use_dpop_nonce';
+}
+
+/**
+ * The authorization request's parameters: from the pushed request's body
+ * when the app used PAR (the URL then holds only client_id and
+ * request_uri), else from the URL's query.
+ */
+export function authorizationParams(authorizeUrl, parBody = null) {
+  const query = new URL(authorizeUrl).searchParams;
+  return query.has('request_uri') && parBody !== null ? new URLSearchParams(parBody) : query;
+}
+
 /** True for the first, top-level request to the authorization endpoint. */
 export function isAuthorizeRequest(request) {
   const url = new URL(request.url());
@@ -93,11 +120,12 @@ export async function readStorage(page) {
 export function waitForTokenResponse(page) {
   let cleanup;
   const result = new Promise((resolve, reject) => {
-    const onResponse = (response) => {
-      if (isTokenRequest(response.request())) {
-        cleanup();
-        resolve(response);
-      }
+    const onResponse = async (response) => {
+      if (!isTokenRequest(response.request())) return;
+      // A nonce challenge is followed by the same request with the nonce.
+      if (isNonceChallenge(response.status(), await response.json().catch(() => null))) return;
+      cleanup();
+      resolve(response);
     };
     const onFailed = (request) => {
       if (isTokenRequest(request)) {
@@ -180,19 +208,33 @@ export function isCallbackNavigation(request) {
 export function recordFlow(page) {
   const flow = {
     authorizeUrl: null,
+    parBody: null,
     callbackUrls: [],
     tokenRequests: [],
     tokenResponses: [],
   };
   page.on('request', (request) => {
     if (flow.authorizeUrl === null && isAuthorizeRequest(request)) flow.authorizeUrl = request.url();
+    if (flow.parBody === null && isParRequest(request)) flow.parBody = request.postData() ?? '';
     if (isCallbackNavigation(request)) flow.callbackUrls.push(request.url());
     if (isTokenRequest(request)) flow.tokenRequests.push(request);
   });
-  page.on('response', (response) => {
-    if (isTokenRequest(response.request())) flow.tokenResponses.push(response);
+  // A request only answered with a nonce challenge is not counted: the app
+  // sends it again with the nonce, and the provider did nothing with it.
+  page.on('response', async (response) => {
+    if (!isTokenRequest(response.request())) return;
+    if (isNonceChallenge(response.status(), await response.json().catch(() => null))) {
+      flow.tokenRequests.splice(flow.tokenRequests.indexOf(response.request()), 1);
+      return;
+    }
+    flow.tokenResponses.push(response);
   });
   return flow;
+}
+
+/** The authorization request's parameters of a recorded flow. */
+export function flowAuthorizationParams(flow) {
+  return authorizationParams(flow.authorizeUrl, flow.parBody);
 }
 
 /**
@@ -203,7 +245,7 @@ export function recordFlow(page) {
 export async function flowSecrets(flow) {
   const secrets = {};
   if (flow.authorizeUrl) {
-    const query = new URL(flow.authorizeUrl).searchParams;
+    const query = flowAuthorizationParams(flow);
     secrets.state = query.get('state');
     secrets.nonce = query.get('nonce');
   }
@@ -331,6 +373,7 @@ export function recordTokenExchanges(target) {
       status: null,
       body: null,
       failure: null,
+      nonceChallenge: false,
       done: false,
     };
     exchanges.push(exchange);
@@ -341,7 +384,10 @@ export function recordTokenExchanges(target) {
     if (!exchange) return;
     exchange.status = response.status();
     response.json()
-      .then((body) => { exchange.body = body; }, () => {})
+      .then((body) => {
+        exchange.body = body;
+        exchange.nonceChallenge = isNonceChallenge(exchange.status, body);
+      }, () => {})
       .finally(() => { exchange.done = true; });
   });
   target.on('requestfailed', (request) => {
@@ -351,7 +397,10 @@ export function recordTokenExchanges(target) {
     exchange.done = true;
   });
 
-  const refreshes = () => exchanges.filter((e) => e.grantType === 'refresh_token');
+  // A request only answered with a nonce challenge (RFC 9449 §8) is sent
+  // again with the nonce; it counts as neither a refresh nor an exchange.
+  const counted = () => exchanges.filter((e) => !e.nonceChallenge);
+  const refreshes = () => counted().filter((e) => e.grantType === 'refresh_token');
   return {
     exchanges,
     /** Every refresh request, in the order the browser sent them. */
@@ -359,7 +408,9 @@ export function recordTokenExchanges(target) {
     /** The refreshes answered 200 with a readable body. */
     okRefreshes: () => refreshes().filter((e) => e.done && e.status === 200 && e.body),
     /** Every code exchange (grant_type=authorization_code). */
-    codeExchanges: () => exchanges.filter((e) => e.grantType === 'authorization_code'),
+    codeExchanges: () => counted().filter((e) => e.grantType === 'authorization_code'),
+    /** The nonce challenges the provider answered with. */
+    nonceChallenges: () => exchanges.filter((e) => e.nonceChallenge),
     /** True once every recorded request is answered (or failed) and read. */
     allDone: () => exchanges.every((e) => e.done),
     /** The refresh_token of the newest successful token response, if any. */
@@ -476,6 +527,11 @@ export const APP_CONFIG_URL = `${APP_ORIGIN}/config.json`;
  */
 export async function startSignInWithoutLeaving(page) {
   let authorizeUrl = null;
+  let parBody = null;
+  const onRequest = (request) => {
+    if (parBody === null && isParRequest(request)) parBody = request.postData() ?? '';
+  };
+  page.on('request', onRequest);
   const isAuthorize = (url) => `${url.origin}${url.pathname}` === AUTH_URL;
   const stop = async (route) => {
     authorizeUrl ??= route.request().url();
@@ -486,9 +542,10 @@ export async function startSignInWithoutLeaving(page) {
   await expect.poll(() => authorizeUrl, { message: 'the app navigated to the authorization endpoint' }).not.toBeNull();
   await expect.poll(() => pendingKeys(page), { message: 'one pending sign-in' }).toHaveLength(1);
   await page.unroute(isAuthorize, stop);
+  page.off('request', onRequest);
   const [key] = await pendingKeys(page);
   const pending = await page.evaluate((k) => JSON.parse(window.sessionStorage.getItem(k)), key);
-  const query = new URL(authorizeUrl).searchParams;
+  const query = authorizationParams(authorizeUrl, parBody);
   return { authorizeUrl, state: query.get('state'), nonce: query.get('nonce'), verifier: pending.code_verifier };
 }
 

@@ -16,6 +16,7 @@ import {
   failOnCspViolations,
   field,
   formOf,
+  isNonceChallenge,
   resetAppConfig,
   setAppConfig,
   signInButton,
@@ -57,13 +58,27 @@ function recordRequests(page) {
   });
   page.on('response', (response) => {
     const entry = byRequest.get(response.request());
-    if (entry) entry.status = response.status();
+    if (!entry) return;
+    entry.status = response.status();
+    if (entry.method === 'POST') response.json().then((body) => { entry.body = body; }, () => {});
   });
   page.on('requestfailed', (request) => {
     const entry = byRequest.get(request);
     if (entry) entry.failure = request.failure()?.errorText ?? 'failed';
   });
   return requests;
+}
+
+/**
+ * The top-level authorization requests among `requests`, each with the
+ * parameters it carried: its query, or the body of the PAR request it names
+ * (RFC 9126: then the URL holds only client_id and request_uri).
+ */
+function authorizationRequests(requests, matches) {
+  const pushed = requests.filter((r) => r.method === 'POST' && formOf(r.request).has('code_challenge'));
+  return requests
+    .filter((r) => r.navigation && r.query.has('client_id') && (r.query.has('code_challenge') || r.query.has('request_uri')) && matches(r))
+    .map((r) => ({ ...r, params: r.query.has('request_uri') ? formOf(pushed.at(-1).request) : r.query }));
 }
 
 /** Lines "METHOD origin+path status" of `requests`, for failure messages. */
@@ -97,21 +112,22 @@ for (const preset of PRESETS) {
     const all = describe(toLayout);
 
     // The authorization request: once, top level, at the layout's path.
-    const authorize = toLayout.filter((r) => r.navigation && r.query.has('client_id') && r.query.has('code_challenge'));
+    const authorize = authorizationRequests(toLayout, () => true);
     expect(authorize.map((r) => r.pathname), `authorization requests to ${preset.origin}:\n${all}`)
       .toEqual([preset.authorizePath]);
-    const query = authorize[0].query;
+    const query = authorize[0].params;
     expect(query.get('response_type')).toBe('code');
     expect(query.get('client_id')).toBe(CLIENT_ID);
     expect(query.get('redirect_uri')).toBe(`${APP_ORIGIN}/callback`);
     expect(query.get('code_challenge_method')).toBe('S256');
     if (preset.authorizeUrlContains) {
-      expect(authorize[0].url).toContain(preset.authorizeUrlContains);
+      expect(authorize[0].params.toString()).toContain(preset.authorizeUrlContains);
     }
 
-    // The code exchange: once, at the layout's token path, answered 200.
+    // The code exchange: once, at the layout's token path, answered 200
+    // (after a DPoP nonce challenge, where the layout has DPoP).
     const exchanges = toLayout.filter((r) => r.method === 'POST'
-      && formOf(r.request).get('grant_type') === 'authorization_code');
+      && formOf(r.request).get('grant_type') === 'authorization_code' && !isNonceChallenge(r.status, r.body));
     expect(exchanges.map((r) => r.pathname), `code exchanges at ${preset.origin}:\n${all}`).toEqual([preset.tokenPath]);
     expect(exchanges[0].status).toBe(200);
 
@@ -142,10 +158,10 @@ test('extra_authorize_params are added to the authorization request', async ({ p
 
   await signInThere(page, PROVIDER, 'alice');
 
-  const authorize = requests.filter((r) => r.navigation && `${r.origin}${r.pathname}` === AUTH_URL && r.query.has('client_id'));
+  const authorize = authorizationRequests(requests, (r) => `${r.origin}${r.pathname}` === AUTH_URL);
   expect(authorize).toHaveLength(1);
-  expect(authorize[0].query.getAll('ui_locales')).toEqual(['fr']);
-  expect(authorize[0].query.get('code_challenge_method')).toBe('S256');
+  expect(authorize[0].params.getAll('ui_locales')).toEqual(['fr']);
+  expect(authorize[0].params.get('code_challenge_method')).toBe('S256');
 });
 
 test('extra_authorize_params with a preset', async ({ page, request }) => {
@@ -155,11 +171,10 @@ test('extra_authorize_params with a preset', async ({ page, request }) => {
 
   await signInThere(page, keycloak.origin, 'alice');
 
-  const authorize = requests.filter((r) => r.navigation && r.origin === keycloak.origin
-    && r.pathname === keycloak.authorizePath && r.query.has('client_id'));
+  const authorize = authorizationRequests(requests, (r) => r.origin === keycloak.origin && r.pathname === keycloak.authorizePath);
   expect(authorize).toHaveLength(1);
-  expect(authorize[0].query.getAll('ui_locales')).toEqual(['fr']);
-  expect(authorize[0].query.getAll('kc_idp_hint')).toEqual(['local']);
+  expect(authorize[0].params.getAll('ui_locales')).toEqual(['fr']);
+  expect(authorize[0].params.getAll('kc_idp_hint')).toEqual(['local']);
 });
 
 test('extra_authorize_params cannot override the protocol\'s own parameters', async ({ page, request }) => {

@@ -11,6 +11,8 @@
 // serve.mjs's POST /__test/config changes config.json for one test.
 import { expect, test } from '@playwright/test';
 
+import { dpopKey, dpopProof } from '../../dev-provider/dpop-proof.mjs';
+
 import {
   API_URL,
   APP_ORIGIN,
@@ -138,10 +140,11 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
   await expect(field(page, 'sub')).toHaveText('alice');
   await expect(errorAlert(page)).toHaveCount(0);
   // localStorage holds only the session's sealed mark (generation and a
-  // hash of the refresh token, encrypted): no token, no claim.
+  // hash of the refresh token, encrypted) and the provider's latest DPoP
+  // nonce (which it gives anyone): no token, no claim.
   const { local } = await readStorage(page);
   for (const [key, value] of local) {
-    expect(key).toMatch(/^pkce-spa\.mark\./);
+    expect(key).toMatch(/^pkce-spa\.(mark\.|dpop-nonce\.)/);
     expect(value).not.toContain('alice');
     const secrets = capturedTokens(tokens);
     expect(secrets.some((secret) => value.includes(secret)), `localStorage[${JSON.stringify(key)}] holds a token`).toBe(false);
@@ -267,8 +270,11 @@ test('UserInfo shows the claims', async ({ page, request }) => {
 
   await signInFully(page);
 
+  // The root provider binds tokens to the page's key (RFC 9449 §7.1).
   const sent = await userinfoRequest;
-  expect((await sent.allHeaders()).authorization).toMatch(/^Bearer \S+$/);
+  const headers = await sent.allHeaders();
+  expect(headers.authorization).toMatch(/^DPoP \S+$/);
+  expect(headers.dpop).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   expect((await sent.response())?.status()).toBe(200);
   await expect(userinfoClaim(page, 'sub')).toHaveText('alice');
   await expect(userinfoClaim(page, 'name')).toHaveText('alice');
@@ -283,7 +289,9 @@ test('the API answers with a token and refuses without one', async ({ page, requ
   const apiRequest = page.waitForRequest((r) => r.url() === API_URL && r.method() === 'GET');
   await callApiButton(page).click();
   const sent = await apiRequest;
-  expect((await sent.allHeaders()).authorization).toMatch(/^Bearer \S+$/);
+  const headers = await sent.allHeaders();
+  expect(headers.authorization).toMatch(/^DPoP \S+$/);
+  expect(headers.dpop).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   await expect(field(page, 'api-status')).toHaveText('200');
   await expect(field(page, 'api-body')).toContainText('Hello, alice');
   await expect(errorAlert(page)).toHaveCount(0);
@@ -342,12 +350,17 @@ test('sign-out revokes and ends the provider session', async ({ page, request })
   expect(logout.get('state')).toBeTruthy();
   expect(returnUrls.map((url) => url.searchParams.get('state'))).toEqual([logout.get('state')]);
 
-  // The refresh tokens are dead at the provider.
-  for (const token of new Set([initialRefreshToken, tokens.latestRefreshToken()])) {
-    const response = await refreshAtProvider(request, token);
-    expect(response.status()).toBe(400);
-    expect((await response.json()).error).toBe('invalid_grant');
-  }
+  // The grant is gone at the provider. Its tokens are bound to the page's
+  // key, which the test cannot have, so it asks the demo API, which checks
+  // that the access token is alive before it looks at the proof.
+  expect(initialRefreshToken).toBeTruthy();
+  const accessToken = tokens.exchanges.filter((e) => e.status === 200 && e.body?.access_token).at(-1).body.access_token;
+  const key = await dpopKey();
+  const dead = await request.get(API_URL, {
+    headers: { Authorization: `DPoP ${accessToken}`, DPoP: await dpopProof(key, { htm: 'GET', htu: API_URL, accessToken }) },
+  });
+  expect(dead.status()).toBe(401);
+  expect((await dead.json()).error_description).toBe('the access token is invalid, expired or revoked');
 
   // And the provider session is over: signing in asks for the user name again.
   await startSignIn(page);

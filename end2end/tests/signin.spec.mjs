@@ -13,9 +13,11 @@ import {
   errorCode,
   failOnCspViolations,
   field,
+  flowAuthorizationParams,
   isAuthorizeRequest,
   isTokenRequest,
   readStorage,
+  recordFlow,
   signIn,
   signInButton,
   signOutButton,
@@ -86,13 +88,16 @@ test('signs in and lands signed in', async ({ page }) => {
 test('the token request is a public-client PKCE exchange', async ({ page }) => {
   await page.goto('/');
 
+  const flow = recordFlow(page);
   const authorizeRequest = page.waitForRequest(isAuthorizeRequest);
   const tokenRequest = page.waitForRequest(isTokenRequest);
   await signIn(page, 'bob');
 
-  // The authorization request.
+  // The authorization request: pushed (RFC 9126), since the provider has a
+  // PAR endpoint; the browser carries only client_id and request_uri.
   const authorize = new URL((await authorizeRequest).url());
-  const query = authorize.searchParams;
+  expect([...authorize.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+  const query = flowAuthorizationParams(flow);
   expect(query.get('response_type')).toBe('code');
   expect(query.get('client_id')).toBe(CLIENT_ID);
   expect(query.get('redirect_uri')).toBe(`${APP_ORIGIN}/callback`);
@@ -102,6 +107,8 @@ test('the token request is a public-client PKCE exchange', async ({ page }) => {
   expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(query.get('state')).toBeTruthy();
   expect(query.get('nonce')).toBeTruthy();
+  // The code is bound to the page's DPoP key (RFC 9449 §10).
+  expect(query.get('dpop_jkt')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
   // The token request.
   const request = await tokenRequest;
@@ -120,9 +127,11 @@ test('the token request is a public-client PKCE exchange', async ({ page }) => {
   expect(headers['content-type']).toMatch(/^application\/x-www-form-urlencoded\b/);
   expect(headers).not.toHaveProperty('authorization');
   expect(headers).not.toHaveProperty('cookie');
+  expect(headers.dpop, 'a DPoP proof').toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 
   await expect(signedInHeading(page)).toBeVisible();
   await expect(field(page, 'sub')).toHaveText('bob');
+  await expect(field(page, 'binding')).toContainText(`thumbprint ${query.get('dpop_jkt')}`);
 });
 
 test('the provider refusing shows access_denied', async ({ page }) => {

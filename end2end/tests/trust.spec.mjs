@@ -13,6 +13,7 @@ import {
   expectNothingStored,
   expectRefused,
   failOnCspViolations,
+  flowAuthorizationParams,
   flowSecrets,
   pendingKeys,
   readStorage,
@@ -78,7 +79,7 @@ test('a tampered state is refused without a token request', async ({ page, reque
 
   await expectRefused(page, 'state_mismatch');
   expect(flow.callbackUrls.length, 'callback navigations').toBe(1);
-  const sent = new URL(flow.authorizeUrl).searchParams.get('state');
+  const sent = flowAuthorizationParams(flow).get('state');
   const received = new URL(flow.callbackUrls[0]).searchParams.get('state');
   expect(received, 'the callback carried another state').not.toBe(sent);
   expect(received.length).toBe(sent.length);

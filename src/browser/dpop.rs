@@ -20,7 +20,7 @@ use super::http::Reply;
 use super::webcrypto::subtle;
 use super::{idb, page, random, storage};
 use crate::core::dpop::{self, ProofClaims, PublicJwk};
-use crate::core::{b64, url, AppError};
+use crate::core::{b64, AppError};
 
 /// A proof key: the private key (non-extractable) and its public JWK.
 #[derive(Clone)]
@@ -34,6 +34,35 @@ pub struct ProofKey {
 thread_local! {
     /// The keys this page holds, by thumbprint.
     static KEYS: RefCell<Vec<ProofKey>> = const { RefCell::new(Vec::new()) };
+    /// The latest nonce of each endpoint (its `htu`), as this page knows it.
+    static NONCES: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Where the endpoints' nonces are kept: in the page, and for a session the
+/// tabs share (`token_storage: "session"`) in localStorage too, so a tab
+/// does not pay the nonce round trip again for what another tab learnt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Nonces {
+    PageOnly,
+    SharedByTabs,
+}
+
+impl Nonces {
+    fn latest(self, endpoint: &str) -> Option<String> {
+        let here = NONCES.with(|n| n.borrow().iter().find(|(s, _)| s == endpoint).map(|(_, v)| v.clone()));
+        here.or_else(|| (self == Self::SharedByTabs).then(|| storage::dpop_nonce(endpoint)).flatten())
+    }
+
+    fn keep(self, endpoint: &str, nonce: &str) {
+        NONCES.with(|n| {
+            let mut n = n.borrow_mut();
+            n.retain(|(s, _)| s != endpoint);
+            n.push((endpoint.to_owned(), nonce.to_owned()));
+        });
+        if self == Self::SharedByTabs {
+            storage::save_dpop_nonce(endpoint, nonce);
+        }
+    }
 }
 
 fn unavailable(problem: &str) -> AppError {
@@ -128,12 +157,18 @@ pub async fn find(jkt: &str) -> Result<ProofKey, AppError> {
     if let Some(key) = KEYS.with(|keys| keys.borrow().iter().find(|k| k.jkt == jkt).cloned()) {
         return Ok(key);
     }
+    let key = stored(jkt).await?;
+    key.keep(false).await?;
+    Ok(key)
+}
+
+/// The key IndexedDB keeps under this thumbprint.
+pub async fn stored(jkt: &str) -> Result<ProofKey, AppError> {
     let record = idb::get(jkt).await?.ok_or_else(|| AppError::Storage { problem: "the DPoP key of this session is gone from IndexedDB".to_owned() })?;
     let key = ProofKey::from_pair(get(&record, "privateKey").unchecked_into(), get(&record, "publicKey").unchecked_into()).await?;
     if key.jkt != jkt {
         return Err(AppError::Storage { problem: "IndexedDB holds another DPoP key under this session's".to_owned() });
     }
-    key.keep(false).await?;
     Ok(key)
 }
 
@@ -154,26 +189,26 @@ pub async fn forget(jkt: &str) {
 
 /// Sends a request with a proof (`send` gets the proof), once more with the
 /// server's nonce when it asks for one ([`dpop::nonce_asked`]). The latest
-/// nonce of each server is kept for the next proof, shared by the tabs.
-pub async fn with_proof<F, Fut>(key: &ProofKey, method: &str, target: &str, access_token: Option<&str>, send: F) -> Result<Reply, AppError>
+/// nonce is kept for the next proof (RFC 9449 §8.2), per endpoint rather
+/// than per origin: an API beside the provider on one origin has nonces of
+/// its own, and sharing one slot would make each ask again in turn.
+pub async fn with_proof<F, Fut>(key: &ProofKey, nonces: Nonces, method: &str, target: &str, access_token: Option<&str>, send: F) -> Result<Reply, AppError>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Reply, AppError>>,
 {
-    let server = url::origin(target).unwrap_or(target).to_owned();
-    let nonce = storage::dpop_nonce(&server);
+    let endpoint = dpop::htu(target).to_owned();
+    let nonce = nonces.latest(&endpoint);
     let reply = send(key.proof(method, target, nonce.as_deref(), access_token).await?).await?;
     if let Some(nonce) = &reply.dpop_nonce {
-        storage::save_dpop_nonce(&server, nonce);
+        nonces.keep(&endpoint, nonce);
     }
-    match dpop::nonce_asked(reply.status, &reply.body, reply.www_authenticate.as_deref(), reply.dpop_nonce.as_deref()) {
-        Some(nonce) => {
-            let reply = send(key.proof(method, target, Some(&nonce), access_token).await?).await?;
-            if let Some(nonce) = &reply.dpop_nonce {
-                storage::save_dpop_nonce(&server, nonce);
-            }
-            Ok(reply)
-        }
-        None => Ok(reply),
+    let Some(nonce) = dpop::nonce_asked(reply.status, &reply.body, reply.www_authenticate.as_deref(), reply.dpop_nonce.as_deref()) else {
+        return Ok(reply);
+    };
+    let reply = send(key.proof(method, target, Some(&nonce), access_token).await?).await?;
+    if let Some(nonce) = &reply.dpop_nonce {
+        nonces.keep(&endpoint, nonce);
     }
+    Ok(reply)
 }

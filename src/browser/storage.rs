@@ -3,7 +3,8 @@
 //! requests and which responses were handled, the logout `state`, a
 //! sign-out problem to report and, with `token_storage: "session"` only, the
 //! session and its key. In localStorage only the sealed mark the tabs of a
-//! session share and the servers' DPoP nonces, never a token. (The DPoP key
+//! session share and, for such a session, the servers' DPoP nonces; never a
+//! token. (The DPoP key
 //! is in IndexedDB: `browser::dpop`.)
 
 use gloo_storage::errors::StorageError;
@@ -169,16 +170,16 @@ pub fn sweep_marks(stale: impl Fn(bool, u64) -> bool) {
 
 const DPOP_NONCE_PREFIX: &str = "pkce-spa.dpop-nonce.";
 
-/// The latest DPoP nonce of a server (RFC 9449 §8.2), in localStorage so
-/// that the tabs share it. A nonce is not a secret: the server gives it to
-/// anyone who asks.
-pub fn dpop_nonce(server: &str) -> Option<String> {
-    local()?.get_item(&format!("{DPOP_NONCE_PREFIX}{server}")).ok()?
+/// The latest DPoP nonce of an endpoint (RFC 9449 §8.2), in localStorage
+/// so that the tabs of a `"session"` session share it. A nonce is not a
+/// secret: the server gives it to anyone who asks.
+pub fn dpop_nonce(endpoint: &str) -> Option<String> {
+    local()?.get_item(&format!("{DPOP_NONCE_PREFIX}{endpoint}")).ok()?
 }
 
-pub fn save_dpop_nonce(server: &str, nonce: &str) {
+pub fn save_dpop_nonce(endpoint: &str, nonce: &str) {
     if let Some(storage) = local() {
-        let _ = storage.set_item(&format!("{DPOP_NONCE_PREFIX}{server}"), nonce);
+        let _ = storage.set_item(&format!("{DPOP_NONCE_PREFIX}{endpoint}"), nonce);
     }
 }
 

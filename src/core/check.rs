@@ -307,7 +307,8 @@ fn probe_item(probe: &TokenProbe, app_origin: &str) -> CheckItem {
 /// offers the feature, and the provider's `Date` header when CORS lets the
 /// page read it.
 pub struct FeatureProbes {
-    /// The token probe again, with a `DPoP` header (a CORS preflight).
+    /// The token probe again, with a `DPoP` header (a CORS preflight);
+    /// not run when the plain probe got no OAuth error.
     pub dpop: TokenProbe,
     /// A POST to the PAR endpoint with `client_id` only.
     pub par: TokenProbe,
@@ -340,7 +341,8 @@ fn dpop_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origi
         ),
         (_, Some(true)) => match probe {
             TokenProbe::OAuthError(code) => (Status::Pass, format!("offered; a request with a DPoP header came back as a readable `{code}`")),
-            _ => (
+            TokenProbe::NotRun | TokenProbe::Other(_) => (Status::Info, "offered; not tried, since the token endpoint is not readable from this origin at all".to_owned()),
+            TokenProbe::NoAnswer => (
                 Status::Fail,
                 format!("offered, but a request with a DPoP header got no readable answer: allow the `DPoP` request header and expose `DPoP-Nonce` for the origin {app_origin} (CORS), or set `dpop` to false"),
             ),
