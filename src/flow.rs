@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::browser::dpop::{self, Nonces, ProofKey};
-use crate::browser::http::{self, Reply};
+use crate::browser::http::{self, Outgoing, Reply};
 use crate::browser::url::BrowserUrls;
 use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{page, random, storage};
@@ -258,8 +258,8 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sess
 /// §5) and the nonce dance the token endpoint may ask for (§8).
 pub async fn post_token_request(request: &TokenRequest, key: Option<&ProofKey>, nonces: Nonces) -> Result<Reply, AppError> {
     match key {
-        None => http::post_form(request, None).await,
-        Some(key) => dpop::with_proof(key, nonces, "POST", &request.url, None, |proof| async move { http::post_form(request, Some(&proof)).await }).await,
+        None => http::send(&Outgoing::form(request)).await,
+        Some(key) => dpop::with_proof(key, nonces, Outgoing::form(request)).await,
     }
 }
 

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::browser::dpop::{self, Nonces};
-use crate::browser::http::{self, Reply};
+use crate::browser::http::{self, Outgoing, Reply};
 use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{page, random, storage};
 use crate::core::authorize::State;
@@ -73,14 +73,11 @@ pub async fn call_api(setup: &AppSetup, url: &str, session: &Session) -> Result<
 /// A GET with the session's access token: a DPoP-bound one with a proof
 /// holding its hash (RFC 9449 §7.1), never as Bearer; any other as Bearer.
 async fn get_with_access_token(url: &str, session: &Session, nonces: Nonces) -> Result<Reply, AppError> {
-    let token = session.tokens.access_token.secret();
+    let outgoing = Outgoing { access_token: Some(session.tokens.access_token.secret()), ..Outgoing::get(url) };
     match (&session.dpop_jkt, session.tokens.is_dpop_bound()) {
-        (Some(jkt), true) => {
-            let key = dpop::find(jkt).await?;
-            dpop::with_proof(&key, nonces, "GET", url, Some(token), |proof| async move { http::get_with_token(url, token, Some(&proof)).await }).await
-        }
+        (Some(jkt), true) => dpop::with_proof(&dpop::find(jkt).await?, nonces, outgoing).await,
         (None, true) => Err(AppError::TokenTypeUnsupported { token_type: session.tokens.token_type.clone() }),
-        (_, false) => http::get_with_token(url, token, None).await,
+        (_, false) => http::send(&outgoing).await,
     }
 }
 

@@ -266,7 +266,7 @@ impl SessionRunner {
         let id = self.session()?.id;
         let stored = storage::read_mark(&id)?;
         let opened = key.open(&stored.sealed, Purpose::Mark).await?;
-        serde_json::from_slice(&opened).ok()
+        serde_json::from_str(&String::from_utf8(opened).ok()?).ok()
     }
 
     async fn write_mark(&self, session_id: &str, mark: &Mark) {

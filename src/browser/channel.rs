@@ -44,7 +44,8 @@ pub fn open(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> O
         let (key, on_message) = (opener.clone(), on_message.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let opened = key.open(&sealed, Purpose::Message).await;
-            if let Some(message) = opened.and_then(|bytes| serde_json::from_slice::<SessionMessage>(&bytes).ok()) {
+            let text = opened.and_then(|bytes| String::from_utf8(bytes).ok());
+            if let Some(message) = text.and_then(|t| serde_json::from_str::<SessionMessage>(&t).ok()) {
                 on_message(message);
             }
         });

@@ -9,14 +9,13 @@
 //! nonce) is `core::dpop`'s.
 
 use std::cell::RefCell;
-use std::future::Future;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
-use super::http::Reply;
+use super::http::{self, Outgoing, Reply};
 use super::webcrypto::subtle;
 use super::{idb, page, random, storage};
 use crate::core::dpop::{self, ProofClaims, PublicJwk};
@@ -48,19 +47,24 @@ pub enum Nonces {
 }
 
 impl Nonces {
-    fn latest(self, endpoint: &str) -> Option<String> {
-        let here = NONCES.with(|n| n.borrow().iter().find(|(s, _)| s == endpoint).map(|(_, v)| v.clone()));
-        here.or_else(|| (self == Self::SharedByTabs).then(|| storage::dpop_nonce(endpoint)).flatten())
+    /// The nonce to prove with, from the slots [`dpop::nonce_slots`] names.
+    fn latest(self, url: &str) -> Option<String> {
+        dpop::nonce_slots(url).into_iter().find_map(|slot| {
+            let here = NONCES.with(|n| n.borrow().iter().find(|(s, _)| s == slot).map(|(_, v)| v.clone()));
+            here.or_else(|| (self == Self::SharedByTabs).then(|| storage::dpop_nonce(slot)).flatten())
+        })
     }
 
-    fn keep(self, endpoint: &str, nonce: &str) {
-        NONCES.with(|n| {
-            let mut n = n.borrow_mut();
-            n.retain(|(s, _)| s != endpoint);
-            n.push((endpoint.to_owned(), nonce.to_owned()));
-        });
-        if self == Self::SharedByTabs {
-            storage::save_dpop_nonce(endpoint, nonce);
+    fn keep(self, url: &str, nonce: &str) {
+        for slot in dpop::nonce_slots(url) {
+            NONCES.with(|n| {
+                let mut n = n.borrow_mut();
+                n.retain(|(s, _)| s != slot);
+                n.push((slot.to_owned(), nonce.to_owned()));
+            });
+            if self == Self::SharedByTabs {
+                storage::save_dpop_nonce(slot, nonce);
+            }
         }
     }
 }
@@ -187,28 +191,24 @@ pub async fn forget(jkt: &str) {
     let _ = idb::delete(jkt).await;
 }
 
-/// Sends a request with a proof (`send` gets the proof), once more with the
-/// server's nonce when it asks for one ([`dpop::nonce_asked`]). The latest
-/// nonce is kept for the next proof (RFC 9449 §8.2), per endpoint rather
-/// than per origin: an API beside the provider on one origin has nonces of
-/// its own, and sharing one slot would make each ask again in turn.
-pub async fn with_proof<F, Fut>(key: &ProofKey, nonces: Nonces, method: &str, target: &str, access_token: Option<&str>, send: F) -> Result<Reply, AppError>
-where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<Reply, AppError>>,
-{
-    let endpoint = dpop::htu(target).to_owned();
-    let nonce = nonces.latest(&endpoint);
-    let reply = send(key.proof(method, target, nonce.as_deref(), access_token).await?).await?;
-    if let Some(nonce) = &reply.dpop_nonce {
-        nonces.keep(&endpoint, nonce);
+/// Sends `outgoing` with a proof, once more with the server's nonce when
+/// it asks for one ([`dpop::nonce_asked`]). The latest nonce is kept for
+/// the next proof (RFC 9449 §8.2; where: [`dpop::nonce_slots`]).
+pub async fn with_proof(key: &ProofKey, nonces: Nonces, mut outgoing: Outgoing<'_>) -> Result<Reply, AppError> {
+    let known = nonces.latest(outgoing.url);
+    let reply = attempt(key, nonces, &mut outgoing, known.as_deref()).await?;
+    match dpop::nonce_asked(reply.status, &reply.body, reply.www_authenticate.as_deref(), reply.dpop_nonce.as_deref()) {
+        Some(asked) => attempt(key, nonces, &mut outgoing, Some(&asked)).await,
+        None => Ok(reply),
     }
-    let Some(nonce) = dpop::nonce_asked(reply.status, &reply.body, reply.www_authenticate.as_deref(), reply.dpop_nonce.as_deref()) else {
-        return Ok(reply);
-    };
-    let reply = send(key.proof(method, target, Some(&nonce), access_token).await?).await?;
-    if let Some(nonce) = &reply.dpop_nonce {
-        nonces.keep(&endpoint, nonce);
+}
+
+/// One send of `outgoing` with a fresh proof carrying `nonce`.
+async fn attempt(key: &ProofKey, nonces: Nonces, outgoing: &mut Outgoing<'_>, nonce: Option<&str>) -> Result<Reply, AppError> {
+    outgoing.proof = Some(key.proof(outgoing.method(), outgoing.url, nonce, outgoing.access_token).await?);
+    let reply = http::send(outgoing).await?;
+    if let Some(fresh) = &reply.dpop_nonce {
+        nonces.keep(outgoing.url, fresh);
     }
     Ok(reply)
 }

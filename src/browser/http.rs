@@ -6,7 +6,7 @@
 
 use std::cell::Cell;
 
-use gloo_net::http::{Request, RequestBuilder};
+use gloo_net::http::Request;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, RequestCache, RequestCredentials};
@@ -72,23 +72,65 @@ impl Drop for Deadline {
     }
 }
 
-fn prepare(builder: RequestBuilder, deadline: Option<&Deadline>) -> RequestBuilder {
-    builder
-        .credentials(RequestCredentials::Omit)
-        .cache(RequestCache::NoStore)
-        .abort_signal(deadline.map(|d| d.controller.signal()).as_ref())
+/// One request: a GET, or a form POST (`form`), with the access token
+/// (`Bearer`, or `DPoP` when a proof goes with it: RFC 6750 §2.1, RFC 9449
+/// §7.1) and a DPoP proof when given. All requests go through [`send`], so
+/// the wasm holds one fetch path.
+pub struct Outgoing<'a> {
+    pub url: &'a str,
+    /// A form body (`application/x-www-form-urlencoded`): makes it a POST.
+    pub form: Option<&'a str>,
+    pub access_token: Option<&'a str>,
+    pub proof: Option<String>,
+}
+
+impl<'a> Outgoing<'a> {
+    pub fn get(url: &'a str) -> Self {
+        Self { url, form: None, access_token: None, proof: None }
+    }
+
+    /// A token, PAR or revocation request. No `Authorization` header: a
+    /// public client has nothing to put in it (RFC 6749 §2.3, §3.2.1).
+    pub fn form(request: &'a TokenRequest) -> Self {
+        Self { url: &request.url, form: Some(&request.body), access_token: None, proof: None }
+    }
+
+    pub fn method(&self) -> &'static str {
+        if self.form.is_some() { "POST" } else { "GET" }
+    }
+
+    fn build(&self, deadline: Option<&Deadline>) -> Option<Request> {
+        let builder = if self.form.is_some() { Request::post(self.url) } else { Request::get(self.url) };
+        let mut builder = builder
+            .credentials(RequestCredentials::Omit)
+            .cache(RequestCache::NoStore)
+            .abort_signal(deadline.map(|d| d.controller.signal()).as_ref())
+            .header("Accept", "application/json");
+        if let Some(token) = self.access_token {
+            let scheme = if self.proof.is_some() { "DPoP" } else { "Bearer" };
+            builder = builder.header("Authorization", &format!("{scheme} {token}"));
+        }
+        if let Some(proof) = &self.proof {
+            builder = builder.header(dpop::PROOF_HEADER, proof);
+        }
+        match self.form {
+            Some(body) => builder.header("Content-Type", FORM_CONTENT_TYPE).body(body).ok(),
+            None => builder.build().ok(),
+        }
+    }
 }
 
 /// A fetch that gets no HTTP answer (offline, refused, CORS) rejects with
 /// nothing more specific to say, by design of the platform; one aborted by
 /// its deadline is a timeout.
-async fn send(build: impl FnOnce(Option<&Deadline>) -> Option<Request>, url: &str) -> Result<Reply, AppError> {
+pub async fn send(outgoing: &Outgoing<'_>) -> Result<Reply, AppError> {
+    let url = outgoing.url;
     let deadline = Deadline::start();
     let failed = |deadline: &Option<Deadline>| match deadline {
         Some(d) if d.passed() => AppError::Timeout { url: url.to_owned(), after_ms: d.after_ms },
         _ => AppError::Network { url: url.to_owned() },
     };
-    let request = build(deadline.as_ref()).ok_or_else(|| failed(&deadline))?;
+    let request = outgoing.build(deadline.as_ref()).ok_or_else(|| failed(&deadline))?;
     let response = request.send().await.map_err(|_| failed(&deadline))?;
     let status = response.status();
     let headers = response.headers();
@@ -99,39 +141,11 @@ async fn send(build: impl FnOnce(Option<&Deadline>) -> Option<Request>, url: &st
 }
 
 pub async fn get(url: &str) -> Result<Reply, AppError> {
-    send(|d| prepare(Request::get(url), d).header("Accept", "application/json").build().ok(), url).await
+    send(&Outgoing::get(url)).await
 }
 
-/// A GET with the access token: `Bearer` (RFC 6750 §2.1), or `DPoP` with
-/// its proof (RFC 9449 §7.1). For UserInfo and the configured API.
-pub async fn get_with_token(url: &str, access_token: &str, proof: Option<&str>) -> Result<Reply, AppError> {
-    let scheme = if proof.is_some() { "DPoP" } else { "Bearer" };
-    let authorization = format!("{scheme} {access_token}");
-    let build = |d: Option<&Deadline>| {
-        let builder = prepare(Request::get(url), d).header("Authorization", &authorization);
-        match proof {
-            Some(proof) => builder.header(dpop::PROOF_HEADER, proof),
-            None => builder,
-        }
-        .build()
-        .ok()
-    };
-    send(build, url).await
-}
-
-/// POSTs a token request as a form, with a DPoP proof when given. No
-/// `Authorization` header: a public client has nothing to put in it (RFC
-/// 6749 §2.3, §3.2.1).
+/// POSTs a token request as a form, with a made-up DPoP header when given
+/// (the provider check's probe of CORS for that header).
 pub async fn post_form(request: &TokenRequest, proof: Option<&str>) -> Result<Reply, AppError> {
-    let url = request.url.as_str();
-    let build = |d: Option<&Deadline>| {
-        let builder = prepare(Request::post(url), d).header("Content-Type", FORM_CONTENT_TYPE).header("Accept", "application/json");
-        match proof {
-            Some(proof) => builder.header(dpop::PROOF_HEADER, proof),
-            None => builder,
-        }
-        .body(request.body.as_str())
-        .ok()
-    };
-    send(build, url).await
+    send(&Outgoing { proof: proof.map(str::to_owned), ..Outgoing::form(request) }).await
 }

@@ -56,7 +56,7 @@ impl PublicJwk {
     /// The JWK with exactly the required members in lexicographic order, so
     /// the same text is the proof's `jwk` and the thumbprint's input.
     pub fn json(&self) -> String {
-        serde_json::json!({ "crv": "P-256", "kty": "EC", "x": self.x, "y": self.y }).to_string()
+        format!(r#"{{"crv":"P-256","kty":"EC","x":{},"y":{}}}"#, json_string(&self.x), json_string(&self.y))
     }
 
     /// The RFC 7638 thumbprint: what `dpop_jkt` (RFC 9449 §10) and the
@@ -83,6 +83,16 @@ pub fn htu(url: &str) -> &str {
     &url[..end]
 }
 
+/// Where a server's nonce (RFC 9449 §8.2) is kept and looked for, in this
+/// order: its endpoint (`htu`), then its origin. A provider usually has one
+/// nonce for all its endpoints, so UserInfo can use the token endpoint's;
+/// an API on the same origin with nonces of its own gets its own slot after
+/// its first challenge, so the two never make each other ask again.
+pub fn nonce_slots(url: &str) -> [&str; 2] {
+    let endpoint = htu(url);
+    [endpoint, super::url::origin(endpoint).unwrap_or(endpoint)]
+}
+
 /// What one proof asserts (RFC 9449 §4.2).
 #[derive(Clone, Debug)]
 pub struct ProofClaims<'a> {
@@ -101,19 +111,26 @@ pub struct ProofClaims<'a> {
 /// (RFC 7515 §5.1). The browser signs it with the private key.
 pub fn signing_input(jwk: &PublicJwk, claims: &ProofClaims) -> String {
     let header = format!(r#"{{"typ":"{PROOF_TYP}","alg":"{ALG}","jwk":{}}}"#, jwk.json());
-    let mut body = serde_json::json!({
-        "jti": claims.jti,
-        "htm": claims.method,
-        "htu": htu(claims.url),
-        "iat": claims.iat_s,
-    });
+    let mut body = format!(
+        r#"{{"jti":{},"htm":{},"htu":{},"iat":{}"#,
+        json_string(&claims.jti),
+        json_string(claims.method),
+        json_string(htu(claims.url)),
+        claims.iat_s
+    );
     if let Some(nonce) = claims.nonce {
-        body["nonce"] = nonce.into();
+        body.push_str(&format!(r#","nonce":{}"#, json_string(nonce)));
     }
     if let Some(token) = claims.access_token {
-        body["ath"] = ath(token).into();
+        body.push_str(&format!(r#","ath":"{}""#, ath(token)));
     }
-    format!("{}.{}", b64::encode(header.as_bytes()), b64::encode(body.to_string().as_bytes()))
+    body.push('}');
+    format!("{}.{}", b64::encode(header.as_bytes()), b64::encode(body.as_bytes()))
+}
+
+/// A JSON string literal of `value`, escaped by serde_json.
+fn json_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// The compact proof: the signing input and the 64-byte `r || s` signature
@@ -246,6 +263,13 @@ mod tests {
     }
 
     #[test]
+    fn values_are_escaped_as_json() {
+        let c = ProofClaims { url: "https://a.example/\"x\"", ..claims() };
+        let body = decode(signing_input(&jwk(), &c).split('.').nth(1).unwrap());
+        assert_eq!(body["htu"], "https://a.example/\"x\"");
+    }
+
+    #[test]
     fn nonce_and_ath_when_given() {
         let c = ProofClaims { method: "GET", url: "https://api.example/hello", nonce: Some("n-1"), access_token: Some("AT"), ..claims() };
         let body = decode(signing_input(&jwk(), &c).split('.').nth(1).unwrap());
@@ -253,6 +277,12 @@ mod tests {
         // RFC 9449 §4.2: base64url(SHA-256(ASCII(access token))).
         assert_eq!(body["ath"], ath("AT"));
         assert_eq!(ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+    }
+
+    #[test]
+    fn nonces_are_kept_per_endpoint_and_per_origin() {
+        assert_eq!(nonce_slots("https://as.example/token?x=1"), ["https://as.example/token", "https://as.example"]);
+        assert_eq!(nonce_slots("http://127.0.0.1:9411/api/hello"), ["http://127.0.0.1:9411/api/hello", "http://127.0.0.1:9411"]);
     }
 
     #[test]
