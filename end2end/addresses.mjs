@@ -7,6 +7,11 @@ export { CLIENT_ID };
 /** serve.mjs: the release builds under the strict CSP. */
 export const APP_PORT = 8181;
 export const APP_ORIGIN = `http://127.0.0.1:${APP_PORT}`;
+/** hosting-server.mjs: the release builds through nginx and Caddy with docs/hosting/'s recipes. */
+export const NGINX_PORT = 8182;
+export const NGINX_ORIGIN = `http://127.0.0.1:${NGINX_PORT}`;
+export const CADDY_PORT = 8183;
+export const CADDY_ORIGIN = `http://127.0.0.1:${CADDY_PORT}`;
 /** fixtures/provider.mjs: the root-layout provider with the misbehave switch. */
 export const PROVIDER_PORT = 9411;
 export const PROVIDER = `http://127.0.0.1:${PROVIDER_PORT}`;

@@ -1,12 +1,28 @@
 // Playwright configuration: the system (Debian) Chromium, never a
-// downloaded one; three servers from addresses.mjs: the test provider
+// downloaded one; the servers from addresses.mjs: the test provider
 // (fixtures/provider.mjs: the local provider plus the misbehave switch), the
-// local provider under every layout (dev-provider/layouts.mjs), and serve.mjs
-// with the release builds under a strict CSP.
+// local provider under every layout (dev-provider/layouts.mjs), serve.mjs
+// with the release builds under a strict CSP, and the release builds through
+// real nginx and Caddy with the recipes of docs/hosting/ (hosting-server.mjs).
 import { defineConfig } from '@playwright/test';
 
-import { ACCESS_TOKEN_TTL, APP_ORIGIN, APP_PORT, CLIENT_ID, LAYOUTS_BASE_PORT, PROVIDER, PROVIDER_PORT } from './addresses.mjs';
+import {
+  ACCESS_TOKEN_TTL,
+  APP_ORIGIN,
+  APP_PORT,
+  CADDY_ORIGIN,
+  CADDY_PORT,
+  CLIENT_ID,
+  LAYOUTS_BASE_PORT,
+  NGINX_ORIGIN,
+  NGINX_PORT,
+  PROVIDER,
+  PROVIDER_PORT,
+} from './addresses.mjs';
 import { LAYOUTS_READY_URL, LAYOUT_ORIGINS } from './provider-layouts.mjs';
+
+/** The hosting recipes' servers (tests/hosting.spec.mjs): one per port. */
+const HOSTING_SERVERS = [['nginx', NGINX_PORT, NGINX_ORIGIN], ['caddy', CADDY_PORT, CADDY_ORIGIN]];
 
 export default defineConfig({
   testDir: 'tests',
@@ -40,7 +56,8 @@ export default defineConfig({
       command: 'node fixtures/provider.mjs',
       env: {
         PORT: String(PROVIDER_PORT),
-        APP_ORIGINS: APP_ORIGIN,
+        // The client's redirect URIs and CORS: serve.mjs, nginx and Caddy.
+        APP_ORIGINS: [APP_ORIGIN, NGINX_ORIGIN, CADDY_ORIGIN].join(','),
         CLIENT_ID,
         ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
       },
@@ -79,5 +96,16 @@ export default defineConfig({
       stdout: 'ignore',
       stderr: 'pipe',
     },
+    ...HOSTING_SERVERS.map(([server, port, origin]) => ({
+      command: `node hosting-server.mjs ${server}`,
+      env: { PORT: String(port), PROVIDER_ISSUER: PROVIDER, CLIENT_ID },
+      url: `${origin}/config.json`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      // SIGTERM lets hosting-server.mjs stop the server and remove its folder.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      stdout: 'ignore',
+      stderr: 'pipe',
+    })),
   ],
 });

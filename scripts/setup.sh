@@ -38,6 +38,18 @@ if ! have chromium || ! have chromedriver; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# The web servers of the hosting recipes' end-to-end tests (docs/hosting/),
+# with nginx's brotli_static module. The tests start their own instances on
+# loopback ports; on a machine with systemd the packages also enable their
+# own services (port 80), which the tests do not use.
+# (nginx is in /usr/sbin, which a user's PATH may lack.)
+if ! { have nginx || [ -x /usr/sbin/nginx ]; } || ! have caddy \
+   || [ ! -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]; then
+  say "installing nginx (with brotli_static) and Caddy from Debian"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static caddy >/dev/null
+fi
+
 # npm packages, each folder with its own pinned lock file.
 for dir in tools dev-provider end2end; do
   stamp="$dir/node_modules/.package-lock.json"
