@@ -8,11 +8,15 @@
 // 3. A local config.json (made by `make dev`, ignored by git) is copied
 //    beside index.html; config is read at run time, never built in.
 // 4. The wasm is fetched before the loader script runs (<link rel=preload>).
-// 5. Release builds: a `.br` (brotli 11) and a `.gz` (gzip -9) beside every
+// 5. Release builds: wasm-bindgen's JS glue minified with esbuild (trunk's
+//    own minifier fails on it and leaves it as is), its integrity in
+//    index.html updated.
+// 6. Release builds: a `.br` (brotli 11) and a `.gz` (gzip -9) beside every
 //    asset, for hosts that serve precompressed files (nginx gzip_static /
 //    brotli_static, most CDNs). Not for config.json: it is edited after the
 //    build, and a stale compressed copy would win over it.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -31,6 +35,20 @@ if (loader) {
   const name = `loader-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
   writeFileSync(join(staging, name), code);
   html = html.replace(inlineModule, `<script type="module" src="${publicUrl}${name}"></script>`);
+}
+
+if (process.env.TRUNK_PROFILE === 'release') {
+  // esbuild from tools/ (npm, pinned), like wasm-opt.
+  const { transformSync } = createRequire(import.meta.url)('../tools/node_modules/esbuild');
+  for (const name of readdirSync(staging).filter((n) => /^pkce-spa-[0-9a-f]+\.js$/.test(n))) {
+    const file = join(staging, name);
+    const { code } = transformSync(readFileSync(file, 'utf8'), { minify: true, format: 'esm', target: 'es2020' });
+    writeFileSync(file, code);
+    const integrity = `sha384-${createHash('sha384').update(code).digest('base64')}`;
+    const preload = new RegExp(`(<link rel="modulepreload" href="[^"]*${name}"[^>]*integrity=")[^"]*(")`);
+    if (!preload.test(html)) throw new Error(`index.html lacks the modulepreload of ${name}`);
+    html = html.replace(preload, `$1${integrity}$2`);
+  }
 }
 
 const meta = /<meta name="pkce-spa-public-url" content="[^"]*"\s*\/?>/;

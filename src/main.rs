@@ -1,7 +1,9 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    // A panic is a bug; the hook at least puts it in the console with its location.
-    console_error_panic_hook::set_once();
+    // A panic is a bug; the hook at least puts its message and location in
+    // the console. (console_error_panic_hook adds a JS stack of the stripped
+    // wasm's function numbers, and its glue to the first load.)
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
     leptos::mount::mount_to_body(pkce_spa::ui::App);
 }
 
