@@ -275,7 +275,10 @@ async function main() {
   const sizes = Object.fromEntries(APPS.map((app) => [app.key, fileSizes(app.root)]));
   const origins = APPS.map((a) => a.origin).join(',');
   const children = [
-    start('node', ['../dev-provider/server.mjs'], { PORT: String(PROVIDER_PORT), APP_ORIGINS: origins }, HERE),
+    // The no-dpop layout: the references do plain PKCE with Bearer tokens,
+    // so pkce-spa is measured doing the same (its config.json also says
+    // `par: false`, see serve.mjs); DPoP's nonce round trip is its own cost.
+    start('node', ['../dev-provider/server.mjs'], { PORT: String(PROVIDER_PORT), APP_ORIGINS: origins, LAYOUT: 'no-dpop' }, HERE),
     start('node', ['serve.mjs'], { SITES: APPS.map((a) => `${a.port}=${a.root}`).join(','), PROVIDER_ISSUER: PROVIDER, BROTLI: BROTLI ? '1' : '0' }, HERE),
   ];
   const stop = () => { stopping = true; for (const c of children) c.kill('SIGTERM'); };

@@ -47,7 +47,9 @@ async function isFile(file) {
 async function handle(root, req, res) {
   const pathname = decodeURIComponent(new URL(req.url, `http://${HOST}`).pathname);
   if (pathname === '/config.json') {
-    const body = JSON.stringify({ issuer: ISSUER, client_id: CLIENT_ID });
+    // (`par` is pkce-spa's own field; the references ignore config.json's
+    // other fields.)
+    const body = JSON.stringify({ issuer: ISSUER, client_id: CLIENT_ID, par: false });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(body);
     return;

@@ -18,6 +18,7 @@ use crate::core::id_token::{self, Expectations, IdTokenClaims, KeySource};
 use crate::core::jwks::{self, Jwks, KeyCache};
 use crate::core::session::Session;
 use crate::core::dpop::Sent;
+use crate::core::pending::KeptDiscovery;
 use crate::core::token::{self, TokenRequest, TokenResponse};
 use crate::core::{par, sign_in, url, AppError};
 
@@ -44,9 +45,11 @@ pub async fn load_config() -> Result<Config, AppError> {
 }
 
 /// Reads the provider's discovery document, unless config.json names both
-/// endpoints, and settles what the sign-in talks to.
-pub async fn load_provider(config: Config) -> Result<AppSetup, AppError> {
-    let metadata = if config.has_endpoints() { None } else { Some(discover(&config).await?) };
+/// endpoints, and settles what the sign-in talks to. On `/callback`
+/// (`on_callback`) the document this tab read when the sign-in started is
+/// used again, when it is young enough ([`KeptDiscovery`]).
+pub async fn load_provider(config: Config, on_callback: bool) -> Result<AppSetup, AppError> {
+    let metadata = if config.has_endpoints() { None } else { Some(discover(&config, on_callback).await?) };
     let provider = discovery::resolve(&config, metadata, &BrowserUrls)?;
     Ok(AppSetup { config, provider, keys: Arc::default() })
 }
@@ -121,13 +124,20 @@ fn probe_reply(reply: Result<Reply, AppError>) -> TokenProbe {
     }
 }
 
-async fn discover(config: &Config) -> Result<discovery::ProviderMetadata, AppError> {
+async fn discover(config: &Config, on_callback: bool) -> Result<discovery::ProviderMetadata, AppError> {
     let url = discovery::discovery_url(&config.issuer);
+    let now = page::now_ms();
+    let kept = on_callback.then(storage::kept_discovery).flatten();
+    if let Some(body) = kept.as_ref().and_then(|k| k.body_for(&url, now)) {
+        return discovery::parse_metadata(&url, 200, body, &config.issuer_rule);
+    }
     let reply = http::get(&url).await.map_err(|_| AppError::DiscoveryFailed {
         url: url.clone(),
         problem: "no answer: the issuer may be wrong, the provider down, or this origin not allowed (CORS)".to_owned(),
     })?;
-    discovery::parse_metadata(&url, reply.status, &reply.body, &config.issuer_rule)
+    let metadata = discovery::parse_metadata(&url, reply.status, &reply.body, &config.issuer_rule)?;
+    storage::keep_discovery(&KeptDiscovery { url, fetched_at_ms: now, body: reply.body });
+    Ok(metadata)
 }
 
 /// Makes the PKCE pair, state and nonce (and the DPoP key, when DPoP is

@@ -50,11 +50,24 @@ for (const [what, query] of MALFORMED) {
   });
 }
 
+test('the callback uses the discovery document read when the sign-in started', async ({ page }) => {
+  const reads = [];
+  page.on('request', (r) => { if (r.url() === DISCOVERY_URL) reads.push(new URL(page.url()).pathname); });
+  await page.goto('/');
+  await startSignIn(page);
+  expect(reads, 'discovery read on /').toHaveLength(1);
+  await submitLogin(page, 'alice');
+  await expect(signedInHeading(page)).toBeVisible();
+  expect(reads, 'no second read on /callback, seconds later').toHaveLength(1);
+});
+
 test('discovery failing on /callback leaves no code in the address bar and no pending sign-in', async ({ page }) => {
   const flow = recordFlow(page);
   await page.goto('/');
   await startSignIn(page);
-  // On the way back, the provider's discovery document cannot be read.
+  // On the way back, the provider's discovery document cannot be read, and
+  // the one read at the start is gone (as after ten minutes).
+  await page.addInitScript(() => window.sessionStorage.removeItem('pkce-spa.discovery'));
   await page.route(DISCOVERY_URL, (route) => route.abort('connectionrefused'));
   await submitLogin(page, 'alice');
 

@@ -12,7 +12,7 @@ use gloo_storage::{SessionStorage, Storage};
 
 use crate::core::authorize::State;
 use crate::core::session::Session;
-use crate::core::pending::{self, PendingRequest};
+use crate::core::pending::{self, KeptDiscovery, PendingRequest};
 use crate::core::AppError;
 
 /// gloo-storage throws when the storage object is missing (some privacy
@@ -57,13 +57,25 @@ pub fn take_pending(state: &State) -> Result<Option<PendingRequest>, AppError> {
 
 /// Marks the response for `state` as handled (see [`pending::handled_key`]).
 pub fn mark_handled(state: &State, now_ms: u64) -> Result<(), AppError> {
-    available()?;
-    SessionStorage::set(pending::handled_key(state), now_ms).map_err(failed)
+    set_text(&pending::handled_key(state), &now_ms.to_string())
 }
 
 pub fn was_handled(state: &State) -> Result<bool, AppError> {
-    available()?;
-    Ok(SessionStorage::get::<u64>(pending::handled_key(state)).is_ok())
+    Ok(raw()?.get_item(&pending::handled_key(state)).ok().flatten().is_some_and(|v| v.parse::<u64>().is_ok()))
+}
+
+/// A value that is plain text (a time, a key, a sentence): stored as is,
+/// without serde.
+fn set_text(key: &str, value: &str) -> Result<(), AppError> {
+    raw()?.set_item(key, value).map_err(|_| AppError::Storage { problem: "sessionStorage refused to store (full?)".to_owned() })
+}
+
+/// Removes a plain-text value and gives it back.
+fn take_text(key: &str) -> Option<String> {
+    let storage = raw().ok()?;
+    let value = storage.get_item(key).ok().flatten();
+    let _ = storage.remove_item(key);
+    value
 }
 
 fn our_keys() -> Result<Vec<String>, AppError> {
@@ -90,6 +102,17 @@ pub fn sweep(now_ms: u64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Keeps the discovery document for this tab's `/callback`.
+pub fn keep_discovery(kept: &KeptDiscovery) {
+    if let Ok(storage) = raw() {
+        let _ = storage.set_item(pending::DISCOVERY_KEY, &kept.to_text());
+    }
+}
+
+pub fn kept_discovery() -> Option<KeptDiscovery> {
+    KeptDiscovery::from_text(&raw().ok()?.get_item(pending::DISCOVERY_KEY).ok()??)
+}
+
 /// Keeps the session in this tab's sessionStorage (`token_storage: "session"`).
 pub fn save_session(session: &Session) -> Result<(), AppError> {
     available()?;
@@ -114,14 +137,12 @@ pub fn clear_session() {
 /// duplicated tab inherits both; no other tab has them).
 const SESSION_KEY_KEY: &str = "pkce-spa.session-key";
 
-pub fn save_session_key(raw: &[u8; 32]) -> Result<(), AppError> {
-    available()?;
-    SessionStorage::set(SESSION_KEY_KEY, crate::core::b64::encode(raw)).map_err(failed)
+pub fn save_session_key(key: &[u8; 32]) -> Result<(), AppError> {
+    set_text(SESSION_KEY_KEY, &crate::core::b64::encode(key))
 }
 
 pub fn load_session_key() -> Option<[u8; 32]> {
-    available().ok()?;
-    let text: String = SessionStorage::get(SESSION_KEY_KEY).ok()?;
+    let text = raw().ok()?.get_item(SESSION_KEY_KEY).ok()??;
     crate::core::b64::decode(&text)?.try_into().ok()
 }
 
@@ -129,11 +150,28 @@ pub fn load_session_key() -> Option<[u8; 32]> {
 /// in localStorage because every tab of the origin must read it under the
 /// lock: only sealed with the session's key, never a token. `ended` and
 /// `at` are outside the seal only so that any tab can sweep old marks.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// Stored as the text `<at> <ended: 0 or 1> <sealed>`.
 pub struct StoredMark {
     pub sealed: String,
     pub ended: bool,
     pub at: u64,
+}
+
+impl StoredMark {
+    fn to_text(&self) -> String {
+        format!("{} {} {}", self.at, u8::from(self.ended), self.sealed)
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, ' ');
+        let at = parts.next()?.parse().ok()?;
+        let ended = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        Some(Self { sealed: parts.next()?.to_owned(), ended, at })
+    }
 }
 
 const MARK_PREFIX: &str = "pkce-spa.mark.";
@@ -144,13 +182,13 @@ fn local() -> Option<web_sys::Storage> {
 
 pub fn read_mark(session_id: &str) -> Option<StoredMark> {
     let text = local()?.get_item(&format!("{MARK_PREFIX}{session_id}")).ok()??;
-    serde_json::from_str(&text).ok()
+    StoredMark::from_text(&text)
 }
 
 /// Writes the mark; without localStorage, tabs fall back to the messages.
 pub fn write_mark(session_id: &str, mark: &StoredMark) {
-    if let (Some(storage), Ok(text)) = (local(), serde_json::to_string(mark)) {
-        let _ = storage.set_item(&format!("{MARK_PREFIX}{session_id}"), &text);
+    if let Some(storage) = local() {
+        let _ = storage.set_item(&format!("{MARK_PREFIX}{session_id}"), &mark.to_text());
     }
 }
 
@@ -161,7 +199,7 @@ pub fn sweep_marks(stale: impl Fn(bool, u64) -> bool) {
         (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(MARK_PREFIX)).collect();
     for key in keys {
         let value = storage.get_item(&key).ok().flatten().unwrap_or_default();
-        let stale = serde_json::from_str::<StoredMark>(&value).map_or(true, |m| stale(m.ended, m.at));
+        let stale = StoredMark::from_text(&value).is_none_or(|m| stale(m.ended, m.at));
         if stale {
             let _ = storage.remove_item(&key);
         }
@@ -185,17 +223,13 @@ pub fn save_dpop_nonce(endpoint: &str, nonce: &str) {
 
 /// Keeps the `state` sent to the provider's end-session endpoint.
 pub fn save_logout_state(state: &State, now_ms: u64) -> Result<(), AppError> {
-    available()?;
-    SessionStorage::set(format!("{}{}", pending::LOGOUT_PREFIX, state.as_str()), now_ms).map_err(failed)
+    set_text(&format!("{}{}", pending::LOGOUT_PREFIX, state.as_str()), &now_ms.to_string())
 }
 
 /// Removes and reports the logout `state`, if this tab sent it.
 pub fn take_logout_state(state: &str) -> Result<bool, AppError> {
-    available()?;
-    let key = format!("{}{state}", pending::LOGOUT_PREFIX);
-    let found = SessionStorage::get::<u64>(&key).is_ok();
-    SessionStorage::delete(&key);
-    Ok(found)
+    raw()?;
+    Ok(take_text(&format!("{}{state}", pending::LOGOUT_PREFIX)).is_some_and(|v| v.parse::<u64>().is_ok()))
 }
 
 /// A revocation problem, kept across the trip to the provider's sign-out
@@ -203,13 +237,9 @@ pub fn take_logout_state(state: &str) -> Result<bool, AppError> {
 const SIGN_OUT_PROBLEM_KEY: &str = "pkce-spa.sign-out-problem";
 
 pub fn save_sign_out_problem(problem: &str) -> Result<(), AppError> {
-    available()?;
-    SessionStorage::set(SIGN_OUT_PROBLEM_KEY, problem).map_err(failed)
+    set_text(SIGN_OUT_PROBLEM_KEY, problem)
 }
 
 pub fn take_sign_out_problem() -> Option<String> {
-    available().ok()?;
-    let found = SessionStorage::get(SIGN_OUT_PROBLEM_KEY).ok();
-    SessionStorage::delete(SIGN_OUT_PROBLEM_KEY);
-    found
+    take_text(SIGN_OUT_PROBLEM_KEY)
 }

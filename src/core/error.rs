@@ -37,8 +37,8 @@ impl ProviderError {
             "invalid_request" => "The provider says the request is malformed. Check the redirect URI and PKCE settings of the application at the provider.",
             "unsupported_response_type" | "unsupported_grant_type" => "The provider does not allow the authorization code grant for this application. Enable it in the provider's console.",
             "login_required" | "consent_required" | "interaction_required" => "The provider needs you to sign in interactively. Sign in again.",
-            "invalid_request_uri" => "The pushed sign-in request expired or was already used before the provider saw it (perhaps the page waited too long): start again with Sign in.",
-            "invalid_dpop_proof" | "use_dpop_nonce" => "The provider did not accept this page's DPoP proof: check that this computer's clock is right, then sign in again; set `dpop` to false in config.json if the provider's DPoP support is broken.",
+            "invalid_request_uri" => "The pushed sign-in request expired before it was used (the page waited too long): start again with Sign in.",
+            "invalid_dpop_proof" | "use_dpop_nonce" => "The provider refused this page's DPoP proof: check this computer's clock, then sign in again (or set `dpop` to false in config.json).",
             "server_error" | "temporarily_unavailable" => "The provider had a problem handling the request. Wait a moment and sign in again.",
             _ => "The provider returned an error. Read its description below, then check the application's settings at the provider.",
         }
@@ -310,8 +310,8 @@ impl AppError {
                 "config.json says `dpop: true`, but the provider does not offer DPoP proofs with ES256 (its discovery lists {}): turn DPoP on for the application at the provider, or set `dpop` to \"auto\" or false.",
                 offered.as_deref().map_or_else(|| "no `dpop_signing_alg_values_supported`".to_owned(), |a| format!("only {a}"))
             ).into()),
-            Self::DpopNotHonoured => ("dpop_not_honoured", "config.json says `dpop: true`, but the provider answered the DPoP proof with plain bearer tokens, so they were not used: turn on DPoP-bound tokens for the application at the provider, or set `dpop` to \"auto\".".into()),
-            Self::ParUnsupported => ("par_unsupported", "config.json says `par: true`, but the provider names no `pushed_authorization_request_endpoint`: turn on pushed authorization requests at the provider, add the endpoint to config.json, or set `par` to \"auto\" or false.".into()),
+            Self::DpopNotHonoured => ("dpop_not_honoured", "config.json says `dpop: true`, but the provider answered the proof with bearer tokens, which were not used: turn on DPoP-bound tokens at the provider, or set `dpop` to \"auto\".".into()),
+            Self::ParUnsupported => ("par_unsupported", "config.json says `par: true`, but the provider has no `pushed_authorization_request_endpoint`: turn PAR on at the provider, name the endpoint in config.json, or set `par` to \"auto\".".into()),
             Self::ParResponseInvalid { problem } => ("par_response_invalid", format!(
                 "The provider's pushed authorization request endpoint gave no usable answer ({problem}): check the application's PAR settings at the provider, then sign in again."
             ).into()),

@@ -16,6 +16,9 @@ pub const KEY_PREFIX: &str = "pkce-spa.pending.";
 pub const HANDLED_PREFIX: &str = "pkce-spa.handled.";
 /// The prefix of the `state` kept while the provider signs the person out.
 pub const LOGOUT_PREFIX: &str = "pkce-spa.logout.";
+/// The discovery document read when the last sign-in started, for its
+/// `/callback` ([`KeptDiscovery`]).
+pub const DISCOVERY_KEY: &str = "pkce-spa.discovery";
 /// The signed-in session, when config.json says `token_storage: "session"`.
 pub const SESSION_KEY: &str = "pkce-spa.session";
 /// A sign-in not completed within ten minutes is abandoned: the provider's
@@ -45,12 +48,45 @@ pub fn is_expired(created_at_ms: u64, now_ms: u64) -> bool {
 pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
     let created = if key.starts_with(KEY_PREFIX) {
         serde_json::from_str::<PendingRequest>(value).ok().map(|p| p.created_at_ms)
+    } else if key == DISCOVERY_KEY {
+        KeptDiscovery::from_text(value).map(|d| d.fetched_at_ms)
     } else if key.starts_with(HANDLED_PREFIX) || key.starts_with(LOGOUT_PREFIX) {
         value.parse::<u64>().ok()
     } else {
         return false;
     };
     created.is_none_or(|at| is_expired(at, now_ms))
+}
+
+/// The discovery document as this tab read it, kept so that `/callback`
+/// does not read it again seconds later: one round trip less between the
+/// provider's redirect and the token request. It is read again by
+/// `discovery::parse_metadata`, with every check, and used only for the
+/// same URL and within a pending sign-in's lifetime ([`MAX_AGE_MS`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct KeptDiscovery {
+    pub url: String,
+    pub fetched_at_ms: u64,
+    pub body: String,
+}
+
+impl KeptDiscovery {
+    /// As stored: `<fetched_at_ms> <url>` and the body on the next line
+    /// (plain text, so no serde code is added to the wasm for it).
+    pub fn to_text(&self) -> String {
+        format!("{} {}\n{}", self.fetched_at_ms, self.url, self.body)
+    }
+
+    pub fn from_text(text: &str) -> Option<Self> {
+        let (head, body) = text.split_once('\n')?;
+        let (at, url) = head.split_once(' ')?;
+        Some(Self { url: url.to_owned(), fetched_at_ms: at.parse().ok()?, body: body.to_owned() })
+    }
+
+    /// The kept body, when it is of `url` and young enough.
+    pub fn body_for(&self, url: &str, now_ms: u64) -> Option<&str> {
+        (self.url == url && !is_expired(self.fetched_at_ms, now_ms)).then_some(self.body.as_str())
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +173,20 @@ mod tests {
         assert!(!is_stale("someone-else", "garbage", now));
         assert!(!is_stale(SESSION_KEY, "anything", now), "the session is not swept");
         assert!(is_stale("pkce-spa.logout.x", &(now - MAX_AGE_MS - 1).to_string(), now));
+    }
+
+    #[test]
+    fn a_kept_discovery_document_serves_its_url_within_the_lifetime_only() {
+        let t = 1_700_000_000_000;
+        let kept = KeptDiscovery { url: "https://i.example/.well-known/openid-configuration".into(), fetched_at_ms: t, body: "{}".into() };
+        assert_eq!(kept.body_for(&kept.url, t + 5_000), Some("{}"));
+        assert_eq!(kept.body_for("https://other.example/.well-known/openid-configuration", t), None);
+        assert_eq!(kept.body_for(&kept.url, t + MAX_AGE_MS + 1), None);
+        let text = kept.to_text();
+        assert_eq!(KeptDiscovery::from_text(&text), Some(kept));
+        assert_eq!(KeptDiscovery::from_text("garbage"), None);
+        assert!(!is_stale(DISCOVERY_KEY, &text, t + 1_000));
+        assert!(is_stale(DISCOVERY_KEY, &text, t + MAX_AGE_MS + 1));
     }
 
     #[test]

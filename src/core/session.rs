@@ -85,8 +85,8 @@ impl Session {
     pub fn describe_binding(&self) -> String {
         match (&self.dpop_jkt, self.tokens.is_dpop_bound()) {
             (Some(jkt), true) => format!("this page's DPoP key, thumbprint {jkt}"),
-            (Some(_), false) => "nothing: the provider answered the DPoP proof with bearer tokens, which work for whoever holds them".to_owned(),
-            (None, _) => "nothing: bearer tokens (DPoP is off or not offered by the provider)".to_owned(),
+            (Some(_), false) => "nothing: the provider answered the proof with bearer tokens".to_owned(),
+            (None, _) => "nothing: bearer tokens (no DPoP)".to_owned(),
         }
     }
 

@@ -79,7 +79,7 @@ fn Routed(config: Arc<Config>) -> impl IntoView {
     provide_context(route);
     // A page is made again only when another page is asked for.
     let route = Memo::new(move |_| route.get());
-    let setup = load_once(flow::load_provider((*config).clone()));
+    let setup = load_once(flow::load_provider((*config).clone(), page::route() == Route::Callback));
     move || match setup.get() {
         None => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
         Some(Ok(setup)) => view! { <Ready setup=Arc::new(setup) route=route /> }.into_any(),
