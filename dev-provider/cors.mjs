@@ -25,8 +25,26 @@ export function dropCors(res) {
   });
 }
 
-/** No Access-Control-* header for a request from an origin not in `allowed` (a Set). */
+/**
+ * Adds Date to the headers the page may read, where the answer is readable
+ * at all: the provider check compares the provider's clock with the page's
+ * (DPoP proofs carry the time, RFC 9449 §11.1).
+ */
+export function exposeDate(res) {
+  beforeHeaders(res, () => {
+    if (!res.hasHeader('access-control-allow-origin')) return;
+    const exposed = res.getHeader('access-control-expose-headers');
+    res.setHeader('access-control-expose-headers', exposed ? `${exposed}, Date` : 'Date');
+  });
+}
+
+/**
+ * No Access-Control-* header for a request from an origin not in `allowed`
+ * (a Set); for those in it, the Date header readable too.
+ */
 export function restrictCors(req, res, allowed) {
   const origin = req.headers.origin;
-  if (origin !== undefined && !allowed.has(origin)) dropCors(res);
+  if (origin === undefined) return;
+  if (allowed.has(origin)) exposeDate(res);
+  else dropCors(res);
 }

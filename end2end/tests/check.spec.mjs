@@ -4,7 +4,7 @@
 // checked from the alert; a mistyped preset field is named.
 import { expect, test } from '@playwright/test';
 
-import { NOCORS_ISSUER, PLAINONLY_ISSUER, PRESETS } from '../provider-layouts.mjs';
+import { NOCORS_ISSUER, NO_DPOP_ISSUER, PAR_REQUIRED_ISSUER, PLAINONLY_ISSUER, PRESETS } from '../provider-layouts.mjs';
 import {
   APP_ORIGIN,
   errorAlert,
@@ -81,6 +81,33 @@ test('the local provider passes every check, from the signed-out page\'s link', 
     await expect(checkItem(page, id)).toHaveText(/\S+\s+\S+/);
   }
   await expect(errorAlert(page)).toHaveCount(0);
+});
+
+test('DPoP, PAR and the clock: offered and usable from this origin at the local provider', async ({ page }) => {
+  await page.goto('/check');
+  await expectCheckDone(page);
+  // (The local provider lets the app origins read its Date header.)
+  await expectStatuses(page, { dpop: 'pass', par: 'pass', clock: 'pass' });
+  await expect(checkItem(page, 'dpop')).toContainText('invalid_dpop_proof');
+});
+
+test('without DPoP the item says so; `dpop: true` makes it a failure; PAR required without CORS would fail', async ({ page, request }) => {
+  await setAppConfig(request, { issuer: NO_DPOP_ISSUER });
+  await page.goto('/check');
+  await expectCheckDone(page);
+  await expectStatuses(page, { dpop: 'info', par: 'pass' });
+  await expect(summary(page)).toHaveText(ALL_PASS);
+
+  await setAppConfig(request, { issuer: NO_DPOP_ISSUER, dpop: true });
+  await page.goto('/check');
+  await expectCheckDone(page);
+  await expectStatuses(page, { dpop: 'fail' });
+  await expect(summary(page)).toHaveText(ONE_FAILS);
+
+  await setAppConfig(request, { issuer: PAR_REQUIRED_ISSUER });
+  await page.goto('/check');
+  await expectCheckDone(page);
+  await expectStatuses(page, { dpop: 'pass', par: 'pass' });
 });
 
 test('the check under the subpath: /app/check', async ({ page }) => {
