@@ -13,7 +13,7 @@ import {
   callApiButton,
   errorAlert,
   expectRefused,
-  failOnCspViolations,
+  failOnCspViolationsInEveryTab,
   field,
   isAuthorizeRequest,
   isParRequest,
@@ -35,8 +35,7 @@ const NEXT_REFRESH = { timeout: 15_000 };
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 test.beforeEach(async ({ page, context }) => {
-  failOnCspViolations(page);
-  context.on('page', (opened) => failOnCspViolations(opened));
+  failOnCspViolationsInEveryTab(page, context);
 });
 
 test.afterEach(async ({ request }) => {

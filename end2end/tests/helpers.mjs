@@ -174,6 +174,12 @@ export function failOnCspViolations(page) {
   return violations;
 }
 
+/** failOnCspViolations for `page` and every tab the app opens (window.open). */
+export function failOnCspViolationsInEveryTab(page, context) {
+  failOnCspViolations(page);
+  context.on('page', (opened) => failOnCspViolations(opened));
+}
+
 // ---------------------------------------------------------------------------
 // The test provider's misbehave switch (fixtures/misbehave.mjs).
 // ---------------------------------------------------------------------------

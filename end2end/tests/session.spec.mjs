@@ -24,7 +24,7 @@ import {
   expectNoRefreshTokenSentTwice,
   expectRefused,
   expectSecretsNotStored,
-  failOnCspViolations,
+  failOnCspViolationsInEveryTab,
   field,
   providerMetadata,
   readStorage,
@@ -51,9 +51,7 @@ const NEXT_REFRESH = { timeout: 15_000 };
 const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/;
 
 test.beforeEach(async ({ page, context }) => {
-  failOnCspViolations(page);
-  // Tabs the app opens (window.open) are checked too.
-  context.on('page', (opened) => failOnCspViolations(opened));
+  failOnCspViolationsInEveryTab(page, context);
 });
 
 test.afterEach(async ({ request }) => {

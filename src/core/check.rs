@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use super::config::Config;
+use super::config::{Config, Switch};
 use super::endpoints::Endpoint;
-use super::{dpop, par, pkce};
+use super::{dpop, pkce};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -332,9 +332,9 @@ pub fn feature_items(config: &Config, discovery: &Discovery, probes: &FeaturePro
 fn dpop_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origin: &str) -> CheckItem {
     let label = "DPoP is offered with ES256, and the token endpoint takes the DPoP header from this origin (RFC 9449)";
     let offered = doc.and_then(|d| strings(d, "dpop_signing_alg_values_supported"));
-    let required = config.dpop == dpop::Setting::Required;
+    let required = config.dpop == Switch::Required;
     let (status, detail) = match (config.dpop, offered.as_ref().map(|a| a.contains(&dpop::ALG))) {
-        (dpop::Setting::Off, _) => (Status::Info, "off: config.json says `dpop: false`".to_owned()),
+        (Switch::Off, _) => (Status::Info, "off: config.json says `dpop: false`".to_owned()),
         (_, None | Some(false)) => (
             if required && doc.is_some() { Status::Fail } else { Status::Info },
             format!("not offered (dpop_signing_alg_values_supported: {offered:?}): tokens are bearer tokens; turn DPoP on at the provider to bind them"),
@@ -355,14 +355,14 @@ fn par_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origin
     let label = "Pushed authorization requests: the PAR endpoint is there and readable from this origin (RFC 9126)";
     let endpoint = config.endpoints.pushed_authorization_request_endpoint.is_some()
         || doc.is_some_and(|d| d.get(Endpoint::PAR.name).and_then(Value::as_str).is_some());
-    let required = config.par == par::Setting::Required || doc.and_then(|d| d.get("require_pushed_authorization_requests")).and_then(Value::as_bool) == Some(true);
+    let required = config.par == Switch::Required || doc.and_then(|d| d.get("require_pushed_authorization_requests")).and_then(Value::as_bool) == Some(true);
     let (status, detail) = match (endpoint, probe) {
         (false, _) => (
             if required { Status::Fail } else { Status::Info },
             "no pushed_authorization_request_endpoint: the authorization request travels in the URL".to_owned(),
         ),
         (true, TokenProbe::OAuthError(code)) => (Status::Pass, format!("a request with client_id only came back as a readable `{code}`")),
-        (true, _) if config.par == par::Setting::Off && !required => (Status::Info, "present, and off: config.json says `par: false`".to_owned()),
+        (true, _) if config.par == Switch::Off && !required => (Status::Info, "present, and off: config.json says `par: false`".to_owned()),
         (true, _) => (
             if required { Status::Fail } else { Status::Warn },
             format!(

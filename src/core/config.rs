@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 
 use super::error::AppError;
 use super::endpoints::{Endpoint, Endpoints};
-use super::{dpop, par};
 use super::fields::{self, not_a_field};
 use super::issuer::IssuerRule;
 use super::presets;
@@ -34,6 +33,19 @@ const FIELDS: [&str; 12] = [
 /// is retried), unless config.json says otherwise: a hung request must
 /// never hold the session's refresh lock.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 15_000;
+
+/// A feature config.json switches with `"auto"`, `true` or `false`: DPoP
+/// (`dpop`, RFC 9449) and pushed authorization requests (`par`, RFC 9126).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Switch {
+    /// `"auto"` or absent: on when the provider offers it.
+    #[default]
+    Auto,
+    /// `true`: always on; a provider without it is an error.
+    Required,
+    /// `false`: off (PAR still, when the provider requires it).
+    Off,
+}
 
 /// Where the tokens live (IETF browser-based apps BCP). Never localStorage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,10 +80,10 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// Added to the authorization request (a preset's and config's own).
     pub extra_authorize_params: Vec<(String, String)>,
-    /// DPoP-bound tokens (RFC 9449): `"auto"`, `true` or `false`.
-    pub dpop: dpop::Setting,
-    /// Pushed authorization requests (RFC 9126): `"auto"`, `true` or `false`.
-    pub par: par::Setting,
+    /// DPoP-bound tokens (RFC 9449).
+    pub dpop: Switch,
+    /// Pushed authorization requests (RFC 9126).
+    pub par: Switch,
 }
 
 impl Config {
@@ -156,25 +168,17 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         issuer_rule,
         request_timeout_ms,
         extra_authorize_params,
-        dpop: match auto_or_bool(&obj, "dpop")? {
-            None => dpop::Setting::Auto,
-            Some(true) => dpop::Setting::Required,
-            Some(false) => dpop::Setting::Off,
-        },
-        par: match auto_or_bool(&obj, "par")? {
-            None => par::Setting::Auto,
-            Some(true) => par::Setting::Required,
-            Some(false) => par::Setting::Off,
-        },
+        dpop: switch(&obj, "dpop")?,
+        par: switch(&obj, "par")?,
     })
 }
 
-/// `"auto"` (or absent) as `None`, else `true` or `false`.
-fn auto_or_bool(obj: &Map<String, Value>, name: &str) -> Result<Option<bool>, AppError> {
+fn switch(obj: &Map<String, Value>, name: &str) -> Result<Switch, AppError> {
     match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s == "auto" => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
+        None | Some(Value::Null) => Ok(Switch::Auto),
+        Some(Value::String(s)) if s == "auto" => Ok(Switch::Auto),
+        Some(Value::Bool(true)) => Ok(Switch::Required),
+        Some(Value::Bool(false)) => Ok(Switch::Off),
         Some(_) => Err(invalid(name, "must be \"auto\", true or false")),
     }
 }
@@ -307,11 +311,11 @@ mod tests {
     fn dpop_and_par_are_auto_true_or_false() {
         let with = |t: &str| parse(&format!(r#"{{"issuer":"https://i.example","client_id":"a"{t}}}"#), BASE);
         let c = with("").unwrap();
-        assert_eq!((c.dpop, c.par), (dpop::Setting::Auto, par::Setting::Auto));
+        assert_eq!((c.dpop, c.par), (Switch::Auto, Switch::Auto));
         let c = with(r#","dpop":true,"par":false"#).unwrap();
-        assert_eq!((c.dpop, c.par), (dpop::Setting::Required, par::Setting::Off));
+        assert_eq!((c.dpop, c.par), (Switch::Required, Switch::Off));
         let c = with(r#","dpop":"auto","par":true"#).unwrap();
-        assert_eq!((c.dpop, c.par), (dpop::Setting::Auto, par::Setting::Required));
+        assert_eq!((c.dpop, c.par), (Switch::Auto, Switch::Required));
         for bad in [r#","dpop":"yes""#, r#","par":1"#] {
             assert!(matches!(with(bad), Err(AppError::ConfigInvalid { .. })), "{bad}");
         }

@@ -94,7 +94,7 @@ impl Provider {
     }
 
     /// Whether DPoP is used with this provider (RFC 9449 §5.1).
-    pub fn uses_dpop(&self, setting: super::dpop::Setting) -> Result<bool, AppError> {
+    pub fn uses_dpop(&self, setting: super::config::Switch) -> Result<bool, AppError> {
         let offered = self.metadata.as_ref().and_then(|m| m.dpop_signing_alg_values_supported.as_deref());
         super::dpop::decide(setting, self.metadata.is_some(), offered)
     }

@@ -6,6 +6,7 @@
 use sha2::{Digest, Sha256};
 
 use super::b64;
+use super::config::Switch;
 use super::error::AppError;
 
 /// The only proof algorithm this client signs with: ECDSA P-256 / SHA-256,
@@ -18,29 +19,17 @@ pub const PROOF_TYP: &str = "dpop+jwt";
 pub const PROOF_HEADER: &str = "DPoP";
 pub const NONCE_HEADER: &str = "DPoP-Nonce";
 
-/// config.json's `dpop`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Setting {
-    /// On when the provider offers ES256 proofs.
-    #[default]
-    Auto,
-    /// Always on: a provider that does not offer it is an error.
-    Required,
-    /// Never.
-    Off,
-}
-
 /// Whether a sign-in uses DPoP. `offered` is discovery's
 /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1), `None` when the
 /// document does not list it; `discovered` is false when config.json names
 /// the endpoints and no document was read, in which case `true` is believed.
-pub fn decide(setting: Setting, discovered: bool, offered: Option<&[String]>) -> Result<bool, AppError> {
+pub fn decide(setting: Switch, discovered: bool, offered: Option<&[String]>) -> Result<bool, AppError> {
     let es256 = offered.is_some_and(|algs| algs.iter().any(|a| a == ALG));
     match setting {
-        Setting::Off => Ok(false),
-        Setting::Auto => Ok(es256),
-        Setting::Required if es256 || !discovered => Ok(true),
-        Setting::Required => Err(AppError::DpopUnsupported { offered: offered.map(|a| a.join(", ")) }),
+        Switch::Off => Ok(false),
+        Switch::Auto => Ok(es256),
+        Switch::Required if es256 || !discovered => Ok(true),
+        Switch::Required => Err(AppError::DpopUnsupported { offered: offered.map(|a| a.join(", ")) }),
     }
 }
 
@@ -184,10 +173,10 @@ pub enum Sent {
 
 impl Sent {
     /// What a request with (or without) a proof accepts under `setting`.
-    pub fn of(setting: Setting, proof: bool) -> Self {
+    pub fn of(setting: Switch, proof: bool) -> Self {
         match (proof, setting) {
             (false, _) => Self::NoProof,
-            (true, Setting::Required) => Self::ProofRequired,
+            (true, Switch::Required) => Self::ProofRequired,
             (true, _) => Self::Proof,
         }
     }
@@ -296,14 +285,14 @@ mod tests {
     fn when_dpop_is_used() {
         let es256 = ["RS256".to_owned(), "ES256".to_owned()];
         let rs256 = ["RS256".to_owned()];
-        assert_eq!(decide(Setting::Auto, true, Some(&es256)), Ok(true));
-        assert_eq!(decide(Setting::Auto, true, Some(&rs256)), Ok(false));
-        assert_eq!(decide(Setting::Auto, true, None), Ok(false));
-        assert_eq!(decide(Setting::Off, true, Some(&es256)), Ok(false));
-        assert_eq!(decide(Setting::Required, true, Some(&es256)), Ok(true));
-        assert_eq!(decide(Setting::Required, false, None), Ok(true), "no document read: config.json is believed");
-        assert_eq!(decide(Setting::Required, true, None).unwrap_err().code(), "dpop_unsupported");
-        assert_eq!(decide(Setting::Required, true, Some(&rs256)).unwrap_err().code(), "dpop_unsupported");
+        assert_eq!(decide(Switch::Auto, true, Some(&es256)), Ok(true));
+        assert_eq!(decide(Switch::Auto, true, Some(&rs256)), Ok(false));
+        assert_eq!(decide(Switch::Auto, true, None), Ok(false));
+        assert_eq!(decide(Switch::Off, true, Some(&es256)), Ok(false));
+        assert_eq!(decide(Switch::Required, true, Some(&es256)), Ok(true));
+        assert_eq!(decide(Switch::Required, false, None), Ok(true), "no document read: config.json is believed");
+        assert_eq!(decide(Switch::Required, true, None).unwrap_err().code(), "dpop_unsupported");
+        assert_eq!(decide(Switch::Required, true, Some(&rs256)).unwrap_err().code(), "dpop_unsupported");
     }
 
     #[test]

@@ -5,21 +5,10 @@
 use serde_json::Value;
 
 use super::authorize::{self, AuthorizationRequest};
+use super::config::Switch;
 use super::discovery::Provider;
 use super::error::{AppError, ProviderError};
 use super::token::TokenRequest;
-
-/// config.json's `par`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Setting {
-    /// Used when the provider has a PAR endpoint.
-    #[default]
-    Auto,
-    /// Always used: a provider without the endpoint is an error.
-    Required,
-    /// Not used, unless the provider requires it.
-    Off,
-}
 
 /// How the authorization request leaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,13 +23,13 @@ pub enum Use<'a> {
 
 /// RFC 9126 §5, §6: whether this sign-in pushes its request. A provider's
 /// `require_pushed_authorization_requests` wins over `par: false`.
-pub fn decide(setting: Setting, provider: &Provider) -> Result<Use<'_>, AppError> {
+pub fn decide(setting: Switch, provider: &Provider) -> Result<Use<'_>, AppError> {
     let endpoint = provider.endpoints().pushed_authorization_request_endpoint.as_deref();
-    let required = setting == Setting::Required || provider.requires_par();
+    let required = setting == Switch::Required || provider.requires_par();
     match (endpoint, setting) {
         (None, _) if required => Err(AppError::ParUnsupported),
         (None, _) => Ok(Use::No),
-        (Some(_), Setting::Off) if !required => Ok(Use::No),
+        (Some(_), Switch::Off) if !required => Ok(Use::No),
         (Some(endpoint), _) => Ok(Use::Push { endpoint, fallback: !required }),
     }
 }
@@ -113,11 +102,11 @@ mod tests {
     #[test]
     fn when_the_request_is_pushed() {
         let push = Use::Push { endpoint: "https://i.example/par", fallback: true };
-        assert_eq!(decide(Setting::Auto, &with_endpoint()), Ok(push.clone()));
-        assert_eq!(decide(Setting::Auto, &provider("")), Ok(Use::No));
-        assert_eq!(decide(Setting::Off, &with_endpoint()), Ok(Use::No));
-        assert_eq!(decide(Setting::Required, &with_endpoint()), Ok(Use::Push { endpoint: "https://i.example/par", fallback: false }));
-        assert_eq!(decide(Setting::Required, &provider("")).unwrap_err().code(), "par_unsupported");
+        assert_eq!(decide(Switch::Auto, &with_endpoint()), Ok(push.clone()));
+        assert_eq!(decide(Switch::Auto, &provider("")), Ok(Use::No));
+        assert_eq!(decide(Switch::Off, &with_endpoint()), Ok(Use::No));
+        assert_eq!(decide(Switch::Required, &with_endpoint()), Ok(Use::Push { endpoint: "https://i.example/par", fallback: false }));
+        assert_eq!(decide(Switch::Required, &provider("")).unwrap_err().code(), "par_unsupported");
     }
 
     #[test]
@@ -125,8 +114,8 @@ mod tests {
         let mut p = with_endpoint();
         p.metadata = Some(discovery::ProviderMetadata { require_pushed_authorization_requests: true, ..Default::default() });
         let required = Use::Push { endpoint: "https://i.example/par", fallback: false };
-        assert_eq!(decide(Setting::Off, &p), Ok(required.clone()));
-        assert_eq!(decide(Setting::Auto, &p), Ok(required));
+        assert_eq!(decide(Switch::Off, &p), Ok(required.clone()));
+        assert_eq!(decide(Switch::Auto, &p), Ok(required));
     }
 
     #[test]
