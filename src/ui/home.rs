@@ -49,9 +49,7 @@ fn SignedOut() -> impl IntoView {
             <h2>"Signed out"</h2>
             <p>"Sign in with " <span class="issuer">{issuer}</span> "."</p>
             <button class="primary" on:click=sign_in disabled=move || leaving.get()>"Sign in"</button>
-            <Show when=move || leaving.get()>
-                <p role="status" class="status">"Going to the provider…"</p>
-            </Show>
+            {move || leaving.get().then(|| view! { <p role="status" class="status">"Going to the provider…"</p> })}
             {move || notice_line(keeper.notice.get())}
             <CheckLink />
         </section>
