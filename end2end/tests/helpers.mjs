@@ -227,9 +227,11 @@ export function recordFlow(page) {
   });
   // A request only answered with a nonce challenge is not counted: the app
   // sends it again with the nonce, and the provider did nothing with it.
-  page.on('response', async (response) => {
+  // Decided from the status and headers, at once: reading the body would
+  // let a test count before the answer is classified.
+  page.on('response', (response) => {
     if (!isTokenRequest(response.request())) return;
-    if (isNonceChallenge(response.status(), await response.json().catch(() => null))) {
+    if (response.status() === 400 && response.headers()['dpop-nonce']) {
       flow.tokenRequests.splice(flow.tokenRequests.indexOf(response.request()), 1);
       return;
     }
