@@ -88,9 +88,8 @@ pub async fn check_provider(config: &Config) -> Vec<check::CheckItem> {
         Some(token_endpoint) => probe_token_endpoint(config, &token_endpoint, None).await,
         None => TokenProbe::NotRun,
     };
-    let dpop_offered = matches!(&found, Discovery::Found(doc) if doc.get("dpop_signing_alg_values_supported").and_then(|v| v.as_array()).is_some_and(|a| a.iter().any(|v| v == crate::core::dpop::ALG)));
     let dpop = match endpoint(Endpoint::TOKEN) {
-        Some(token_endpoint) if dpop_offered && matches!(probe, TokenProbe::OAuthError(_)) => {
+        Some(token_endpoint) if check::dpop_offered(&found) && matches!(probe, TokenProbe::OAuthError(_)) => {
             probe_token_endpoint(config, &token_endpoint, Some(check::PROBE_CODE)).await
         }
         _ => TokenProbe::NotRun,

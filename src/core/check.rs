@@ -329,6 +329,12 @@ pub fn feature_items(config: &Config, discovery: &Discovery, probes: &FeaturePro
     vec![dpop_item(config, doc, &probes.dpop, app_origin), par_item(config, doc, &probes.par, app_origin), clock_item(probes.clock_offset_s)]
 }
 
+/// Whether the discovery document offers DPoP proofs with ES256 (RFC 9449
+/// §5.1): the `dpop` item's question, and whether its probe is worth making.
+pub fn dpop_offered(discovery: &Discovery) -> bool {
+    matches!(discovery, Discovery::Found(doc) if strings(doc, "dpop_signing_alg_values_supported").is_some_and(|a| a.contains(&dpop::ALG)))
+}
+
 fn dpop_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origin: &str) -> CheckItem {
     let label = "DPoP is offered with ES256, and the token endpoint takes the DPoP header from this origin (RFC 9449)";
     let offered = doc.and_then(|d| strings(d, "dpop_signing_alg_values_supported"));
