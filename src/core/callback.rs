@@ -171,6 +171,8 @@ pub struct Exchange {
     pub id_token_required: bool,
     /// The DPoP key the code is bound to: the exchange must carry its proof.
     pub dpop_jkt: Option<String>,
+    /// The page the person asked for when the sign-in started.
+    pub return_to: Option<String>,
 }
 
 impl ValidatedCallback {
@@ -178,10 +180,10 @@ impl ValidatedCallback {
     /// client, consuming the code and the verifier; and what its answer must
     /// bring.
     pub fn token_request(self, token_endpoint: &str, client_id: &str) -> (TokenRequest, Exchange) {
-        let PendingRequest { code_verifier, nonce, redirect_uri, scope, dpop_jkt, .. } = self.pending;
+        let PendingRequest { code_verifier, nonce, redirect_uri, scope, dpop_jkt, return_to, .. } = self.pending;
         let request = token::code_grant(token_endpoint, self.code.secret(), &redirect_uri, client_id, code_verifier);
         let id_token_required = authorize::scope_has_openid(&scope);
-        (request, Exchange { nonce, scope, id_token_required, dpop_jkt })
+        (request, Exchange { nonce, scope, id_token_required, dpop_jkt, return_to })
     }
 }
 
@@ -330,6 +332,7 @@ mod tests {
             scope: scope.into(),
             created_at_ms: NOW - age_ms,
             dpop_jkt: None,
+            return_to: None,
         }
     }
 

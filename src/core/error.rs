@@ -182,6 +182,13 @@ pub enum AppError {
     RandomUnavailable,
     /// The browser refused a navigation or history change.
     Navigation { problem: String },
+
+    // The library's API
+    /// The page to return to after sign-in is not a path of this app
+    /// (`core::return_to`: RFC 9700 §4.11, no open redirect).
+    ReturnPathRefused { path: String, problem: String },
+    /// An API call was asked for with nobody signed in.
+    NotSignedIn,
 }
 
 impl AppError {
@@ -334,6 +341,10 @@ impl AppError {
             Self::Navigation { problem } => ("navigation_failed", format!(
                 "The browser refused to navigate ({problem}): reload the page and sign in again."
             ).into()),
+            Self::ReturnPathRefused { path, problem } => ("return_path_refused", format!(
+                "The page to return to after sign-in, {path}, is refused ({problem}): only a page of this app can be; open the app's own address and sign in from there."
+            ).into()),
+            Self::NotSignedIn => ("not_signed_in", "Nobody is signed in, so the API cannot be called: sign in first.".into()),
         }
     }
 

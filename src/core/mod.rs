@@ -23,6 +23,7 @@ pub mod logout;
 pub mod par;
 pub mod pkce;
 pub mod presets;
+pub mod return_to;
 pub mod route;
 pub mod schedule;
 pub mod secret;

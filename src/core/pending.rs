@@ -102,6 +102,10 @@ pub struct PendingRequest {
     /// The thumbprint of the DPoP key the code is bound to (RFC 9449 §10).
     #[serde(default)]
     pub dpop_jkt: Option<String>,
+    /// The page to show after the callback, accepted by
+    /// [`return_to::accept`](super::return_to::accept) when the sign-in started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
 }
 
 #[cfg(test)]
@@ -124,6 +128,7 @@ mod tests {
             redirect_uri: "http://127.0.0.1:8080/callback".into(),
             scope: "openid".into(),
             created_at_ms: 1_700_000_000_000,
+            return_to: Some("/notes/1?x=y".into()),
             dpop_jkt: Some("jkt".into()),
         };
         let json = serde_json::to_string(&p).unwrap();
@@ -162,6 +167,7 @@ mod tests {
                 scope: "s".into(),
                 created_at_ms: at,
                 dpop_jkt: None,
+                return_to: None,
             })
             .unwrap()
         };

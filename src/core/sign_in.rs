@@ -38,9 +38,18 @@ pub struct Push {
     pub fallback: bool,
 }
 
-/// The sign-in's first step. `dpop_jkt`: the thumbprint of the DPoP key made
-/// for it, when DPoP is used ([`Provider::uses_dpop`]).
-pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u64, dpop_jkt: Option<String>) -> Result<SignInStart, AppError> {
+/// What the page adds to a sign-in: the thumbprint of the DPoP key made for
+/// it, when DPoP is used ([`Provider::uses_dpop`]), and the page to return
+/// to, already accepted by [`return_to::accept`](super::return_to::accept).
+#[derive(Debug, Default)]
+pub struct Extras {
+    pub dpop_jkt: Option<String>,
+    pub return_to: Option<String>,
+}
+
+/// The sign-in's first step.
+pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u64, extras: Extras) -> Result<SignInStart, AppError> {
+    let Extras { dpop_jkt, return_to } = extras;
     let verifier = CodeVerifier::from_random(random.verifier);
     // OpenID Connect Core §3.1.2.1: the nonce goes with requests for an ID token.
     let nonce = authorize::scope_has_openid(&config.scope).then(|| Nonce::from_random(random.nonce));
@@ -66,6 +75,7 @@ pub fn start(config: &Config, provider: &Provider, random: Randomness, now_ms: u
         scope: config.scope.clone(),
         created_at_ms: now_ms,
         dpop_jkt,
+        return_to,
     };
     Ok(SignInStart { state: request.state, url, push, pending })
 }
@@ -94,7 +104,7 @@ mod tests {
     #[test]
     fn the_challenge_sent_is_the_one_of_the_verifier_kept() {
         let (c, p) = setup("openid profile");
-        let s = start(&c, &p, random(), 42, None).unwrap();
+        let s = start(&c, &p, random(), 42, Extras::default()).unwrap();
         assert!(s.url.contains(&format!("code_challenge={}&", s.pending.code_verifier.challenge().as_str())));
         assert_eq!(s.pending.redirect_uri, "https://app.example/callback");
         assert_eq!(s.pending.created_at_ms, 42);
@@ -106,7 +116,7 @@ mod tests {
     #[test]
     fn the_dpop_key_is_bound_to_the_code_and_kept() {
         let (c, p) = setup("openid");
-        let s = start(&c, &p, random(), 0, Some("jkt-1".into())).unwrap();
+        let s = start(&c, &p, random(), 0, Extras { dpop_jkt: Some("jkt-1".into()), return_to: None }).unwrap();
         assert!(s.url.contains("dpop_jkt=jkt-1"), "{}", s.url);
         assert_eq!(s.pending.dpop_jkt.as_deref(), Some("jkt-1"));
         assert!(s.push.is_none(), "no PAR endpoint, no push");
@@ -117,7 +127,7 @@ mod tests {
         let (mut c, p) = setup("openid");
         c.endpoints.pushed_authorization_request_endpoint = Some("https://i.example/par".into());
         let p = discovery::resolve(&c, p.metadata, &crate::core::url::testing::Whatwg).unwrap();
-        let s = start(&c, &p, random(), 0, Some("jkt-1".into())).unwrap();
+        let s = start(&c, &p, random(), 0, Extras { dpop_jkt: Some("jkt-1".into()), return_to: None }).unwrap();
         let push = s.push.unwrap();
         assert_eq!(push.request.url, "https://i.example/par");
         assert!(push.fallback, "auto: only discovery asked for it");
@@ -127,8 +137,17 @@ mod tests {
     #[test]
     fn no_nonce_without_openid() {
         let (c, p) = setup("api.read");
-        let s = start(&c, &p, random(), 0, None).unwrap();
+        let s = start(&c, &p, random(), 0, Extras::default()).unwrap();
         assert!(s.pending.nonce.is_none());
         assert!(!s.url.contains("nonce="));
+    }
+
+    #[test]
+    fn the_return_path_stays_with_the_pending_sign_in_and_off_the_wire() {
+        let (c, p) = setup("openid");
+        let extras = Extras { dpop_jkt: None, return_to: Some("/notes/3?tab=x".into()) };
+        let s = start(&c, &p, random(), 0, extras).unwrap();
+        assert_eq!(s.pending.return_to.as_deref(), Some("/notes/3?tab=x"));
+        assert!(!s.url.contains("notes"), "{}", s.url);
     }
 }
