@@ -20,7 +20,7 @@ use crate::core::session::Session;
 use crate::core::dpop::Sent;
 use crate::core::pending::KeptDiscovery;
 use crate::core::token::{self, TokenRequest, TokenResponse};
-use crate::core::{par, sign_in, url, AppError};
+use crate::core::{par, return_to, sign_in, url, AppError};
 
 /// What the app knows before anyone signs in.
 #[derive(Clone, Debug)]
@@ -33,15 +33,23 @@ pub struct AppSetup {
 
 /// Reads config.json beside index.html.
 pub async fn load_config() -> Result<Config, AppError> {
-    let base = page::base_url();
-    let url = format!("{base}config.json");
+    let url = format!("{}config.json", page::base_url());
     let reply = http::get(&url).await.map_err(|_| AppError::ConfigMissing { url: url.clone(), status: None })?;
     if !(200..300).contains(&reply.status) {
         return Err(AppError::ConfigMissing { url, status: Some(reply.status) });
     }
-    let config = config::parse(&reply.body, &base, &BrowserUrls)?;
+    parse_config(&reply.body)
+}
+
+/// A configuration in config.json's format, with every rule of
+/// [`config::parse`]; relative URLs are relative to the app's base.
+pub fn parse_config(json: &str) -> Result<Config, AppError> {
+    config::parse(json, &page::base_url(), &BrowserUrls)
+}
+
+/// Applies what of `config` the browser layer needs before any request.
+pub fn use_config(config: &Config) {
     http::set_timeout_ms(config.request_timeout_ms);
-    Ok(config)
 }
 
 /// Reads the provider's discovery document, unless config.json names both
@@ -140,16 +148,20 @@ async fn discover(config: &Config, on_callback: bool) -> Result<discovery::Provi
 }
 
 /// Makes the PKCE pair, state and nonce (and the DPoP key, when DPoP is
-/// used), keeps the pending request in sessionStorage under its state,
-/// pushes the request when PAR is used, and leaves for the provider.
-pub async fn begin_sign_in(setup: &AppSetup) -> Result<(), AppError> {
+/// used), keeps the pending request in sessionStorage under its state, with
+/// the page to return to (`return_to`, refused unless
+/// [`return_to::accept`] takes it), pushes the request when PAR is used, and
+/// leaves for the provider.
+pub async fn begin_sign_in(setup: &AppSetup, return_to: Option<&str>) -> Result<(), AppError> {
+    let return_to = return_to.map(|path| return_to::accept(&page::base_path(), path)).transpose()?;
     let now = page::now_ms();
     storage::sweep(now)?;
     let key = match setup.provider.uses_dpop(setup.config.dpop)? {
         true => Some(new_proof_key().await?),
         false => None,
     };
-    let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, now, key.map(|k| k.jkt().to_owned()))?;
+    let extras = sign_in::Extras { dpop_jkt: key.map(|k| k.jkt().to_owned()), return_to };
+    let start = sign_in::start(&setup.config, &setup.provider, random::sign_in_randomness()?, now, extras)?;
     storage::save_pending(&start.state, &start.pending)?;
     let url = match start.push {
         None => start.url,
@@ -227,16 +239,24 @@ fn take_once(state: &State, now_ms: u64) -> Result<Found, AppError> {
     }
 }
 
+/// A completed sign-in: the session, and the page to show now (the one the
+/// person asked for, or the app's root: [`return_to::after_callback`]).
+#[derive(Debug)]
+pub struct SignedIn {
+    pub session: Session,
+    pub return_to: String,
+}
+
 /// Decides on the response ([`callback::validate`]) and, when it holds a
 /// code for a sign-in of this tab, exchanges it and validates what comes back.
-pub async fn complete_sign_in(setup: &AppSetup, response: CallbackResponse) -> Result<Session, AppError> {
+pub async fn complete_sign_in(setup: &AppSetup, response: CallbackResponse) -> Result<SignedIn, AppError> {
     let CallbackResponse { query, cleared, found } = response;
     cleared?;
     let validated = callback::validate(callback::parse(&query), found?, &setup.provider, page::now_ms())?;
     exchange(setup, validated).await
 }
 
-async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Session, AppError> {
+async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<SignedIn, AppError> {
     let (request, exchange) = validated.token_request(setup.provider.token_endpoint(), &setup.config.client_id);
     // The ID token's keys are fetched while the code is exchanged, not
     // after: one round trip less between the callback and signed in. A
@@ -260,7 +280,9 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sess
         dpop::settle(key.jkt(), setup.config.token_storage == TokenStorage::Session).await?;
     }
     let id = random::session_id()?;
-    Ok(Session::new(id, tokens, claims, &exchange.scope, page::now_ms()).with_dpop_key(exchange.dpop_jkt))
+    let return_to = return_to::after_callback(&page::base_path(), exchange.return_to.as_deref());
+    let session = Session::new(id, tokens, claims, &exchange.scope, page::now_ms()).with_dpop_key(exchange.dpop_jkt);
+    Ok(SignedIn { session, return_to })
 }
 
 /// A token request, with a DPoP proof of `key` when there is one (RFC 9449

@@ -20,6 +20,7 @@ fn pending_request(tag: u8) -> PendingRequest {
         scope: "openid".into(),
         created_at_ms: 1_700_000_000_000,
         dpop_jkt: None,
+        return_to: None,
     }
 }
 
@@ -82,7 +83,9 @@ fn strip_query_removes_the_response_from_the_address_bar() {
 }
 
 #[wasm_bindgen_test]
-fn the_page_comes_from_the_address_bar_and_the_root_replaces_the_callback() {
+fn the_page_comes_from_the_address_bar_and_the_return_path_replaces_the_callback() {
+    use std::{cell::Cell, rc::Rc};
+    use wasm_bindgen::{closure::Closure, JsCast};
     let w = web_sys::window().unwrap();
     let history = w.history().unwrap();
     let start = page::pathname();
@@ -90,9 +93,16 @@ fn the_page_comes_from_the_address_bar_and_the_root_replaces_the_callback() {
     history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{root}callback"))).unwrap();
     assert_eq!(page::route(), Route::Callback);
     let entries = history.length().unwrap();
-    page::replace_with_root().unwrap();
-    assert_eq!(page::pathname(), root);
-    assert_eq!(page::route(), Route::Home);
+    let told = Rc::new(Cell::new(0));
+    let listener = {
+        let told = told.clone();
+        Closure::<dyn Fn()>::new(move || told.set(told.get() + 1))
+    };
+    w.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref()).unwrap();
+    page::show_in_app(&format!("{root}notes/3?tab=x#top")).unwrap();
+    w.remove_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref()).unwrap();
+    assert_eq!(page::here(), format!("{root}notes/3?tab=x#top"));
+    assert_eq!(told.get(), 1, "the router is told with one popstate");
     assert_eq!(history.length().unwrap(), entries, "in place of the callback, no new entry");
     history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&start)).unwrap();
 }

@@ -49,12 +49,22 @@ pub fn route() -> Route {
     Route::of(&base_path(), &pathname())
 }
 
-/// Shows the app's root (`/`, `/app/`) in the address bar in place of the
-/// current history entry, without loading it.
-pub fn replace_with_root() -> Result<(), AppError> {
+/// The address bar's path, query and fragment: where to return after a sign-in.
+pub fn here() -> String {
+    let Some(location) = window().map(|w| w.location()) else { return "/".to_owned() };
+    format!("{}{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default(), location.hash().unwrap_or_default())
+}
+
+/// Shows `path` (of this app) in the address bar in place of the current
+/// history entry, without loading it, and tells the app's router with a
+/// `popstate` event (leptos_router and [`follow_links_in_app`] both listen).
+pub fn show_in_app(path: &str) -> Result<(), AppError> {
     let failed = || AppError::Navigation { problem: "history.replaceState was refused".to_owned() };
-    let history = window().ok_or_else(failed)?.history().map_err(|_| failed())?;
-    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{}/", base_path()))).map_err(|_| failed())
+    let w = window().ok_or_else(failed)?;
+    w.history().map_err(|_| failed())?.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).map_err(|_| failed())?;
+    let event = web_sys::Event::new("popstate").map_err(|_| failed())?;
+    w.dispatch_event(&event).map_err(|_| failed())?;
+    Ok(())
 }
 
 /// Keeps the app's own pages within this page load, for the rest of its

@@ -1,119 +1,73 @@
-//! The Leptos UI. State: the app setup (config + provider) as context once
-//! loaded, and the session as a signal in context; nothing global.
+//! The app of the design, built on the library's public API
+//! ([`pkce_spa::auth`]): its pages and views only. Which page shows is a
+//! signal in context, following the address bar.
 
-mod alert;
-mod callback;
-mod check;
 mod home;
-mod keeper;
 mod session_view;
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use leptos::prelude::*;
-
-use crate::browser::page;
-use crate::core::config::Config;
-use crate::core::route::Route;
-use crate::core::AppError;
-use crate::flow::{self, AppSetup, CallbackResponse};
-pub use alert::ErrorAlert;
-pub use keeper::{Keeper, Notice};
-
-/// What `load` gives, `None` until it is there: a `LocalResource` that is
-/// never loaded again, without the machinery of one (smaller wasm).
-fn load_once<T: 'static>(load: impl std::future::Future<Output = T> + 'static) -> ReadSignal<Option<T>, LocalStorage> {
-    let value = RwSignal::new_local(None);
-    leptos::task::spawn_local(async move {
-        value.try_set(Some(load.await));
-    });
-    value.read_only()
-}
-
-/// The authorization response `/callback` took at start, until the
-/// callback page (or a failure to load the app) uses it.
-#[derive(Clone, Default)]
-pub struct TakenCallback(Arc<Mutex<Option<CallbackResponse>>>);
-
-impl TakenCallback {
-    pub fn take(&self) -> Option<CallbackResponse> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-}
+use pkce_spa::auth::{self, use_auth, AppError, AuthCallback, AuthProvider, ErrorAlert, ProviderCheck};
+use pkce_spa::browser::page;
+use pkce_spa::core::route::Route;
 
 #[component]
 pub fn App() -> impl IntoView {
-    // On /callback, before anything is loaded: the response leaves the
-    // address bar and the history entry, its pending sign-in leaves storage.
-    let taken = TakenCallback(Arc::new(Mutex::new((page::route() == Route::Callback).then(flow::take_callback_response))));
-    provide_context(taken.clone());
-    let config = load_once(flow::load_config());
     view! {
         <header class="bar">
             <span class="brand">"pkce-spa"</span>
         </header>
         <main class="page">
-            {move || match config.get() {
-                None => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
-                Some(Ok(config)) => view! { <Routed config=Arc::new(config) /> }.into_any(),
-                Some(Err(error)) => {
-                    // The response can no longer be used: drop its verifier.
-                    drop(taken.take());
-                    view! { <ErrorAlert error=error /> }.into_any()
-                }
-            }}
+            <AuthProvider>
+                <Pages />
+            </AuthProvider>
         </main>
     }
 }
 
+/// How far loading got: made again only when that changes.
+#[derive(Clone, PartialEq)]
+enum Phase {
+    LoadingConfig,
+    LoadingProvider,
+    /// config.json is unusable: nothing else can work.
+    ConfigFailed(AppError),
+    /// The provider cannot be loaded: say why, and offer the check.
+    ProviderFailed(AppError),
+    Ready,
+}
+
 /// The pages. `/check` needs only the configuration, so it works even when
 /// the provider cannot be loaded; the sign-in pages wait for the provider.
-/// The page shown is a signal in context (`RwSignal<Route>`): links to the
-/// app's pages and the back button change it without loading the page
-/// again, and `/callback` sets it to `Home` once signed in.
+/// Links to the app's pages and the back button change the page without
+/// loading it again, and the callback puts `Home` in its place once signed in.
 #[component]
-fn Routed(config: Arc<Config>) -> impl IntoView {
-    provide_context(config.clone());
+fn Pages() -> impl IntoView {
+    let auth = use_auth();
     let route = RwSignal::new(page::route());
     page::follow_links_in_app(move |r| route.set(r));
-    provide_context(route);
-    // A page is made again only when another page is asked for.
     let route = Memo::new(move |_| route.get());
-    let setup = load_once(flow::load_provider((*config).clone(), page::route() == Route::Callback));
-    move || match setup.get() {
-        None => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
-        Some(Ok(setup)) => view! { <Ready setup=Arc::new(setup) route=route /> }.into_any(),
-        Some(Err(error)) => view! { <Broken error=error route=route /> }.into_any(),
-    }
-}
-
-#[component]
-fn Ready(setup: Arc<AppSetup>, route: Memo<Route>) -> impl IntoView {
-    provide_context(Keeper::start(setup.clone()));
-    provide_context(setup);
-    move || match route.get() {
-        Route::Home => view! { <home::Home /> }.into_any(),
-        Route::Callback => view! { <callback::Callback /> }.into_any(),
-        Route::Check => view! { <check::Check /> }.into_any(),
-        Route::NotFound => view! { <NotFound /> }.into_any(),
-    }
-}
-
-/// The provider could not be loaded: say why, and offer the check.
-#[component]
-fn Broken(error: AppError, route: Memo<Route>) -> impl IntoView {
-    // The response can no longer be used: drop its verifier.
-    drop(use_context::<TakenCallback>().and_then(|t| t.take()));
-    let check = Memo::new(move |_| route.get() == Route::Check);
-    move || match check.get() {
-        true => view! { <check::Check /> }.into_any(),
-        false => view! { <ErrorAlert error=error.clone() /> <CheckLink /> }.into_any(),
+    let phase = Memo::new(move |_| match (auth.setup_error(), auth.config().is_some(), auth.is_ready()) {
+        (Some(e), false, _) => Phase::ConfigFailed(e),
+        (Some(e), true, _) => Phase::ProviderFailed(e),
+        (None, false, _) => Phase::LoadingConfig,
+        (None, true, false) => Phase::LoadingProvider,
+        (None, true, true) => Phase::Ready,
+    });
+    move || match (phase.get(), route.get()) {
+        (Phase::ConfigFailed(e), _) => view! { <ErrorAlert error=e /> }.into_any(),
+        (Phase::ProviderFailed(_) | Phase::LoadingProvider | Phase::Ready, Route::Check) => view! { <ProviderCheck /> }.into_any(),
+        (Phase::ProviderFailed(e), _) => view! { <ErrorAlert error=e /> <CheckLink /> }.into_any(),
+        (Phase::LoadingConfig, _) => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
+        (Phase::LoadingProvider, _) => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
+        (Phase::Ready, Route::Home) => view! { <home::Home /> }.into_any(),
+        (Phase::Ready, Route::Callback) => view! { <AuthCallback /> }.into_any(),
+        (Phase::Ready, Route::NotFound) => view! { <NotFound /> }.into_any(),
     }
 }
 
 #[component]
 pub fn CheckLink() -> impl IntoView {
-    view! { <p><a href=format!("{}check", page::base_url())>"Check provider"</a></p> }
+    view! { <p><a href=format!("{}check", auth::base_url())>"Check provider"</a></p> }
 }
 
 #[component]
@@ -122,7 +76,7 @@ fn NotFound() -> impl IntoView {
         <section class="card">
             <h2>"Page not found"</h2>
             <p>"This app has no page at this address."</p>
-            <p><a href=page::base_url()>"Back to sign in"</a></p>
+            <p><a href=auth::base_url()>"Back to sign in"</a></p>
         </section>
     }
 }

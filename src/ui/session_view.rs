@@ -3,19 +3,16 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use pkce_spa::auth::{use_auth, ApiAnswer, AppError, ErrorAlert, Session};
+use pkce_spa::browser::page;
+use pkce_spa::core::session::describe_expiry;
 use serde_json::{Map, Value};
-
-use super::{ErrorAlert, Keeper};
-use crate::browser::page;
-use crate::core::session::{describe_expiry, Session};
-use crate::core::AppError;
-use crate::session_flow::{self, ApiAnswer};
 
 #[component]
 pub fn SignedIn() -> impl IntoView {
-    let keeper = expect_context::<Keeper>();
-    let field = move |read: fn(&Session) -> String| move || keeper.session.with(|s| s.as_ref().map(read).unwrap_or_default());
-    let api_url = keeper.setup().config.api_url.clone();
+    let auth = use_auth();
+    let field = move |read: fn(&Session) -> String| move || auth.session().as_ref().map(read).unwrap_or_default();
+    let api_url = auth.config().and_then(|c| c.api_url.clone());
     view! {
         <section class="card">
             <h2>"Signed in"</h2>
@@ -33,7 +30,7 @@ pub fn SignedIn() -> impl IntoView {
                 <dt>"Last refreshed"</dt>
                 <dd data-field="refreshed">{field(|s| s.refreshed_at_ms.map_or_else(|| "not yet".to_owned(), page::iso_time))}</dd>
             </dl>
-            <button on:click=move |_| keeper.sign_out()>"Sign out"</button>
+            <button on:click=move |_| auth.sign_out()>"Sign out"</button>
         </section>
         <UserInfo />
         {api_url.map(|url| view! { <ApiCall url=url /> })}
@@ -58,19 +55,17 @@ fn expires(s: &Session) -> String {
 /// UserInfo, loaded once per session (not on every refresh).
 #[component]
 fn UserInfo() -> impl IntoView {
-    let keeper = expect_context::<Keeper>();
-    let session_id = Memo::new(move |_| keeper.session.with(|s| s.as_ref().map(|s| s.id.clone())));
+    let auth = use_auth();
+    let session_id = Memo::new(move |_| auth.session().map(|s| s.id));
     // Loaded with spawn_local into a signal rather than a LocalResource
     // (smaller wasm); an answer for a session no longer shown is dropped.
     let claims = RwSignal::new_local(None);
     Effect::new(move |_| {
         let id = session_id.get();
         claims.set(None);
-        let session = keeper.session.get_untracked();
-        let setup = keeper.setup();
         leptos::task::spawn_local(async move {
-            let answer = match session {
-                Some(s) => session_flow::userinfo(&setup, &s).await,
+            let answer = match id {
+                Some(_) => auth.userinfo().await,
                 None => Ok(None),
             };
             if session_id.try_get_untracked() == Some(id) {
@@ -104,7 +99,7 @@ fn claims_view(claims: Map<String, Value>) -> impl IntoView {
 
 #[component]
 fn ApiCall(url: String) -> impl IntoView {
-    let keeper = expect_context::<Keeper>();
+    let auth = use_auth();
     let answer = RwSignal::new(None::<Result<ApiAnswer, AppError>>);
     let busy = RwSignal::new(false);
     let target = url.clone();
@@ -112,11 +107,11 @@ fn ApiCall(url: String) -> impl IntoView {
         let url = target.clone();
         busy.set(true);
         spawn_local(async move {
-            // `None`: the session ended meanwhile (the signed-out page says why).
-            let result = keeper.runner().call_api(&url).await;
+            let result = auth.get(&url).await;
             busy.try_set(false);
-            if result.is_some() {
-                answer.try_set(result);
+            // not_signed_in: the session ended meanwhile (the signed-out page says why).
+            if !matches!(result, Err(AppError::NotSignedIn)) {
+                answer.try_set(Some(result));
             }
         });
     };

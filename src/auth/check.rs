@@ -1,19 +1,34 @@
-//! `/check`: the provider check, item by item.
-
-use std::sync::Arc;
+//! [`ProviderCheck`]: the provider check, item by item.
 
 use leptos::prelude::*;
 
+use super::use_auth;
 use crate::browser::page;
 use crate::core::check::{self, CheckItem};
-use crate::core::config::Config;
 use crate::flow;
 
+/// Checks, from this page, whether the provider is set up for this public
+/// client: discovery, CORS, PKCE S256, the redirect URI, DPoP, PAR, the
+/// clock (`core::check`). Needs only the configuration, so it works when
+/// sign-in cannot.
 #[component]
-pub fn Check() -> impl IntoView {
-    let config = expect_context::<Arc<Config>>();
+pub fn ProviderCheck() -> impl IntoView {
+    let auth = use_auth();
+    let config = Memo::new(move |_| auth.config.with(|c| c.is_some()));
+    move || match config.get() {
+        false => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
+        true => view! { <Checked /> }.into_any(),
+    }
+}
+
+#[component]
+fn Checked() -> impl IntoView {
+    let Some(config) = use_auth().config.get_untracked() else { return ().into_any() };
     let issuer = config.issuer.clone();
-    let items = super::load_once(async move { flow::check_provider(&config).await });
+    let items = RwSignal::new_local(None);
+    leptos::task::spawn_local(async move {
+        items.try_set(Some(flow::check_provider(&config).await));
+    });
     view! {
         <section class="card">
             <h2>"Provider check"</h2>
@@ -25,6 +40,7 @@ pub fn Check() -> impl IntoView {
             <p><a href=page::base_url()>"Back to sign in"</a></p>
         </section>
     }
+    .into_any()
 }
 
 fn results(items: Vec<CheckItem>) -> impl IntoView {

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use crate::browser::page;
 use crate::core::AppError;
 
+/// The failure as the page shows it: `role="alert"`, the stable code in
+/// `<code data-code>`, what to do, and the provider's words as text.
 #[component]
 pub fn ErrorAlert(error: AppError) -> impl IntoView {
     let code = error.code().to_owned();

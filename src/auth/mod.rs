@@ -1,0 +1,241 @@
+//! Sign-in for a Leptos 0.8 client-side app: the public API.
+//!
+//! Wrap the app in [`AuthProvider`], give `/callback` the [`AuthCallback`]
+//! component, put the pages that need a signed-in person in [`RequireAuth`],
+//! and read the state or act through [`use_auth`]:
+//!
+//! ```no_run
+//! use leptos::prelude::*;
+//! use pkce_spa::auth::{use_auth, AuthCallback, AuthProvider, AuthState, RequireAuth};
+//!
+//! #[component]
+//! fn App() -> impl IntoView {
+//!     // Reads config.json beside index.html (issuer, client_id, ...).
+//!     view! { <AuthProvider><Pages /></AuthProvider> }
+//! }
+//!
+//! #[component]
+//! fn Pages() -> impl IntoView {
+//!     let on_callback = pkce_spa::auth::is_callback();
+//!     move || match on_callback {
+//!         true => view! { <AuthCallback /> }.into_any(),
+//!         false => view! { <RequireAuth><Hello /></RequireAuth> }.into_any(),
+//!     }
+//! }
+//!
+//! #[component]
+//! fn Hello() -> impl IntoView {
+//!     let auth = use_auth();
+//!     let name = move || match auth.state() {
+//!         AuthState::SignedIn(s) => s.claims.as_ref().map(|c| c.subject().to_owned()).unwrap_or_default(),
+//!         _ => String::new(),
+//!     };
+//!     view! { <p>"Hello, " {name}</p> <button on:click=move |_| auth.sign_out()>"Sign out"</button> }
+//! }
+//! ```
+//!
+//! Every decision (PKCE, `state`, the ID token's checks, refresh, who to
+//! trust across tabs) is made in [`crate::core`], which needs no Leptos; this
+//! module only shows its outcome and carries the person's clicks to it.
+
+mod alert;
+mod callback;
+mod check;
+mod provider;
+mod require;
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::browser::page;
+use crate::core::route::Route;
+use crate::flow::{self, AppSetup, CallbackResponse};
+use crate::session_flow;
+use crate::session_runner::SessionRunner;
+
+pub use crate::core::config::Config;
+pub use crate::core::id_token::IdTokenClaims;
+pub use crate::core::session::Session;
+pub use crate::core::AppError;
+pub use crate::session_flow::ApiAnswer;
+pub use alert::ErrorAlert;
+pub use callback::AuthCallback;
+pub use check::ProviderCheck;
+pub use provider::AuthProvider;
+pub use require::RequireAuth;
+
+/// Where the sign-in stands, as [`Auth::state`] reads it.
+#[derive(Clone, Debug)]
+pub enum AuthState {
+    /// config.json or the provider's metadata is still loading.
+    Loading,
+    /// Nobody is signed in; [`Auth::sign_in`] starts.
+    SignedOut,
+    /// On the way to the provider, or back from it with a code to exchange.
+    SigningIn,
+    /// Signed in: the session, its ID token's claims validated
+    /// (OpenID Connect Core §3.1.3.7) before it got here.
+    SignedIn(Session),
+    /// The last step failed: the error says what to do. When
+    /// [`Auth::setup_error`] is `None`, [`Auth::sign_in`] may try again.
+    Failed(AppError),
+}
+
+/// What happened to the last session, for the signed-out page to say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// Revoking the tokens, then leaving for the provider's sign-out.
+    SigningOut,
+    /// Back from the provider's sign-out, its `state` checked.
+    SignedOutAtProvider,
+    /// Signed out here (or in another tab of this session).
+    SignedOut,
+}
+
+/// What is moving now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Busy {
+    Idle,
+    Leaving,
+    Callback,
+}
+
+/// The handle on the sign-in: `Copy`, from [`use_auth`] anywhere under
+/// [`AuthProvider`]. Its reads are reactive.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    config: RwSignal<Option<Arc<Config>>, LocalStorage>,
+    setup: RwSignal<Option<Arc<AppSetup>>, LocalStorage>,
+    setup_error: RwSignal<Option<AppError>>,
+    failure: RwSignal<Option<AppError>>,
+    session: RwSignal<Option<Session>>,
+    notice: RwSignal<Option<Notice>>,
+    busy: RwSignal<Busy>,
+    runner: StoredValue<Option<SessionRunner>, LocalStorage>,
+    /// The authorization response taken out of the address bar at start.
+    taken: StoredValue<Option<CallbackResponse>, LocalStorage>,
+}
+
+/// The sign-in's handle, provided by [`AuthProvider`].
+///
+/// # Panics
+/// Outside an [`AuthProvider`]: that is a mistake in the app's code.
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Whether the address bar shows the app's `/callback` (under its base),
+/// where the provider sends the person back: route it to [`AuthCallback`].
+pub fn is_callback() -> bool {
+    page::route() == Route::Callback
+}
+
+/// The absolute URL of the app's folder (`https://host/` or
+/// `https://host/app/`), for links to the app's own pages.
+pub fn base_url() -> String {
+    page::base_url()
+}
+
+/// A configuration in config.json's format, checked by the same rules, for
+/// [`AuthProvider`]'s `config` when the app builds it in code; relative
+/// URLs are taken relative to the app's base.
+pub fn config_from_json(json: &str) -> Result<Config, AppError> {
+    flow::parse_config(json)
+}
+
+impl Auth {
+    /// Where the sign-in stands (reactive).
+    pub fn state(&self) -> AuthState {
+        if let Some(session) = self.session.get() {
+            return AuthState::SignedIn(session);
+        }
+        if self.busy.get() != Busy::Idle {
+            return AuthState::SigningIn;
+        }
+        match (self.setup_error.get(), self.failure.get()) {
+            (Some(e), _) | (None, Some(e)) => AuthState::Failed(e),
+            (None, None) if self.setup.with(Option::is_none) => AuthState::Loading,
+            (None, None) => AuthState::SignedOut,
+        }
+    }
+
+    /// Whether someone is signed in (reactive; changes only on sign-in and out).
+    pub fn is_signed_in(&self) -> bool {
+        self.session.with(Option::is_some)
+    }
+
+    /// The signed-in session, refreshed in place (reactive).
+    pub fn session(&self) -> Option<Session> {
+        self.session.get()
+    }
+
+    /// What happened to the last session, for a signed-out page (reactive).
+    pub fn notice(&self) -> Option<Notice> {
+        self.notice.get()
+    }
+
+    /// The configuration, once read (reactive): enough for [`ProviderCheck`]
+    /// even when the provider cannot be reached.
+    pub fn config(&self) -> Option<Arc<Config>> {
+        self.config.get()
+    }
+
+    /// Whether the provider's metadata is loaded, so sign-in can start (reactive).
+    pub fn is_ready(&self) -> bool {
+        self.setup.with(Option::is_some)
+    }
+
+    /// The failure that keeps any sign-in from starting: config.json or the
+    /// provider's metadata could not be used (reactive).
+    pub fn setup_error(&self) -> Option<AppError> {
+        self.setup_error.get()
+    }
+
+    /// Leaves for the provider's sign-in. `return_to`: the page of this app
+    /// to show afterwards (path, query and fragment, e.g.
+    /// `/notes/3?tab=x`); anything but a path under the app's base is
+    /// refused with `return_path_refused` (RFC 9700 §4.11). Without it, the
+    /// app's root. A failure shows as [`AuthState::Failed`].
+    pub fn sign_in(&self, return_to: Option<String>) {
+        let Some(setup) = self.setup.get_untracked() else { return };
+        let (busy, failure) = (self.busy, self.failure);
+        failure.set(None);
+        self.notice.set(None);
+        busy.set(Busy::Leaving);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = flow::begin_sign_in(&setup, return_to.as_deref()).await {
+                busy.try_set(Busy::Idle);
+                failure.try_set(Some(e));
+            }
+        });
+    }
+
+    /// Signs out: revokes the tokens (RFC 7009), ends the session in every
+    /// tab that shares it, and visits the provider's sign-out when it has one.
+    pub fn sign_out(&self) {
+        if let Some(runner) = self.runner.get_value() {
+            runner.sign_out();
+        }
+    }
+
+    /// GET `url` with the session's access token: refreshed first when it is
+    /// about to expire, with a DPoP proof when it is bound to this page's
+    /// key (RFC 9449 §7), as Bearer otherwise (RFC 6750). The token goes to
+    /// exactly this URL: call only APIs meant to receive it.
+    pub async fn get(&self, url: &str) -> Result<ApiAnswer, AppError> {
+        let runner = self.runner.get_value().ok_or(AppError::NotSignedIn)?;
+        runner.call_api(url).await.unwrap_or(Err(AppError::NotSignedIn))
+    }
+
+    /// The provider's UserInfo claims for this session (Core §5.3, `sub`
+    /// checked against the ID token's), or `None` when the provider has no
+    /// UserInfo endpoint or the session no ID token.
+    pub async fn userinfo(&self) -> Result<Option<Map<String, Value>>, AppError> {
+        let (Some(setup), Some(session)) = (self.setup.get_untracked(), self.session.get_untracked()) else {
+            return Err(AppError::NotSignedIn);
+        };
+        session_flow::userinfo(&setup, &session).await
+    }
+}

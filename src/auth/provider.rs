@@ -1,0 +1,105 @@
+//! [`AuthProvider`]: loads the configuration and the provider, takes the
+//! authorization response out of the address bar, and runs the session.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::{Auth, Busy, Notice};
+use crate::browser::{page, storage};
+use crate::core::config::Config;
+use crate::core::route::Route;
+use crate::core::session::Session;
+use crate::core::AppError;
+use crate::flow::{self, AppSetup};
+use crate::session_flow;
+use crate::session_runner::{Event, SessionRunner};
+
+/// Sets up sign-in for everything inside it and provides the [`Auth`]
+/// handle ([`super::use_auth`]). The configuration is read at run time from
+/// config.json beside index.html, unless `config` is given (see
+/// [`super::config_from_json`]); the children render at once, while it loads.
+///
+/// On `/callback`, the very first thing it does is take the provider's
+/// answer out of the address bar and history (RFC 9700 §4.2.4) and its
+/// pending sign-in out of storage, whatever happens next.
+#[component]
+pub fn AuthProvider(
+    /// A configuration built in code, instead of config.json.
+    #[prop(optional)]
+    config: Option<Config>,
+    children: Children,
+) -> impl IntoView {
+    let auth = Auth {
+        config: RwSignal::new_local(None),
+        setup: RwSignal::new_local(None),
+        setup_error: RwSignal::new(None),
+        failure: RwSignal::new(None),
+        session: RwSignal::new(None),
+        notice: RwSignal::new(None),
+        busy: RwSignal::new(Busy::Idle),
+        runner: StoredValue::new_local(None),
+        taken: StoredValue::new_local(super::is_callback().then(flow::take_callback_response)),
+    };
+    provide_context(auth);
+    leptos::task::spawn_local(async move {
+        if let Err(e) = load(auth, config).await {
+            // The response can no longer be used: drop its verifier.
+            auth.taken.try_set_value(None);
+            auth.setup_error.try_set(Some(e));
+        }
+    });
+    children()
+}
+
+/// config.json, then the provider's metadata, then the session runner.
+async fn load(auth: Auth, config: Option<Config>) -> Result<(), AppError> {
+    let config = match config {
+        Some(config) => config,
+        None => flow::load_config().await?,
+    };
+    flow::use_config(&config);
+    auth.config.try_set(Some(Arc::new(config.clone())));
+    let setup = flow::load_provider(config, super::is_callback()).await?;
+    start_session(auth, Arc::new(setup));
+    Ok(())
+}
+
+fn start_session(auth: Auth, setup: Arc<AppSetup>) {
+    let Auth { session, notice, failure, .. } = auth;
+    let show = move |s: Option<Session>, n: Option<Notice>, e: Option<AppError>| {
+        session.try_set(s);
+        notice.try_set(n);
+        failure.try_set(e);
+    };
+    let runner = SessionRunner::start(setup.clone(), move |event| match event {
+        Event::Session(s) => {
+            session.try_set(s);
+        }
+        Event::Ended(e) | Event::SignedOut(Some(e)) | Event::Failed(e) => show(None, None, Some(e)),
+        Event::SignedOutElsewhere | Event::SignedOut(None) => show(None, Some(Notice::SignedOut), None),
+        Event::SigningOut => show(None, Some(Notice::SigningOut), None),
+    });
+    auth.runner.try_set_value(Some(runner));
+    auth.setup.try_set(Some(setup));
+    if page::route() == Route::Home {
+        finish_sign_out(auth);
+    }
+}
+
+/// Back from the provider's sign-out at the app's root: check the `state`
+/// it returns (RP-Initiated Logout §3).
+fn finish_sign_out(auth: Auth) {
+    match session_flow::finish_sign_out(&page::query()) {
+        Ok(true) => match storage::take_sign_out_problem() {
+            // Signed out at the provider, but a token could not be revoked.
+            Some(problem) => {
+                auth.failure.set(Some(AppError::RevocationFailed { problem }));
+            }
+            None => auth.notice.set(Some(Notice::SignedOutAtProvider)),
+        },
+        Ok(false) => {}
+        Err(e) => auth.failure.set(Some(e)),
+    }
+}
+
