@@ -25,7 +25,9 @@ use crate::core::{par, return_to, sign_in, url, AppError};
 /// What the app knows before anyone signs in.
 #[derive(Clone, Debug)]
 pub struct AppSetup {
+    /// The validated config.json.
     pub config: Config,
+    /// The issuer and endpoints in use, config.json's over discovered ones.
     pub provider: Provider,
     /// The provider's key set, kept while the page lives.
     keys: Arc<Mutex<KeyCache>>,
@@ -326,6 +328,7 @@ pub struct ProviderKeys<'a> {
 }
 
 impl<'a> ProviderKeys<'a> {
+    /// The key source of this setup's `jwks_uri`, sharing its cache.
     pub fn of(setup: &'a AppSetup) -> Self {
         Self { url: setup.provider.endpoints().jwks_uri.as_deref(), cache: &setup.keys }
     }

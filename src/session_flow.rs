@@ -61,10 +61,14 @@ pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<
 /// What the configured API answered, shown as is.
 #[derive(Clone, Debug)]
 pub struct ApiAnswer {
+    /// The HTTP status code.
     pub status: u16,
+    /// The body as text, unparsed.
     pub body: String,
 }
 
+/// A GET of the configured API with the session's access token (with a
+/// DPoP proof when the token is bound); the caller makes sure it is fresh.
 pub async fn call_api(setup: &AppSetup, url: &str, session: &Session) -> Result<ApiAnswer, AppError> {
     let reply = get_with_access_token(url, session, nonces(&setup.config)).await?;
     Ok(ApiAnswer { status: reply.status, body: reply.body })

@@ -41,6 +41,8 @@ pub enum Event {
 /// An API call refreshes first when the token has less than this left.
 pub const API_FRESHNESS_MS: u64 = 30_000;
 
+/// The session engine of this page, with what it needs in the browser; a
+/// cheap handle, cloned into every callback.
 #[derive(Clone)]
 pub struct SessionRunner(Rc<Runner>);
 
@@ -97,10 +99,12 @@ impl SessionRunner {
         runner
     }
 
+    /// The configuration and provider the session runs with.
     pub fn setup(&self) -> Arc<AppSetup> {
         self.0.setup.clone()
     }
 
+    /// The session the engine holds now, if any.
     pub fn session(&self) -> Option<Session> {
         self.0.engine.borrow().session().cloned()
     }

@@ -42,7 +42,9 @@ thread_local! {
 /// does not pay the nonce round trip again for what another tab learnt.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Nonces {
+    /// `token_storage: "memory"`: the nonces stay in this page.
     PageOnly,
+    /// `token_storage: "session"`: also in localStorage, for the session's tabs.
     SharedByTabs,
 }
 

@@ -29,13 +29,17 @@ pub fn set_timeout_ms(ms: u64) {
 /// What came back: the status, the headers the core reads, and the body as
 /// text. Reading it is the core's job.
 pub struct Reply {
+    /// The HTTP status code.
     pub status: u16,
+    /// `Content-Type`: tells a JSON UserInfo answer from a JWT one.
     pub content_type: Option<String>,
     /// RFC 9449 §8.1, §9: a server's new DPoP nonce.
     pub dpop_nonce: Option<String>,
+    /// `WWW-Authenticate`: where a resource asks for a DPoP nonce (RFC 9449 §9).
     pub www_authenticate: Option<String>,
     /// The server's clock, when CORS lets the page read it.
     pub date: Option<String>,
+    /// The body as text, whatever its status.
     pub body: String,
 }
 
@@ -77,14 +81,19 @@ impl Drop for Deadline {
 /// §7.1) and a DPoP proof when given. All requests go through [`send`], so
 /// the wasm holds one fetch path.
 pub struct Outgoing<'a> {
+    /// The address, as the caller gave it.
     pub url: &'a str,
     /// A form body (`application/x-www-form-urlencoded`): makes it a POST.
     pub form: Option<&'a str>,
+    /// The access token to send in `Authorization`, for UserInfo and the API.
     pub access_token: Option<&'a str>,
+    /// The `DPoP` header: a proof, or the provider check's made-up value; with
+    /// it, the access token goes under the `DPoP` scheme.
     pub proof: Option<String>,
 }
 
 impl<'a> Outgoing<'a> {
+    /// A plain GET: no token, no proof.
     pub fn get(url: &'a str) -> Self {
         Self { url, form: None, access_token: None, proof: None }
     }
@@ -95,6 +104,7 @@ impl<'a> Outgoing<'a> {
         Self { url: &request.url, form: Some(&request.body), access_token: None, proof: None }
     }
 
+    /// `POST` with a form body, else `GET`: also the proof's `htm`.
     pub fn method(&self) -> &'static str {
         if self.form.is_some() { "POST" } else { "GET" }
     }
@@ -140,6 +150,7 @@ pub async fn send(outgoing: &Outgoing<'_>) -> Result<Reply, AppError> {
     Ok(Reply { status, content_type, dpop_nonce, www_authenticate, date, body })
 }
 
+/// A plain GET of `url`, as [`send`] sends it.
 pub async fn get(url: &str) -> Result<Reply, AppError> {
     send(&Outgoing::get(url)).await
 }

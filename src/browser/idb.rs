@@ -49,6 +49,8 @@ async fn store(mode: IdbTransactionMode) -> Result<IdbObjectStore, AppError> {
     transaction.object_store(STORE).map_err(|_| failed("no object store"))
 }
 
+/// Stores `value` (structured clone, so a `CryptoKey` stays one) under `key`,
+/// replacing what was there.
 pub async fn put(key: &str, value: &JsValue) -> Result<(), AppError> {
     let request = store(IdbTransactionMode::Readwrite).await?.put_with_key(value, &JsValue::from_str(key)).map_err(|_| failed("cannot write"))?;
     settled(&request).await.map(|_| ())
@@ -61,6 +63,7 @@ pub async fn get(key: &str) -> Result<Option<JsValue>, AppError> {
     Ok((!value.is_undefined()).then_some(value))
 }
 
+/// Removes the value under `key`, if any.
 pub async fn delete(key: &str) -> Result<(), AppError> {
     let request = store(IdbTransactionMode::Readwrite).await?.delete(&JsValue::from_str(key)).map_err(|_| failed("cannot delete"))?;
     settled(&request).await.map(|_| ())

@@ -35,6 +35,8 @@ fn failed(e: StorageError) -> AppError {
     AppError::Storage { problem: e.to_string() }
 }
 
+/// Keeps the pending sign-in under its `state` ([`pending::storage_key`]) for
+/// the callback.
 pub fn save_pending(state: &State, request: &PendingRequest) -> Result<(), AppError> {
     available()?;
     SessionStorage::set(pending::storage_key(state), request).map_err(failed)
@@ -60,6 +62,7 @@ pub fn mark_handled(state: &State, now_ms: u64) -> Result<(), AppError> {
     set_text(&pending::handled_key(state), &now_ms.to_string())
 }
 
+/// Whether this tab already handled a response with `state`.
 pub fn was_handled(state: &State) -> Result<bool, AppError> {
     Ok(raw()?.get_item(&pending::handled_key(state)).ok().flatten().is_some_and(|v| v.parse::<u64>().is_ok()))
 }
@@ -109,6 +112,7 @@ pub fn keep_discovery(kept: &KeptDiscovery) {
     }
 }
 
+/// The discovery document kept by [`keep_discovery`], if any and readable.
 pub fn kept_discovery() -> Option<KeptDiscovery> {
     KeptDiscovery::from_text(&raw().ok()?.get_item(pending::DISCOVERY_KEY).ok()??)
 }
@@ -137,10 +141,12 @@ pub fn clear_session() {
 /// duplicated tab inherits both; no other tab has them).
 const SESSION_KEY_KEY: &str = "pkce-spa.session-key";
 
+/// Keeps the session's AES-GCM key beside the session, base64url.
 pub fn save_session_key(key: &[u8; 32]) -> Result<(), AppError> {
     set_text(SESSION_KEY_KEY, &crate::core::b64::encode(key))
 }
 
+/// The session's key, if this tab (or the tab it was duplicated from) kept one.
 pub fn load_session_key() -> Option<[u8; 32]> {
     let text = raw().ok()?.get_item(SESSION_KEY_KEY).ok()??;
     crate::core::b64::decode(&text)?.try_into().ok()
@@ -152,8 +158,12 @@ pub fn load_session_key() -> Option<[u8; 32]> {
 /// `at` are outside the seal only so that any tab can sweep old marks.
 /// Stored as the text `<at> <ended: 0 or 1> <sealed>`.
 pub struct StoredMark {
+    /// The [`Mark`](crate::core::session_engine::Mark) as JSON, sealed with the
+    /// session's key.
     pub sealed: String,
+    /// The session ended; readable without the key.
     pub ended: bool,
+    /// When the mark was written, in milliseconds since the Unix epoch.
     pub at: u64,
 }
 
@@ -180,6 +190,7 @@ fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// The mark of `session_id`, still sealed; `None` without localStorage or mark.
 pub fn read_mark(session_id: &str) -> Option<StoredMark> {
     let text = local()?.get_item(&format!("{MARK_PREFIX}{session_id}")).ok()??;
     StoredMark::from_text(&text)
@@ -215,6 +226,7 @@ pub fn dpop_nonce(endpoint: &str) -> Option<String> {
     local()?.get_item(&format!("{DPOP_NONCE_PREFIX}{endpoint}")).ok()?
 }
 
+/// Keeps an endpoint's latest DPoP nonce for the session's tabs; best effort.
 pub fn save_dpop_nonce(endpoint: &str, nonce: &str) {
     if let Some(storage) = local() {
         let _ = storage.set_item(&format!("{DPOP_NONCE_PREFIX}{endpoint}"), nonce);
@@ -236,10 +248,12 @@ pub fn take_logout_state(state: &str) -> Result<bool, AppError> {
 /// so the page it returns to can report it.
 const SIGN_OUT_PROBLEM_KEY: &str = "pkce-spa.sign-out-problem";
 
+/// Keeps the revocation problem for the page the provider's sign-out returns to.
 pub fn save_sign_out_problem(problem: &str) -> Result<(), AppError> {
     set_text(SIGN_OUT_PROBLEM_KEY, problem)
 }
 
+/// Removes and returns the kept revocation problem, once.
 pub fn take_sign_out_problem() -> Option<String> {
     take_text(SIGN_OUT_PROBLEM_KEY)
 }

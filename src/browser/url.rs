@@ -4,6 +4,7 @@
 
 use crate::core::url::{ParsedUrl, UrlParser};
 
+/// The [`UrlParser`] of the wasm build: `new URL(input)`.
 pub struct BrowserUrls;
 
 impl UrlParser for BrowserUrls {

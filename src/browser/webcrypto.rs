@@ -12,6 +12,8 @@ use crate::core::jwks::PublicKey;
 use crate::core::jws::Alg;
 use crate::core::{b64, AppError};
 
+/// The [`SignatureVerifier`] of the wasm build: ID token signatures checked
+/// with `SubtleCrypto.verify`.
 pub struct WebCrypto;
 
 fn unavailable(problem: &str) -> AppError {
@@ -65,7 +67,9 @@ pub struct SessionKey(CryptoKey);
 /// replayed as a message, nor the other way round.
 #[derive(Clone, Copy)]
 pub enum Purpose {
+    /// A message to the session's other tabs (`browser::channel`).
     Message,
+    /// The mark the session's tabs share in localStorage.
     Mark,
 }
 

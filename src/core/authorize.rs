@@ -14,6 +14,7 @@ use super::{b64, url};
 pub struct State(String);
 
 impl State {
+    /// A fresh `state`: the 32 octets (drawn from a CSPRNG by the caller), base64url.
     pub fn from_random(bytes: [u8; 32]) -> Self {
         Self(b64::encode(&bytes))
     }
@@ -23,6 +24,7 @@ impl State {
         Self(value)
     }
 
+    /// The value, to send in the request and to key the pending request by.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -43,10 +45,12 @@ impl std::fmt::Debug for State {
 pub struct Nonce(String);
 
 impl Nonce {
+    /// A fresh nonce: the 32 octets (drawn from a CSPRNG by the caller), base64url.
     pub fn from_random(bytes: [u8; 32]) -> Self {
         Self(b64::encode(&bytes))
     }
 
+    /// The value, to send as the `nonce` parameter; compare with [`Nonce::matches`].
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -88,11 +92,18 @@ pub fn scope_has_openid(scope: &str) -> bool {
 /// Everything the authorization request carries, as data that can be shown.
 #[derive(Clone, Debug)]
 pub struct AuthorizationRequest {
+    /// `client_id`: this app as registered at the provider.
     pub client_id: String,
+    /// `redirect_uri`: where the provider sends the response; repeated in the
+    /// token request (RFC 6749 §4.1.3).
     pub redirect_uri: String,
+    /// `scope`, space-separated as config.json gives it.
     pub scope: String,
+    /// `state` (RFC 6749 §10.12).
     pub state: State,
+    /// `code_challenge`, always with method S256 (RFC 7636 §4.3).
     pub code_challenge: CodeChallenge,
+    /// `nonce`: set when the scope asks for an ID token (Core §3.1.2.1).
     pub nonce: Option<Nonce>,
     /// The DPoP key's thumbprint: binds the code to it (RFC 9449 §10).
     pub dpop_jkt: Option<String>,

@@ -12,11 +12,28 @@ use super::token::{self, AuthorizationCode, TokenRequest, TokenResponse, IdToken
 /// What the provider sent back to the redirect URI.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AuthorizationResponse {
-    Code { code: AuthorizationCode, state: State, iss: Option<String> },
-    Error { error: ProviderError, state: Option<State>, iss: Option<String> },
+    /// A success (RFC 6749 §4.1.2): a code to exchange.
+    Code {
+        /// `code`: single-use, for the token request.
+        code: AuthorizationCode,
+        /// `state`: always present, since a code without it is refused.
+        state: State,
+        /// `iss` (RFC 9207), when the provider sends it.
+        iss: Option<String>,
+    },
+    /// An error response (RFC 6749 §4.1.2.1).
+    Error {
+        /// `error`, `error_description` and `error_uri`.
+        error: ProviderError,
+        /// `state`, when the provider sent it back.
+        state: Option<State>,
+        /// `iss` (RFC 9207), when the provider sends it.
+        iss: Option<String>,
+    },
 }
 
 impl AuthorizationResponse {
+    /// The `state` to look the pending sign-in up by, if any.
     pub fn state(&self) -> Option<&State> {
         match self {
             Self::Code { state, .. } => Some(state),
@@ -78,6 +95,7 @@ pub fn check_issuer(iss: Option<&str>, issuer: &Issuer, provider_sends_iss: bool
 }
 
 impl AuthorizationResponse {
+    /// The response's `iss`, for [`check_issuer`].
     pub fn iss(&self) -> Option<&str> {
         match self {
             Self::Code { iss, .. } | Self::Error { iss, .. } => iss.as_deref(),
@@ -165,9 +183,11 @@ impl std::fmt::Debug for ValidatedCallback {
 /// an ID token, checked against the nonce that was sent.
 #[derive(Debug)]
 pub struct Exchange {
+    /// The nonce the authorization request sent, for the ID token's `nonce`.
     pub nonce: Option<Nonce>,
     /// The scope asked for: the granted one when the response omits it.
     pub scope: String,
+    /// Whether the scope had `openid`, so an ID token must come back.
     pub id_token_required: bool,
     /// The DPoP key the code is bound to: the exchange must carry its proof.
     pub dpop_jkt: Option<String>,

@@ -8,15 +8,21 @@ use super::config::{Config, Switch};
 use super::endpoints::Endpoint;
 use super::{dpop, pkce};
 
+/// How an item came out; only [`Status::Fail`] counts in [`failing`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
+    /// The provider is set up as this client needs.
     Pass,
+    /// Something the sign-in needs is missing or wrong.
     Fail,
+    /// Something optional is missing or off, or a need cannot be confirmed from here.
     Warn,
+    /// Nothing to judge: not used, switched off, or unknown.
     Info,
 }
 
 impl Status {
+    /// The status's name in the page, which tests look for.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pass => "pass",
@@ -61,14 +67,23 @@ impl CheckId {
 /// The items judged from the discovery document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetadataCheck {
+    /// `issuer` is what config.json expects (Discovery §4.3).
     Issuer,
+    /// `response_types_supported` has `code` (RFC 6749 §4.1).
     ResponseTypeCode,
+    /// `code_challenge_methods_supported` has S256 (RFC 7636 §4.2).
     PkceS256,
+    /// Public clients are allowed: auth method `none`, or the probe's answer.
     TokenAuthNone,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207).
     IssParameter,
+    /// `grant_types_supported` has `refresh_token` (RFC 6749 §6).
     RefreshToken,
+    /// A `userinfo_endpoint` (Core §5.3), from discovery or config.json.
     Userinfo,
+    /// A `revocation_endpoint` (RFC 7009), from discovery or config.json.
     Revocation,
+    /// An `end_session_endpoint` (RP-Initiated Logout), from discovery or config.json.
     EndSession,
 }
 
@@ -118,10 +133,14 @@ impl MetadataCheck {
     }
 }
 
+/// One line of the provider check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckItem {
+    /// What the item is about.
     pub id: CheckId,
+    /// The item's question, as the page shows it.
     pub label: &'static str,
+    /// How it came out.
     pub status: Status,
     /// What was found, and what to change when it fails.
     pub detail: String,
@@ -132,7 +151,14 @@ pub struct CheckItem {
 pub enum Discovery {
     /// config.json names the endpoints: no document is read.
     NotUsed,
-    Unreadable { url: String, problem: String },
+    /// It could not be fetched or parsed.
+    Unreadable {
+        /// The discovery document's address.
+        url: String,
+        /// Why it could not be read.
+        problem: String,
+    },
+    /// The document as JSON, not yet judged.
     Found(Value),
 }
 
@@ -164,6 +190,9 @@ pub fn par_probe_request(par_endpoint: &str, config: &Config) -> super::token::T
     super::token::TokenRequest { url: par_endpoint.to_owned(), body }
 }
 
+/// The discovery item, one item per [`MetadataCheck`], and the token
+/// endpoint's CORS item, in the order the page shows them. Without a
+/// document, an endpoint config.json names passes and the rest are unknown.
 pub fn evaluate(config: &Config, discovery: &Discovery, probe: &TokenProbe, app_origin: &str) -> Vec<CheckItem> {
     let mut items = vec![discovery_item(discovery)];
     match discovery {

@@ -60,14 +60,19 @@ pub enum TokenStorage {
 /// The validated configuration. Built only by [`parse`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
+    /// The issuer URL, from `issuer` or the `provider` preset: where discovery is read.
     pub issuer: String,
+    /// `client_id`, as registered at the provider (a public client).
     pub client_id: String,
     /// Space-separated scope tokens, normalised to single spaces.
     pub scope: String,
+    /// Where the provider sends the authorization response; default: the app's
+    /// `callback` page.
     pub redirect_uri: String,
     /// The endpoints config.json (or its preset) names: for a provider
     /// without discovery, or to replace discovered ones.
     pub endpoints: Endpoints,
+    /// `token_storage`: where the tokens live; default: memory.
     pub token_storage: TokenStorage,
     /// An API to call with the access token from the signed-in view.
     pub api_url: Option<String>,

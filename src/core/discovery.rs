@@ -20,11 +20,14 @@ pub fn discovery_url(issuer: &str) -> String {
 /// Discovery §3, RFC 8414 §2, RFC 9207 §3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct ProviderMetadata {
+    /// `issuer`: must be accepted by the configured [`IssuerRule`] (Discovery §4.3).
     pub issuer: String,
     /// Read from the same document by [`parse_metadata`].
     #[serde(skip)]
     pub endpoints: Endpoints,
+    /// RFC 8414 §2: the PKCE methods offered; listed without S256 is refused.
     pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// RFC 9207 §3: every authorization response carries `iss`; absent: false.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
     /// RFC 9449 §5.1: the algorithms the provider takes DPoP proofs in.
@@ -70,10 +73,13 @@ pub struct Provider {
     /// Each config's, else the discovered one; every
     /// [`required`](Endpoint::required) one is there.
     endpoints: Endpoints,
+    /// The discovery document, when one was read (not when config.json names
+    /// the endpoints).
     pub metadata: Option<ProviderMetadata>,
 }
 
 impl Provider {
+    /// The endpoints in use, config.json's over discovered ones.
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
     }

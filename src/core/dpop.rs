@@ -14,9 +14,9 @@ use super::error::AppError;
 pub const ALG: &str = "ES256";
 /// The `typ` of every proof (RFC 9449 §4.2).
 pub const PROOF_TYP: &str = "dpop+jwt";
-/// The request header that carries a proof, and the response header that
-/// carries a server's nonce (RFC 9449 §4.1, §8.1).
+/// The request header that carries a proof (RFC 9449 §4.1).
 pub const PROOF_HEADER: &str = "DPoP";
+/// The response header that carries a server's nonce (RFC 9449 §8.1).
 pub const NONCE_HEADER: &str = "DPoP-Nonce";
 
 /// Whether a sign-in uses DPoP. `offered` is discovery's
@@ -37,7 +37,9 @@ pub fn decide(setting: Switch, discovered: bool, offered: Option<&[String]>) -> 
 /// base64url (RFC 7518 §6.2.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicJwk {
+    /// The `x` coordinate, base64url.
     pub x: String,
+    /// The `y` coordinate, base64url.
     pub y: String,
 }
 
@@ -85,8 +87,11 @@ pub fn nonce_slots(url: &str) -> [&str; 2] {
 /// What one proof asserts (RFC 9449 §4.2).
 #[derive(Clone, Debug)]
 pub struct ProofClaims<'a> {
+    /// `htm`: the request's HTTP method.
     pub method: &'a str,
+    /// The request's URL; the proof's `htu` is it without query and fragment ([`htu`]).
     pub url: &'a str,
+    /// `iat`: when the proof is made, in seconds since the Unix epoch (the page's clock).
     pub iat_s: u64,
     /// Random and unique per proof.
     pub jti: String,
@@ -156,6 +161,7 @@ fn asks_for_nonce(header: &str) -> bool {
 pub enum Binding {
     /// `token_type: DPoP`: every use needs a proof (RFC 9449 §5).
     Dpop,
+    /// `token_type: Bearer`: not bound; accepted only as [`Sent`] allows.
     Bearer,
 }
 

@@ -10,13 +10,17 @@ use serde::Deserialize;
 /// config.json uses too.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Endpoints {
+    /// Where the browser is sent to sign in (RFC 6749 §3.1).
     pub authorization_endpoint: Option<String>,
+    /// Where the code and refresh tokens are exchanged (RFC 6749 §3.2).
     pub token_endpoint: Option<String>,
     /// Where the provider's signing keys are.
     pub jwks_uri: Option<String>,
-    /// The session's endpoints.
+    /// Where the signed-in view reads the person's claims (Core §5.3).
     pub userinfo_endpoint: Option<String>,
+    /// Where sign-out revokes the tokens (RFC 7009).
     pub revocation_endpoint: Option<String>,
+    /// The provider's own sign-out (RP-Initiated Logout).
     pub end_session_endpoint: Option<String>,
     /// Pushed authorization requests (RFC 9126 §5).
     pub pushed_authorization_request_endpoint: Option<String>,
@@ -35,17 +39,26 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// `authorization_endpoint`: required.
     pub const AUTHORIZATION: Self =
         Self { name: "authorization_endpoint", required: true, field: |e| &e.authorization_endpoint, field_mut: |e| &mut e.authorization_endpoint };
+    /// `token_endpoint`: required.
     pub const TOKEN: Self = Self { name: "token_endpoint", required: true, field: |e| &e.token_endpoint, field_mut: |e| &mut e.token_endpoint };
+    /// `jwks_uri`: not needed to start; an ID token without it is refused
+    /// ([`JwksUriMissing`](crate::core::AppError::JwksUriMissing)).
     pub const JWKS: Self = Self { name: "jwks_uri", required: false, field: |e| &e.jwks_uri, field_mut: |e| &mut e.jwks_uri };
+    /// `userinfo_endpoint`: optional; without it no UserInfo claims are shown.
     pub const USERINFO: Self =
         Self { name: "userinfo_endpoint", required: false, field: |e| &e.userinfo_endpoint, field_mut: |e| &mut e.userinfo_endpoint };
+    /// `revocation_endpoint`: optional; without it sign-out cannot revoke the tokens.
     pub const REVOCATION: Self =
         Self { name: "revocation_endpoint", required: false, field: |e| &e.revocation_endpoint, field_mut: |e| &mut e.revocation_endpoint };
+    /// `end_session_endpoint`: optional; without it sign-out ends only the app's session.
     pub const END_SESSION: Self =
         Self { name: "end_session_endpoint", required: false, field: |e| &e.end_session_endpoint, field_mut: |e| &mut e.end_session_endpoint };
 
+    /// `pushed_authorization_request_endpoint`: optional; [`par::decide`](crate::core::par::decide)
+    /// says whether it is used.
     pub const PAR: Self = Self {
         name: "pushed_authorization_request_endpoint",
         required: false,

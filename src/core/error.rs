@@ -10,8 +10,12 @@ use std::fmt;
 /// endpoint) or §5.2 (token endpoint).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderError {
+    /// The `error` code as received; [`ProviderError::code`] decides whether
+    /// it is shown as is.
     pub error: String,
+    /// `error_description`: the provider's own words, shown only as text.
     pub description: Option<String>,
+    /// `error_uri`: the provider's page about the error, shown only as text.
     pub uri: Option<String>,
 }
 
@@ -45,32 +49,66 @@ impl ProviderError {
     }
 }
 
+/// Every failure the app can show. Raised by the step that detects it and
+/// carried up to the page unchanged, so the code a person reads names the
+/// rule that failed, not the place where it was noticed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppError {
     // config.json
     /// config.json could not be fetched (absent, or an HTTP error).
-    ConfigMissing { url: String, status: Option<u16> },
+    ConfigMissing {
+        /// The address config.json was fetched from.
+        url: String,
+        /// The HTTP status of a non-2xx answer; `None` when no answer came.
+        status: Option<u16>,
+    },
     /// config.json is not JSON.
-    ConfigUnreadable { problem: String },
+    ConfigUnreadable {
+        /// The JSON parser's complaint.
+        problem: String,
+    },
     /// config.json is JSON but a field is missing, mistyped or invalid.
-    ConfigInvalid { field: String, problem: String },
+    ConfigInvalid {
+        /// The field's name, dotted for nested ones (`provider.tenant`).
+        field: String,
+        /// What is wrong with it, in a few words.
+        problem: String,
+    },
     /// A public client has no secret (RFC 6749 §2.1, RFC 9700 §2.1.1).
     ConfigHasSecret,
 
     // Discovery: the provider's metadata
     /// The discovery document could not be fetched or read.
-    DiscoveryFailed { url: String, problem: String },
+    DiscoveryFailed {
+        /// The discovery document's address.
+        url: String,
+        /// Why it could not be used: no answer, an HTTP status, or bad JSON.
+        problem: String,
+    },
     /// OpenID Connect Discovery §4.3: the `issuer` in the document must be
     /// identical to the configured one.
-    DiscoveryIssuerMismatch { expected: String, found: String },
+    DiscoveryIssuerMismatch {
+        /// The issuer config.json names (Entra: its template).
+        expected: String,
+        /// The `issuer` the document names.
+        found: String,
+    },
     /// The provider's metadata lacks something this client needs.
-    MetadataInvalid { field: String, problem: String },
+    MetadataInvalid {
+        /// The metadata member at fault, e.g. `authorization_endpoint`.
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// RFC 7636 §4.2: this client only ever uses S256.
     PkceS256Unsupported,
 
     // The authorization response (`/callback`)
     /// The authorization response is malformed (RFC 6749 §4.1.2, §3.1).
-    CallbackInvalid { problem: String },
+    CallbackInvalid {
+        /// What is malformed, e.g. a repeated parameter.
+        problem: String,
+    },
     /// No pending sign-in for the returned `state` (RFC 6749 §10.12).
     StateMismatch,
     /// An error response from the provider, passed through.
@@ -81,7 +119,12 @@ pub enum AppError {
     /// RFC 9207 §2.4: the provider says it sends `iss`, and it is absent.
     CallbackIssMissing,
     /// RFC 9207 §2.4: the `iss` of the response is not our issuer (mix-up).
-    CallbackIssMismatch { expected: String, found: String },
+    CallbackIssMismatch {
+        /// The issuer this client accepts.
+        expected: String,
+        /// The response's `iss`.
+        found: String,
+    },
     /// This tab already used this authorization response.
     CallbackAlreadyHandled,
     /// The pending sign-in is older than its lifetime.
@@ -89,40 +132,83 @@ pub enum AppError {
 
     // The token endpoint
     /// The token endpoint answered with a non-2xx status and no OAuth error.
-    TokenHttpStatus { status: u16 },
+    TokenHttpStatus {
+        /// The HTTP status code.
+        status: u16,
+    },
     /// The token endpoint's 2xx body is not a valid RFC 6749 §5.1 response.
-    TokenResponseInvalid { problem: String },
+    TokenResponseInvalid {
+        /// Which requirement of §5.1 the body misses.
+        problem: String,
+    },
     /// RFC 6749 §7.1: the client must understand the token type.
-    TokenTypeUnsupported { token_type: String },
+    TokenTypeUnsupported {
+        /// The `token_type` the provider sent.
+        token_type: String,
+    },
 
     // The ID token and its keys
-    /// The ID token is not a decodable JWS compact serialization.
-    IdTokenMalformed { problem: String },
+    /// The ID token is not a decodable JWS compact serialization, or its
+    /// `exp` is missing or a claim of time is not a number.
+    IdTokenMalformed {
+        /// Which part could not be decoded, or which claim is missing or mistyped.
+        problem: String,
+    },
     /// Core §3.1.3.3: a response to an `openid` request carries an ID token.
     IdTokenMissing,
     /// The `alg` is not one of RS256, PS256, ES256, ES384.
-    IdTokenAlgUnsupported { alg: String },
+    IdTokenAlgUnsupported {
+        /// The header's `alg`, or `(missing)`.
+        alg: String,
+    },
     /// The header names its own key (`jwk`, `jku`, `x5u`, …) or a `crit` extension.
-    IdTokenHeaderRefused { member: String },
+    IdTokenHeaderRefused {
+        /// The refused header member's name.
+        member: String,
+    },
     /// No key in the provider's key set fits the token, even after a refetch.
-    IdTokenKeyNotFound { kid: Option<String> },
+    IdTokenKeyNotFound {
+        /// The header's `kid`, when it names one.
+        kid: Option<String>,
+    },
     /// No `kid` and several keys fit.
     IdTokenKeyAmbiguous,
+    /// The signature does not verify with the selected key, or its length
+    /// does not fit its `alg`.
     IdTokenSignatureInvalid,
     /// The key set at `jwks_uri` could not be read.
-    JwksUnavailable { url: String, problem: String },
+    JwksUnavailable {
+        /// The `jwks_uri` fetched.
+        url: String,
+        /// Why it could not be used: no answer, an HTTP status, or bad JSON.
+        problem: String,
+    },
     /// An ID token arrived and no `jwks_uri` is known to check it with.
     JwksUriMissing,
     /// Core §3.1.3.7 item 2.
-    IssuerMismatch { expected: String, found: String },
+    IssuerMismatch {
+        /// The configured issuer (Entra: its template).
+        expected: String,
+        /// The token's `iss`; empty when it has none.
+        found: String,
+    },
     /// Core §3.1.3.7 item 3.
-    AudienceMismatch { client_id: String },
+    AudienceMismatch {
+        /// This app's `client_id`, which `aud` lacks.
+        client_id: String,
+    },
     /// Core §3.1.3.7 items 4-5.
-    AzpMismatch { client_id: String },
+    AzpMismatch {
+        /// This app's `client_id`, which `azp` is not.
+        client_id: String,
+    },
     /// Core §3.1.3.7 item 9.
     IdTokenExpired,
     /// Core §3.1.3.7 item 10.
-    IdTokenIatInvalid { problem: String },
+    IdTokenIatInvalid {
+        /// Why `iat` is refused: missing, in the future, or too old.
+        problem: String,
+    },
     /// RFC 7519 §4.1.5.
     IdTokenNotYetValid,
     /// Core §3.1.3.7 item 11.
@@ -133,23 +219,37 @@ pub enum AppError {
     AtHashMismatch,
     /// Entra: the ID token's tenant (`tid`) is not one config.json accepts
     /// (`organizations`, `consumers`, `allowed_tenants`).
-    TenantNotAllowed { tid: String, why: String },
+    TenantNotAllowed {
+        /// The token's `tid`, or `(none)`.
+        tid: String,
+        /// Which rule of config.json refused it.
+        why: String,
+    },
 
     // The session: refresh, UserInfo, sign-out
     /// The provider refused a refresh (revoked, reused or expired grant): the
     /// session is over. The provider's code passes through.
     RefreshRejected(ProviderError),
     /// Refreshes got no answer until the access token expired.
-    RefreshUnreachable { url: String },
+    RefreshUnreachable {
+        /// The token endpoint that did not answer.
+        url: String,
+    },
     /// Transient refresh failures went on until the access token expired.
-    RefreshFailed { problem: String },
+    RefreshFailed {
+        /// The last failure: an HTTP status or another error's code.
+        problem: String,
+    },
     /// Another tab renewed this session, and its new tokens never reached
     /// this tab before the access token expired.
     SessionOutdated,
     /// Core §12.2: a refreshed ID token names another issuer or subject.
     RefreshIdTokenMismatch,
     /// The UserInfo endpoint did not give usable claims.
-    UserInfoFailed { problem: String },
+    UserInfoFailed {
+        /// What was wrong with the answer.
+        problem: String,
+    },
     /// Core §5.3.2: UserInfo is about another subject.
     UserInfoSubMismatch,
     /// The return from the provider's logout carries an unexpected `state`.
@@ -157,36 +257,69 @@ pub enum AppError {
     /// Another tab of this session was told by the provider that it ended.
     SessionEndedInAnotherTab,
     /// Revoking a token at sign-out failed (the local sign-out happened).
-    RevocationFailed { problem: String },
+    RevocationFailed {
+        /// Each failed revocation's reason, joined with `; `.
+        problem: String,
+    },
 
     // DPoP (RFC 9449) and PAR (RFC 9126)
     /// `dpop: true`, and the provider does not offer ES256 proofs (§5.1).
-    DpopUnsupported { offered: Option<String> },
+    DpopUnsupported {
+        /// The algorithms discovery lists, comma-separated; `None` when it
+        /// lists none.
+        offered: Option<String>,
+    },
     /// `dpop: true`, a proof was sent, and the tokens came back `Bearer`.
     DpopNotHonoured,
     /// `par: true`, and the provider has no PAR endpoint (RFC 9126 §5).
     ParUnsupported,
     /// The PAR endpoint's answer is not an RFC 9126 §2.2 response.
-    ParResponseInvalid { problem: String },
+    ParResponseInvalid {
+        /// What is missing: an HTTP status or no `request_uri`.
+        problem: String,
+    },
 
     // The browser
     /// `crypto.subtle` is missing (not a secure context) or failed.
-    WebCryptoUnavailable { problem: String },
+    WebCryptoUnavailable {
+        /// Which WebCrypto call failed.
+        problem: String,
+    },
     /// The request got no answer within the time allowed (`request_timeout_s`).
-    Timeout { url: String, after_ms: u64 },
+    Timeout {
+        /// The address requested.
+        url: String,
+        /// The time allowed, in milliseconds.
+        after_ms: u64,
+    },
     /// The request never got an HTTP answer: offline, refused, or blocked by CORS.
-    Network { url: String },
-    /// sessionStorage is unavailable or failed.
-    Storage { problem: String },
+    Network {
+        /// The address requested.
+        url: String,
+    },
+    /// sessionStorage, or IndexedDB (which holds the DPoP key), is
+    /// unavailable or failed.
+    Storage {
+        /// What failed, and in which storage.
+        problem: String,
+    },
     /// The browser's CSPRNG is unavailable.
     RandomUnavailable,
     /// The browser refused a navigation or history change.
-    Navigation { problem: String },
+    Navigation {
+        /// Which call was refused.
+        problem: String,
+    },
 
     // The library's API
     /// The page to return to after sign-in is not a path of this app
     /// (`core::return_to`: RFC 9700 §4.11, no open redirect).
-    ReturnPathRefused { path: String, problem: String },
+    ReturnPathRefused {
+        /// The path as given, at most 200 characters of it.
+        path: String,
+        /// Which rule it breaks.
+        problem: String,
+    },
     /// An API call was asked for with nobody signed in.
     NotSignedIn,
 }

@@ -33,14 +33,18 @@ pub struct IdTokenClaims {
 }
 
 impl IdTokenClaims {
+    /// `sub`: who signed in; UserInfo and refreshed ID tokens must name the same
+    /// (Core §5.3.2, §12.2).
     pub fn subject(&self) -> &str {
         &self.sub
     }
 
+    /// `iss`, as checked (Core §3.1.3.7 item 2); for Entra, the tenant's issuer.
     pub fn issuer(&self) -> &str {
         &self.iss
     }
 
+    /// `email`, when the token carries one; `email_verified` is not read.
     pub fn email(&self) -> Option<&str> {
         self.email.as_deref()
     }
@@ -63,11 +67,14 @@ impl IdTokenClaims {
 pub struct Expectations<'a> {
     /// The provider's issuer, with its tenant rule (Entra).
     pub issuer: &'a Issuer,
+    /// This app's `client_id`: `aud` must contain it, and `azp`, when present
+    /// or needed, must be it (Core §3.1.3.7 items 3-5).
     pub client_id: &'a str,
     /// The nonce sent in the authorization request (Core §3.1.3.7 item 11).
     pub nonce: Option<&'a Nonce>,
     /// The access token of the same response, for `at_hash` (Core §3.2.2.9).
     pub access_token: &'a str,
+    /// The page's clock, in seconds since the Unix epoch, for `exp`, `iat` and `nbf`.
     pub now_s: u64,
 }
 
@@ -76,12 +83,15 @@ pub struct Expectations<'a> {
 /// allows it ([`crate::core::jwks::may_refetch`]).
 #[allow(async_fn_in_trait)]
 pub trait KeySource {
+    /// The key set, newer than the last one when `refresh` is set and allowed.
     async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError>;
 }
 
 /// Checks a signature (the browser: WebCrypto).
 #[allow(async_fn_in_trait)]
 pub trait SignatureVerifier {
+    /// Whether `signature` is `alg`'s signature of `signing_input` under `key`;
+    /// an error only when the check itself cannot run.
     async fn verify(&self, alg: Alg, key: &PublicKey, signing_input: &[u8], signature: &[u8]) -> Result<bool, AppError>;
 }
 

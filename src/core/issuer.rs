@@ -24,13 +24,21 @@ pub const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 pub enum IssuerRule {
     /// Identical to this string.
     Exact(String),
-    /// Entra (`base` is `https://login.microsoftonline.com`): for a tenant
-    /// GUID, `{base}/{guid}/v2.0`; for a domain, `{base}/<some GUID>/v2.0`;
-    /// for `common` and `organizations`, the template `{base}/{tenantid}/v2.0`;
-    /// for `consumers`, the personal-account tenant `{base}/9188040d-…/v2.0`.
-    /// `allowed_tenants` (multi-tenant only): the tenant GUIDs whose tokens
-    /// are accepted, lower case; `None`: every tenant of the class.
-    Entra { base: String, tenant: String, allowed_tenants: Option<Vec<String>> },
+    /// Entra: for a tenant GUID, `{base}/{guid}/v2.0`; for a domain,
+    /// `{base}/<some GUID>/v2.0`; for `common` and `organizations`, the
+    /// template `{base}/{tenantid}/v2.0`; for `consumers`, the personal-account
+    /// tenant `{base}/9188040d-…/v2.0`.
+    Entra {
+        /// The login host, without a trailing `/`: `https://login.microsoftonline.com`
+        /// unless the preset's `base_url` says otherwise.
+        base: String,
+        /// The preset's `tenant`: a GUID, a domain, `common`, `organizations`
+        /// or `consumers`.
+        tenant: String,
+        /// Multi-tenant only: the tenant GUIDs whose tokens are accepted,
+        /// lower case; `None`: every tenant of the class.
+        allowed_tenants: Option<Vec<String>>,
+    },
 }
 
 impl IssuerRule {
@@ -86,10 +94,16 @@ pub enum Tenants {
     #[default]
     Any,
     /// `common`: every tenant, personal accounts included, or only `allowed`.
-    Common { allowed: Option<Vec<String>> },
+    Common {
+        /// `allowed_tenants`, lower case; `None`: every tenant.
+        allowed: Option<Vec<String>>,
+    },
     /// `organizations`: work and school tenants only, never the personal
     /// account tenant; or only `allowed`.
-    Organizations { allowed: Option<Vec<String>> },
+    Organizations {
+        /// `allowed_tenants`, lower case; `None`: every work or school tenant.
+        allowed: Option<Vec<String>>,
+    },
     /// `consumers`: only the personal-account tenant.
     Consumers,
 }
@@ -134,6 +148,7 @@ pub struct Issuer {
 }
 
 impl Issuer {
+    /// The issuer `value` (a `{tenantid}` template allowed) with its tenant rule.
     pub fn new(value: impl Into<String>, tenants: Tenants) -> Self {
         Self { value: value.into(), tenants }
     }
@@ -143,10 +158,12 @@ impl Issuer {
         Self::new(value, Tenants::Any)
     }
 
+    /// The issuer, or Entra's template, as discovered or configured.
     pub fn as_str(&self) -> &str {
         &self.value
     }
 
+    /// Which tenants' tokens are accepted.
     pub fn tenants(&self) -> &Tenants {
         &self.tenants
     }

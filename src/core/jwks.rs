@@ -12,6 +12,7 @@ use super::jws::{Alg, Jws};
 /// `kid`s cannot make the app hammer the provider.
 pub const MIN_REFETCH_INTERVAL_MS: u64 = 30_000;
 
+/// Whether [`MIN_REFETCH_INTERVAL_MS`] has passed since the last fetch.
 pub fn may_refetch(last_fetch_ms: u64, now_ms: u64) -> bool {
     now_ms.saturating_sub(last_fetch_ms) >= MIN_REFETCH_INTERVAL_MS
 }
@@ -32,11 +33,14 @@ impl KeyCache {
         (!refresh || !may_refetch(*at_ms, now_ms)).then(|| set.clone())
     }
 
+    /// Keeps a freshly fetched set, with the time it was fetched.
     pub fn store(&mut self, set: Jwks, now_ms: u64) {
         self.fetched = Some((set, now_ms));
     }
 }
 
+/// A key set: the members of `keys` that are JSON objects, unchecked until
+/// [`Jwks::select`] looks for a key that fits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Jwks {
     keys: Vec<Map<String, Value>>,
@@ -114,7 +118,9 @@ impl Jwks {
 /// that clash with the usage) cannot get in the way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicKey {
+    /// The key's `kid`, for messages.
     pub kid: Option<String>,
+    /// The JWK with only its public members (`kty`, `n`, `e` or `kty`, `crv`, `x`, `y`).
     pub jwk: Value,
 }
 

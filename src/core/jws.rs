@@ -14,13 +14,19 @@ use super::error::AppError;
 /// signature (RFC 8725 §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3), which every OpenID
+    /// provider supports (Core §15.1).
     RS256,
+    /// RSASSA-PSS with SHA-256 (RFC 7518 §3.5).
     PS256,
+    /// ECDSA P-256 with SHA-256 (RFC 7518 §3.4).
     ES256,
+    /// ECDSA P-384 with SHA-384 (RFC 7518 §3.4).
     ES384,
 }
 
 impl Alg {
+    /// The algorithm a header's `alg` names, or `None` for one refused.
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "RS256" => Some(Self::RS256),
@@ -31,6 +37,7 @@ impl Alg {
         }
     }
 
+    /// The `alg` value, as in the header.
     pub fn name(self) -> &'static str {
         match self {
             Self::RS256 => "RS256",
@@ -89,10 +96,14 @@ const KEY_CARRYING_MEMBERS: [&str; 5] = ["jwk", "jku", "x5u", "x5c", "x5t#S256"]
 /// readable from here: [`crate::core::id_token::verify`] is the way to them.
 #[derive(Clone)]
 pub struct Jws {
+    /// The header's `alg`, one of those accepted.
     pub alg: Alg,
+    /// The header's `kid`, which selects the key in the provider's set.
     pub kid: Option<String>,
     pub(crate) payload: Map<String, Value>,
+    /// `header.payload` as received: what the signature covers (RFC 7515 §5.2).
     pub signing_input: String,
+    /// The decoded signature octets.
     pub signature: Vec<u8>,
 }
 
@@ -102,6 +113,9 @@ impl std::fmt::Debug for Jws {
     }
 }
 
+/// Splits a compact JWS (RFC 7515 §7.1) and checks its header: an accepted
+/// `alg`, no member that carries or points to a key, no `crit`, and for ECDSA
+/// a signature of the curve's length. The signature itself is checked later.
 pub fn parse(token: &str) -> Result<Jws, AppError> {
     let malformed = |problem: &str| AppError::IdTokenMalformed { problem: problem.to_owned() };
     let parts: Vec<&str> = token.split('.').collect();

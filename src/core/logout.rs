@@ -36,11 +36,21 @@ pub fn revocation_problem(url: &str, status: u16, body: &str) -> Option<String> 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignOutEnd {
     /// Go to the provider's end-session endpoint.
-    AtProvider { url: String, revocation_problems: Vec<String> },
+    AtProvider {
+        /// The end-session request ([`end_session_url`]).
+        url: String,
+        /// One line per revocation that failed ([`revocation_problem`]).
+        revocation_problems: Vec<String>,
+    },
     /// No end-session endpoint: signed out here (and revoked, if it could).
-    HereOnly { revocation_problems: Vec<String> },
+    HereOnly {
+        /// One line per revocation that failed ([`revocation_problem`]).
+        revocation_problems: Vec<String>,
+    },
 }
 
+/// Where the sign-out goes once the revocations are answered: the provider,
+/// when an end-session URL is known.
 pub fn sign_out_end(end_session_url: Option<String>, revocation_problems: Vec<String>) -> SignOutEnd {
     match end_session_url {
         Some(url) => SignOutEnd::AtProvider { url, revocation_problems },

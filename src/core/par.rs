@@ -15,10 +15,16 @@ use super::token::TokenRequest;
 pub enum Use<'a> {
     /// A plain authorization request in the URL.
     No,
-    /// Pushed to this endpoint first. `fallback`: when the page gets no
-    /// answer from it (CORS), a plain request may go instead, since nothing
-    /// asked for PAR but its presence in discovery.
-    Push { endpoint: &'a str, fallback: bool },
+    /// Pushed first (RFC 9126 §2), then only `client_id` and `request_uri`
+    /// go in the URL (§4).
+    Push {
+        /// The PAR endpoint.
+        endpoint: &'a str,
+        /// When the page gets no answer from it (CORS), a plain request may
+        /// go instead, since nothing asked for PAR but its presence in
+        /// discovery.
+        fallback: bool,
+    },
 }
 
 /// RFC 9126 §5, §6: whether this sign-in pushes its request. A provider's

@@ -27,6 +27,7 @@ pub const MAX_AGE_MS: u64 = 10 * 60 * 1000;
 /// How far in the future a creation time may be (a clock set back).
 const CLOCK_LEEWAY_MS: u64 = 60 * 1000;
 
+/// The sessionStorage key of the pending request for `state`.
 pub fn storage_key(state: &State) -> String {
     format!("{KEY_PREFIX}{}", state.as_str())
 }
@@ -38,6 +39,8 @@ pub fn handled_key(state: &State) -> String {
     format!("{HANDLED_PREFIX}{}", b64::encode(&Sha256::digest(state.as_str().as_bytes())))
 }
 
+/// Whether something created at `created_at_ms` is past [`MAX_AGE_MS`], or
+/// claims a creation time too far in the future to trust.
 pub fn is_expired(created_at_ms: u64, now_ms: u64) -> bool {
     now_ms.saturating_sub(created_at_ms) > MAX_AGE_MS || created_at_ms > now_ms.saturating_add(CLOCK_LEEWAY_MS)
 }
@@ -65,8 +68,11 @@ pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
 /// same URL and within a pending sign-in's lifetime ([`MAX_AGE_MS`]).
 #[derive(Debug, PartialEq, Eq)]
 pub struct KeptDiscovery {
+    /// The discovery document's URL.
     pub url: String,
+    /// When it was fetched, in milliseconds since the Unix epoch.
     pub fetched_at_ms: u64,
+    /// The response body, unparsed.
     pub body: String,
 }
 
@@ -77,6 +83,7 @@ impl KeptDiscovery {
         format!("{} {}\n{}", self.fetched_at_ms, self.url, self.body)
     }
 
+    /// Reads [`KeptDiscovery::to_text`]'s form back; `None` for anything else.
     pub fn from_text(text: &str) -> Option<Self> {
         let (head, body) = text.split_once('\n')?;
         let (at, url) = head.split_once(' ')?;
@@ -89,9 +96,13 @@ impl KeptDiscovery {
     }
 }
 
+/// What the callback needs from the sign-in that sent the request: kept
+/// under [`storage_key`] until the response comes back.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingRequest {
+    /// The PKCE verifier, sent only in the token request (RFC 7636 §4.5).
     pub code_verifier: CodeVerifier,
+    /// The nonce sent, which the ID token must carry (Core §3.1.3.7 item 11).
     pub nonce: Option<Nonce>,
     /// Sent again, identical, in the token request (RFC 6749 §4.1.3).
     pub redirect_uri: String,

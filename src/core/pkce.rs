@@ -66,6 +66,7 @@ impl<'de> Deserialize<'de> for CodeVerifier {
 pub struct CodeChallenge(String);
 
 impl CodeChallenge {
+    /// The value sent as `code_challenge`.
     pub fn as_str(&self) -> &str {
         &self.0
     }

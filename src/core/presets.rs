@@ -12,7 +12,9 @@ use super::issuer::{is_guid, IssuerRule, CONSUMERS_TENANT_ID};
 /// What a preset produces.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PresetSettings {
+    /// The issuer URL in the provider's layout (Entra: with the configured tenant).
     pub issuer: String,
+    /// What the discovered issuer must be, when not exactly `issuer` (Entra).
     pub issuer_rule: Option<IssuerRule>,
     /// The endpoints of a provider without discovery.
     pub endpoints: Endpoints,

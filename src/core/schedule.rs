@@ -15,6 +15,7 @@ const MIN_SHARE_USED: (u64, u64) = (3, 4);
 pub const MIN_REFRESH_AFTER_MS: u64 = 3_000;
 /// The first retry after a transient failure, doubling up to the cap.
 pub const RETRY_FIRST_MS: u64 = 1_000;
+/// The longest wait between two retries of a refresh.
 pub const RETRY_CAP_MS: u64 = 30_000;
 
 /// Time since the tokens arrived by the wall clock. A clock set back before
@@ -42,6 +43,7 @@ pub fn refresh_delay_ms(expires_in_s: u64, elapsed_ms: u64) -> u64 {
 /// refresh in a loop; instead the timer wakes daily and re-checks.
 pub const MAX_TIMER_MS: u64 = 24 * 60 * 60 * 1000;
 
+/// The delay to arm the timer with: `delay_ms`, at most [`MAX_TIMER_MS`].
 pub fn timer_ms(delay_ms: u64) -> u64 {
     delay_ms.min(MAX_TIMER_MS)
 }

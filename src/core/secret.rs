@@ -13,6 +13,7 @@ macro_rules! secret_string {
         pub struct $name(String);
 
         impl $name {
+            /// Wraps the raw value, as the provider sent it.
             pub fn new(value: impl Into<String>) -> Self {
                 Self(value.into())
             }

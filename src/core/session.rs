@@ -7,16 +7,24 @@ use super::error::AppError;
 use super::id_token::IdTokenClaims;
 use super::token::TokenResponse;
 
+/// What a completed sign-in leaves: kept in the page and, with
+/// `token_storage: "session"` only, in this tab's sessionStorage and sent,
+/// sealed, to the session's other tabs; never in localStorage.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// A random name for this sign-in, shared by the tabs that hold it: the
     /// name of its refresh lock and of its messages between tabs.
     pub id: String,
+    /// The latest token response, with the refresh and ID tokens carried
+    /// over when a refresh did not replace them.
     pub tokens: TokenResponse,
+    /// The validated ID token's claims; `None` without `openid`.
     pub claims: Option<IdTokenClaims>,
     /// The granted scope: the response's, or the requested one when the
     /// response omits it (RFC 6749 §5.1: then it is identical to the request).
     pub scope: String,
+    /// When the latest token response arrived, in milliseconds since the
+    /// Unix epoch: `expires_in` counts from here.
     pub received_at_ms: u64,
     /// When the last refresh arrived, if any.
     pub refreshed_at_ms: Option<u64>,
@@ -32,6 +40,8 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session of a sign-in's token response; `requested_scope` stands
+    /// in for a `scope` the response omits (RFC 6749 §5.1).
     pub fn new(id: String, tokens: TokenResponse, claims: Option<IdTokenClaims>, requested_scope: &str, received_at_ms: u64) -> Self {
         let scope = tokens.scope.clone().unwrap_or_else(|| requested_scope.to_owned());
         Self { id, tokens, claims, scope, received_at_ms, refreshed_at_ms: None, generation: 0, dpop_jkt: None }
@@ -106,17 +116,32 @@ impl Session {
 #[serde(rename_all = "snake_case")]
 pub enum SessionMessage {
     /// A refresh rotated the tokens: use these, never the old refresh token.
-    Refreshed { session: Box<Session> },
+    Refreshed {
+        /// The session after the refresh, its `generation` one higher.
+        session: Box<Session>,
+    },
     /// The person signed out in one tab: every tab forgets the session.
-    SignedOut { session_id: String },
+    SignedOut {
+        /// [`Session::id`].
+        session_id: String,
+    },
     /// The provider ended the session (a refused refresh).
-    Ended { session_id: String },
+    Ended {
+        /// [`Session::id`].
+        session_id: String,
+    },
     /// A tab found under the lock that the session moved past its
     /// `generation` and asks for the newer tokens.
-    Sync { session_id: String, generation: u64 },
+    Sync {
+        /// [`Session::id`].
+        session_id: String,
+        /// The asking tab's generation: a tab with a newer one answers.
+        generation: u64,
+    },
 }
 
 impl SessionMessage {
+    /// The session the message is about: a tab ignores other sessions'.
     pub fn session_id(&self) -> &str {
         match self {
             Self::Refreshed { session } => &session.id,

@@ -49,11 +49,15 @@ pub enum Sharing {
 /// token: the current generation and a hash of its refresh token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
+    /// The session's newest [`Session::generation`].
     pub generation: u64,
+    /// base64url SHA-256 of that generation's refresh token (empty without
+    /// one): tells a rotation apart without storing the token.
     pub refresh_token_sha256: String,
     /// The session ended (sign-out or a refused refresh): no tab may refresh.
     #[serde(default)]
     pub ended: bool,
+    /// When it was written, in milliseconds since the Unix epoch.
     pub written_at_ms: u64,
 }
 
@@ -111,6 +115,7 @@ pub enum Input {
     /// A message from another tab of this session (already opened with the
     /// session's key).
     Heard(SessionMessage),
+    /// The person clicked Sign out in this tab.
     SignOut,
 }
 
@@ -133,14 +138,22 @@ pub enum Output {
     SignOutAtProvider(Box<Session>),
     /// Feed [`Input::Tick`] after this long (capped by the browser layer at
     /// [`schedule::MAX_TIMER_MS`]); replaces any timer armed before.
-    ArmTimer { after_ms: u64 },
+    ArmTimer {
+        /// The delay, in milliseconds.
+        after_ms: u64,
+    },
     /// Take the session's refresh lock, read the mark under it and feed
     /// [`Input::LockAcquired`]; keep the lock until the refresh is answered.
     TakeLock,
     /// Send a refresh request with this token, under the lock.
     SendRefresh(RefreshToken),
     /// Write the session's mark, under the lock ([`Sharing::Tabs`] only).
-    WriteMark { session_id: String, mark: Mark },
+    WriteMark {
+        /// The session whose mark it is ([`Session::id`]).
+        session_id: String,
+        /// The mark to seal and write.
+        mark: Mark,
+    },
     /// Tell the other tabs, sealed ([`Sharing::Tabs`] only).
     Post(SessionMessage),
 }
@@ -170,6 +183,8 @@ pub const SYNC_PATIENCE_MS: u64 = 15_000;
 /// Without a stated lifetime, a transient failure is retried this often.
 const UNTIMED_ATTEMPTS: u32 = 5;
 
+/// The state machine of one tab's session: what it holds, and the refresh
+/// or retry in progress. Only [`Engine::handle`] moves it.
 #[derive(Debug)]
 pub struct Engine {
     sharing: Sharing,
@@ -187,6 +202,7 @@ impl Engine {
         (engine, first)
     }
 
+    /// The session this tab holds, if any.
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
     }
@@ -206,6 +222,9 @@ impl Engine {
         (self.sharing == Sharing::Tabs).then(|| format!("pkce-spa.refresh.{}", session.id))
     }
 
+    /// Takes one event at `now_ms` (milliseconds since the Unix epoch) and
+    /// returns what to do, in order; with [`Sharing::ThisTab`], never a
+    /// message or a mark.
     pub fn handle(&mut self, input: Input, now_ms: u64) -> Vec<Output> {
         let outputs = match input {
             Input::SignedIn(session) => self.signed_in(session, now_ms),

@@ -13,8 +13,11 @@ use super::token::TokenRequest;
 
 /// Random octets from the browser's CSPRNG, one set per sign-in.
 pub struct Randomness {
+    /// For the PKCE `code_verifier` (RFC 7636 §4.1).
     pub verifier: [u8; 32],
+    /// For `state` (RFC 6749 §10.12).
     pub state: [u8; 32],
+    /// For `nonce`, used when the scope has `openid` (Core §3.1.2.1).
     pub nonce: [u8; 32],
 }
 
@@ -27,6 +30,7 @@ pub struct SignInStart {
     pub url: String,
     /// With PAR (RFC 9126): the request to push first.
     pub push: Option<Push>,
+    /// What the callback needs, to keep under `state` until it comes back.
     pub pending: PendingRequest,
 }
 
@@ -34,7 +38,10 @@ pub struct SignInStart {
 /// when the page gets no answer from the PAR endpoint (see [`par::Use`]).
 #[derive(Debug)]
 pub struct Push {
+    /// The PAR request (RFC 9126 §2.1).
     pub request: TokenRequest,
+    /// Whether a plain authorization request may go when the PAR endpoint gives
+    /// no answer.
     pub fallback: bool,
 }
 

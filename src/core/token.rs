@@ -26,10 +26,13 @@ secret_string!(
     IdToken
 );
 
-/// A form POST to the token endpoint. Its body holds the code and the
-/// verifier, so `Debug` shows only where it goes.
+/// A form POST from the page: to the token endpoint, and also to the
+/// revocation (RFC 7009) and PAR (RFC 9126) endpoints. Its body can hold
+/// the code, the verifier or a token, so `Debug` shows only where it goes.
 pub struct TokenRequest {
+    /// The endpoint to POST to.
     pub url: String,
+    /// The form-encoded parameters (see [`FORM_CONTENT_TYPE`]); may hold secrets.
     pub body: String,
 }
 
@@ -92,11 +95,17 @@ pub fn revocation_request(revocation_endpoint: &str, token: &str, hint: &str, cl
 /// [`dpop::binding`] accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
+    /// `access_token`: what API calls carry.
     pub access_token: AccessToken,
+    /// `token_type` as sent (`Bearer` or `DPoP`, compared case-insensitively).
     pub token_type: String,
+    /// `expires_in`: the access token's lifetime in seconds, when the provider says.
     pub expires_in: Option<u64>,
+    /// `scope`: the granted scope, sent when it differs from the request (§5.1).
     pub scope: Option<String>,
+    /// `refresh_token`, when the provider issues one (§6).
     pub refresh_token: Option<RefreshToken>,
+    /// `id_token`, for a request with the `openid` scope; not yet validated here.
     pub id_token: Option<IdToken>,
 }
 

@@ -20,6 +20,7 @@ pub struct ParsedUrl {
 
 /// A WHATWG URL parser: `None` when the input is not an absolute URL.
 pub trait UrlParser {
+    /// The parts of `input`, or `None` when it is not an absolute URL.
     fn parse(&self, input: &str) -> Option<ParsedUrl>;
 }
 
