@@ -245,7 +245,9 @@ fn take_once(state: &State, now_ms: u64) -> Result<Found, AppError> {
 /// person asked for, or the app's root: [`return_to::after_callback`]).
 #[derive(Debug)]
 pub struct SignedIn {
+    /// The new session, its tokens and claims validated.
     pub session: Session,
+    /// The path to show in place of `/callback`.
     pub return_to: String,
 }
 

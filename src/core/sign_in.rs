@@ -50,7 +50,9 @@ pub struct Push {
 /// to, already accepted by [`return_to::accept`](super::return_to::accept).
 #[derive(Debug, Default)]
 pub struct Extras {
+    /// The DPoP key's thumbprint (RFC 7638), sent as `dpop_jkt` (RFC 9449 §10).
     pub dpop_jkt: Option<String>,
+    /// The page of this app to show after the callback.
     pub return_to: Option<String>,
 }
 
