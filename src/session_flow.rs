@@ -61,17 +61,26 @@ pub async fn userinfo(setup: &AppSetup, session: &Session) -> Result<Option<Map<
 /// What the configured API answered, shown as is.
 #[derive(Clone, Debug)]
 pub struct ApiAnswer {
+    /// The URL called.
+    pub url: String,
     /// The HTTP status code.
     pub status: u16,
     /// The body as text, unparsed.
     pub body: String,
 }
 
+impl ApiAnswer {
+    /// The body as `T` when the status is 2xx ([`crate::core::api::read_json`]).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
+        crate::core::api::read_json(&self.url, self.status, &self.body)
+    }
+}
+
 /// A GET of the configured API with the session's access token (with a
 /// DPoP proof when the token is bound); the caller makes sure it is fresh.
 pub async fn call_api(setup: &AppSetup, url: &str, session: &Session) -> Result<ApiAnswer, AppError> {
     let reply = get_with_access_token(url, session, nonces(&setup.config)).await?;
-    Ok(ApiAnswer { status: reply.status, body: reply.body })
+    Ok(ApiAnswer { url: url.to_owned(), status: reply.status, body: reply.body })
 }
 
 /// A GET with the session's access token: a DPoP-bound one with a proof

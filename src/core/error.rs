@@ -322,6 +322,22 @@ pub enum AppError {
     },
     /// An API call was asked for with nobody signed in.
     NotSignedIn,
+    /// The API answered with a status outside 2xx (`core::api::read_json`).
+    ApiRefused {
+        /// The URL called.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The `error` member of its JSON body, if any (RFC 6750 §3).
+        error: Option<String>,
+    },
+    /// The API's 2xx body is not the JSON the app expects.
+    ApiAnswerInvalid {
+        /// The URL called.
+        url: String,
+        /// What the JSON parser said.
+        problem: String,
+    },
 }
 
 impl AppError {
@@ -478,6 +494,13 @@ impl AppError {
                 "The page to return to after sign-in, {path}, is refused ({problem}): only a page of this app can be; open the app's own address and sign in from there."
             ).into()),
             Self::NotSignedIn => ("not_signed_in", "Nobody is signed in, so the API cannot be called: sign in first.".into()),
+            Self::ApiRefused { url, status, error } => ("api_refused", format!(
+                "{url} answered HTTP {status}{}: check that the API accepts this provider's access tokens for this scope.",
+                error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+            ).into()),
+            Self::ApiAnswerInvalid { url, problem } => ("api_answer_invalid", format!(
+                "{url} answered, but not with the JSON this page expects ({problem}): check the API's URL in config.json."
+            ).into()),
         }
     }
 

@@ -4,6 +4,7 @@
 //!
 //! Data flows config -> discovery -> sign_in -> callback -> token -> session.
 
+pub mod api;
 pub mod authorize;
 pub mod b64;
 pub mod callback;
