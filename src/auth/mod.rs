@@ -161,6 +161,17 @@ impl Auth {
         }
     }
 
+    /// Whether the page is on its way to the provider or exchanging the code (reactive).
+    pub fn is_signing_in(&self) -> bool {
+        self.busy.get() != Busy::Idle
+    }
+
+    /// The failure of the last step, when it left nobody signed in: the
+    /// error of [`AuthState::Failed`] (reactive).
+    pub fn error(&self) -> Option<AppError> {
+        self.setup_error.get().or_else(|| self.failure.get())
+    }
+
     /// Whether someone is signed in (reactive; changes only on sign-in and out).
     pub fn is_signed_in(&self) -> bool {
         self.session.with(Option::is_some)

@@ -1,7 +1,7 @@
 //! `/`: the Sign in button, or the signed-in session.
 
 use leptos::prelude::*;
-use pkce_spa::auth::{use_auth, AuthState, ErrorAlert, Notice};
+use pkce_spa::auth::{use_auth, ErrorAlert, Notice};
 
 use super::session_view::SignedIn;
 use super::CheckLink;
@@ -17,7 +17,7 @@ pub fn Home() -> impl IntoView {
 fn SignedOut() -> impl IntoView {
     let auth = use_auth();
     let issuer = auth.config().map(|c| c.issuer.clone()).unwrap_or_default();
-    let leaving = move || matches!(auth.state(), AuthState::SigningIn);
+    let leaving = move || auth.is_signing_in();
     view! {
         <section class="card">
             <h2>"Signed out"</h2>
@@ -27,10 +27,7 @@ fn SignedOut() -> impl IntoView {
             {move || notice_line(auth.notice())}
             <CheckLink />
         </section>
-        {move || match auth.state() {
-            AuthState::Failed(e) => Some(view! { <ErrorAlert error=e /> }),
-            _ => None,
-        }}
+        {move || auth.error().map(|e| view! { <ErrorAlert error=e /> })}
     }
 }
 
