@@ -1,13 +1,20 @@
-// The demo API: GET /api/hello answers {"message": "Hello, <sub>", sub,
-// scope, jkt} for one of this provider's access tokens that is valid (not
+// The demo API, for one of this provider's access tokens that is valid (not
 // expired, not revoked, its provider session alive):
+//   GET /api/hello       {"message": "Hello, <sub>", sub, scope, jkt}
+//   GET /api/notes       {sub, notes: [{id, title}, ...]}: the same three
+//                        notes (NOTES) for every account
+//   GET /api/notes/<id>  {id, title, body, sub}; 404 not_found for an id
+//                        that is not one of them
+// Each with the same authorization:
 //   - DPoP-bound (cnf.jkt): "Authorization: DPoP <token>" with a "DPoP"
-//     proof (RFC 9449 section 7) that passes every check of checkProof and
-//     carries this API's own nonce (section 9);
+//     proof (RFC 9449 section 7) that passes every check of checkProof (its
+//     htu the URL of the resource asked for) and carries this API's own
+//     nonce (section 9);
 //   - not sender-constrained: "Authorization: Bearer <token>" (RFC 6750).
-// Otherwise 401 with WWW-Authenticate. Every answer carries the current
-// DPoP-Nonce. CORS for the app origins only: they may send Authorization and
-// DPoP and read WWW-Authenticate and DPoP-Nonce.
+// Otherwise 401 with WWW-Authenticate, before anything is said about the
+// resource (an unknown note is 404 only for a valid token). Every answer
+// carries the current DPoP-Nonce. CORS for the app origins only: they may
+// send Authorization and DPoP and read WWW-Authenticate and DPoP-Nonce.
 
 import * as crypto from 'node:crypto';
 
@@ -17,6 +24,45 @@ import { DPOP_ALGS } from './configuration.mjs';
 import { sendJson } from './html.mjs';
 
 export const API_PATH = '/api/hello';
+/** The notes list; one note is NOTES_PATH/<id>. */
+export const NOTES_PATH = '/api/notes';
+
+/**
+ * The notes every account sees (the example app's protected pages): fixed
+ * text, so a test can compare, and nothing in it about anyone.
+ */
+export const NOTES = Object.freeze([
+  {
+    id: '1',
+    title: 'Welcome',
+    body: 'These notes come from the demo API of the local development provider. '
+      + 'Every account sees the same three: the API only checks that the access token is valid.',
+  },
+  {
+    id: '2',
+    title: 'PKCE in one paragraph',
+    body: 'The app makes a random code verifier and sends only its SHA-256 hash with the authorization request. '
+      + 'It then sends the verifier with the code, so a code taken on the way is worthless to anyone else (RFC 7636).',
+  },
+  {
+    id: '3',
+    title: 'Why DPoP',
+    body: 'A DPoP-bound access token is accepted only with a fresh proof signed by the key it is bound to, '
+      + 'and that private key never leaves the browser: a copied token alone calls nothing (RFC 9449).',
+  },
+].map((note) => Object.freeze(note)));
+
+/**
+ * What a request path names: { kind: "hello" }, { kind: "notes" },
+ * { kind: "note", id } (any one non-empty segment: an unknown id is the
+ * handler's 404), or null when it is none of this API's paths.
+ */
+export function apiResource(pathname) {
+  if (pathname === API_PATH) return { kind: 'hello' };
+  if (pathname === NOTES_PATH) return { kind: 'notes' };
+  const match = /^\/api\/notes\/([^/]+)$/.exec(pathname);
+  return match ? { kind: 'note', id: match[1] } : null;
+}
 
 /** A proof's iat may be this far (s) from now, either way. */
 export const IAT_WINDOW = 60;
@@ -82,10 +128,11 @@ function replayCache() {
 /**
  * The proof's checks (RFC 9449 section 4.3), all but the nonce and the
  * replay: a single compact JWS, typ dpop+jwt, an asymmetric alg, signed by
- * the public key in its `jwk` header; htm this request's method; htu this
- * API's URL as the client addressed it (the Host header, no query or
- * fragment); iat within IAT_WINDOW of now; a jti; ath the hash of `token`.
- * Returns { payload, thumbprint (of the jwk) }.
+ * the public key in its `jwk` header; htm this request's method; htu the
+ * URL of this request as the client addressed it (requestUrl: the Host
+ * header and the path asked for, no query or fragment), so a proof made
+ * for /api/notes is no good for /api/notes/1; iat within IAT_WINDOW of now;
+ * a jti; ath the hash of `token`. Returns { payload, thumbprint (of the jwk) }.
  */
 async function checkProof(req, proof, token, nowS) {
   if (typeof proof !== 'string' || proof === '' || proof.includes(',')) {
@@ -100,9 +147,9 @@ async function checkProof(req, proof, token, nowS) {
   const { payload, protectedHeader } = verified;
   if (payload.htm !== req.method) throw new Refusal('invalid_dpop_proof', 'htm is not this request\'s method');
   const htu = URL.parse(typeof payload.htu === 'string' ? payload.htu : '');
-  const expected = URL.parse(API_PATH, `http://${req.headers.host}`);
+  const expected = requestUrl(req);
   if (!htu || !expected || `${htu.origin}${htu.pathname}` !== `${expected.origin}${expected.pathname}`) {
-    throw new Refusal('invalid_dpop_proof', 'htu is not this API\'s URL');
+    throw new Refusal('invalid_dpop_proof', 'htu is not the URL of this request');
   }
   if (typeof payload.iat !== 'number' || Math.abs(payload.iat - nowS) > IAT_WINDOW) {
     throw new Refusal('invalid_dpop_proof', `iat is not within ${IAT_WINDOW} s of now`);
@@ -113,7 +160,26 @@ async function checkProof(req, proof, token, nowS) {
   return { payload, thumbprint: await calculateJwkThumbprint(protectedHeader.jwk) };
 }
 
-/** The request handler for API_PATH; `allowedOrigins` is a Set. */
+/**
+ * The URL this request was sent to, without query or fragment (RFC 9449
+ * section 4.3: htu is compared "ignoring any query and fragment parts"):
+ * http://<Host header><path of the request line>, normalized as the WHATWG
+ * URL parser does (dot segments, percent-encoding), as the proof's htu is.
+ * The path is set as a path, so a request line "//x/y" stays path "//x/y"
+ * and never names host x. Null when the Host header is not just a host
+ * (and port).
+ */
+function requestUrl(req) {
+  const url = URL.parse(`http://${req.headers.host}`);
+  if (!url || url.href !== `${url.origin}/`) return null;
+  url.pathname = (req.url ?? '/').split(/[?#]/)[0];
+  return url;
+}
+
+/**
+ * The request handler for the API's paths (apiResource), also for an
+ * unknown path (404); `allowedOrigins` is a Set.
+ */
 export function createApi(provider, allowedOrigins, { now = () => Date.now() } = {}) {
   const nonce = nonces(now);
   const replays = replayCache();
@@ -195,8 +261,29 @@ export function createApi(provider, allowedOrigins, { now = () => Date.now() } =
         { ...headers, 'WWW-Authenticate': challenge(err) });
       return;
     }
-    // `jkt`: the key the token is bound to (its cnf.jkt), so a test can see it.
-    sendJson(res, 200, { message: `Hello, ${token.accountId}`, sub: token.accountId, scope: token.scope ?? '', jkt: token.jkt ?? null }, headers);
+    const resource = apiResource(requestUrl(req)?.pathname ?? '');
+    const sub = token.accountId;
+    switch (resource?.kind) {
+      case 'hello':
+        // `jkt`: the key the token is bound to (its cnf.jkt), so a test can see it.
+        sendJson(res, 200, { message: `Hello, ${sub}`, sub, scope: token.scope ?? '', jkt: token.jkt ?? null }, headers);
+        return;
+      case 'notes':
+        sendJson(res, 200, { sub, notes: NOTES.map(({ id, title }) => ({ id, title })) }, headers);
+        return;
+      case 'note': {
+        const note = NOTES.find(({ id }) => id === resource.id);
+        if (note) {
+          sendJson(res, 200, { ...note, sub }, headers);
+        } else {
+          sendJson(res, 404, { error: 'not_found', error_description: `no note has this id; GET ${NOTES_PATH} lists them` }, headers);
+        }
+        return;
+      }
+      default:
+        // Only reached when the caller routed another path here.
+        sendJson(res, 404, { error: 'not_found', error_description: 'not a path of this API' }, headers);
+    }
   };
 }
 

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 
 import Provider from 'oidc-provider';
 
-import { API_PATH, createApi } from './api.mjs';
+import { apiResource, createApi } from './api.mjs';
 import { configuration, redirectUris } from './configuration.mjs';
 import { dropCors, restrictCors } from './cors.mjs';
 import { errorPage, sendHtml, sendJson } from './html.mjs';
@@ -69,7 +69,7 @@ export async function createDevProvider({
     if (noCorsPaths.has(pathname)) dropCors(res);
 
     try {
-      if (pathname === API_PATH) {
+      if (apiResource(pathname) !== null) {
         await handleApi(req, res);
         return;
       }

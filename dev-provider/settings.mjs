@@ -5,9 +5,13 @@
 export const HOST = '127.0.0.1';
 /** The one registered client: public, PKCE required. */
 export const CLIENT_ID = 'pkce-spa-dev';
-/** `make dev`: the provider's port and the app origins of `trunk serve`. */
+/**
+ * `make dev`: the provider's port and the app origins of `trunk serve`: the
+ * app on 8080 (both spellings of the host), and `make example`'s notes
+ * example (examples/notes/) on 8081.
+ */
 export const DEV_PORT = 9400;
-export const DEV_APP_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080'];
+export const DEV_APP_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://127.0.0.1:8081'];
 /** Default access token lifetime (s): `make dev` shows a refresh within a minute. */
 export const DEFAULT_ACCESS_TOKEN_TTL = 60;
 

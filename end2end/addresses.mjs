@@ -12,6 +12,9 @@ export const NGINX_PORT = 8182;
 export const NGINX_ORIGIN = `http://127.0.0.1:${NGINX_PORT}`;
 export const CADDY_PORT = 8183;
 export const CADDY_ORIGIN = `http://127.0.0.1:${CADDY_PORT}`;
+/** serve.mjs again: the notes example's release build (examples/notes/dist/) at its own origin's root. */
+export const EXAMPLE_PORT = 8184;
+export const EXAMPLE_ORIGIN = `http://127.0.0.1:${EXAMPLE_PORT}`;
 /** fixtures/provider.mjs: the root-layout provider with the misbehave switch. */
 export const PROVIDER_PORT = 9411;
 export const PROVIDER = `http://127.0.0.1:${PROVIDER_PORT}`;

@@ -2,8 +2,10 @@
 // downloaded one; the servers from addresses.mjs: the test provider
 // (fixtures/provider.mjs: the local provider plus the misbehave switch), the
 // local provider under every layout (dev-provider/layouts.mjs), serve.mjs
-// with the release builds under a strict CSP, and the release builds through
-// real nginx and Caddy with the recipes of docs/hosting/ (hosting-server.mjs).
+// with the release builds under a strict CSP, serve.mjs again with the notes
+// example's release build (examples/notes/dist/, tests/example.spec.mjs), and
+// the release builds through real nginx and Caddy with the recipes of
+// docs/hosting/ (hosting-server.mjs).
 import { defineConfig } from '@playwright/test';
 
 import {
@@ -13,6 +15,8 @@ import {
   CADDY_ORIGIN,
   CADDY_PORT,
   CLIENT_ID,
+  EXAMPLE_ORIGIN,
+  EXAMPLE_PORT,
   LAYOUTS_BASE_PORT,
   NGINX_ORIGIN,
   NGINX_PORT,
@@ -56,8 +60,9 @@ export default defineConfig({
       command: 'node fixtures/provider.mjs',
       env: {
         PORT: String(PROVIDER_PORT),
-        // The client's redirect URIs and CORS: serve.mjs, nginx and Caddy.
-        APP_ORIGINS: [APP_ORIGIN, NGINX_ORIGIN, CADDY_ORIGIN].join(','),
+        // The client's redirect URIs and CORS (token endpoint and demo API):
+        // serve.mjs, nginx, Caddy and the notes example.
+        APP_ORIGINS: [APP_ORIGIN, NGINX_ORIGIN, CADDY_ORIGIN, EXAMPLE_ORIGIN].join(','),
         CLIENT_ID,
         ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
       },
@@ -91,6 +96,24 @@ export default defineConfig({
         PROVIDER_ORIGINS: LAYOUT_ORIGINS.join(','),
       },
       url: `${APP_ORIGIN}/config.json`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // The notes example at the root of its own origin; its pages behind
+      // sign-in read the test provider's notes (dev-provider/api.mjs).
+      command: 'node serve.mjs',
+      env: {
+        APP_PORT: String(EXAMPLE_PORT),
+        DIST_DIR: '../examples/notes/dist',
+        NO_APP_MOUNT: '1',
+        PROVIDER_ISSUER: PROVIDER,
+        CLIENT_ID,
+        EXTRA_CONFIG: JSON.stringify({ api_url: `${PROVIDER}/api/notes` }),
+      },
+      url: `${EXAMPLE_ORIGIN}/config.json`,
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',

@@ -3,8 +3,11 @@
 // (../dist), index.html for unknown paths, every HTML page under the strict
 // CSP of the README (connect-src: PROVIDER_ISSUER's origin and
 // PROVIDER_ORIGINS) with Referrer-Policy: no-referrer. /config.json and
-// /app/config.json are generated: {"issuer", "client_id"}, plus the test-only
-// override POST /__test/config {fields} (null removes one, {} resets; 204).
+// /app/config.json are generated: {"issuer", "client_id"} and the fields of
+// EXTRA_CONFIG (a JSON object), plus the test-only override POST
+// /__test/config {fields} (null removes one, {} resets; 204).
+// NO_APP_MOUNT=1: one build at / only (the notes example): no /app/ mount,
+// no /app/config.json, no /app redirect; those paths are the SPA's like any.
 // Defaults from addresses.mjs: APP_PORT, PROVIDER_ISSUER, CLIENT_ID.
 
 import { createReadStream } from 'node:fs';
@@ -23,6 +26,9 @@ const PROVIDER_ISSUER = process.env.PROVIDER_ISSUER || PROVIDER;
 const CLIENT_ID = process.env.CLIENT_ID || DEFAULT_CLIENT_ID;
 const DIST_DIR = path.resolve(HERE, process.env.DIST_DIR || '../dist');
 const DIST_APP_DIR = path.resolve(HERE, process.env.DIST_APP_DIR || '../dist-app');
+// A build at / only: its own /app/... paths (say a page of that app) must
+// not be answered from another build.
+const APP_MOUNT = process.env.NO_APP_MOUNT !== '1';
 
 if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
   console.error(`serve: invalid APP_PORT ${JSON.stringify(process.env.APP_PORT)}`);
@@ -31,7 +37,7 @@ if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
 
 // Longest prefix first.
 const MOUNTS = [
-  { prefix: '/app/', root: DIST_APP_DIR },
+  ...(APP_MOUNT ? [{ prefix: '/app/', root: DIST_APP_DIR }] : []),
   { prefix: '/', root: DIST_DIR },
 ];
 
@@ -50,7 +56,23 @@ const TYPES = {
   '.woff2': 'font/woff2',
 };
 
-const BASE_CONFIG = Object.freeze({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID });
+/** EXTRA_CONFIG's fields (e.g. {"api_url": ...}), or exits. */
+function extraConfig(text) {
+  if (text === undefined || text.trim() === '') return {};
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    console.error(`serve: EXTRA_CONFIG is not a JSON object: ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const BASE_CONFIG = Object.freeze({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID, ...extraConfig(process.env.EXTRA_CONFIG) });
 // The current test override (POST /__test/config); {} = none.
 let configOverride = {};
 
@@ -182,7 +204,7 @@ async function handle(req, res) {
   }
 
   // The runtime configuration the app fetches at start.
-  if (pathname === '/config.json' || pathname === '/app/config.json') {
+  if (pathname === '/config.json' || (APP_MOUNT && pathname === '/app/config.json')) {
     const body = configBody();
     res.writeHead(200, {
       'Content-Type': 'application/json',
@@ -194,7 +216,7 @@ async function handle(req, res) {
   }
 
   // `/app` without the trailing slash belongs to the /app/ mount.
-  if (pathname === '/app') {
+  if (APP_MOUNT && pathname === '/app') {
     res.writeHead(308, { Location: '/app/', 'Cache-Control': 'no-store' });
     res.end();
     return;
@@ -246,7 +268,8 @@ server.on('error', (err) => {
 });
 
 server.listen(PORT, HOST, () => {
-  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}, /app/ from ${DIST_APP_DIR}, issuer ${PROVIDER_ISSUER}, connect-src ${PROVIDER_ORIGINS.join(' ')}`);
+  const app = APP_MOUNT ? `, /app/ from ${DIST_APP_DIR}` : '';
+  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}${app}, config ${JSON.stringify(BASE_CONFIG)}, connect-src ${PROVIDER_ORIGINS.join(' ')}`);
 });
 
 function shutdown() {

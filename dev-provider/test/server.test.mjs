@@ -1,6 +1,7 @@
 // The development provider's entry points cannot reach the tests' misbehave
 // switch: they refuse to start when it is asked for, and no module of
-// dev-provider/ imports anything from outside it.
+// dev-provider/ imports anything from outside it. And by default it
+// registers the origins `make dev` and `make example` serve from.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { createDevProvider } from '../provider.mjs';
+import { DEV_APP_ORIGINS } from '../settings.mjs';
 import { CLIENT_ID, post, startProvider } from './client.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -50,5 +53,14 @@ test('a development provider has no /__test/misbehave', async () => {
     assert.equal(probe.body.error, 'invalid_grant');
   } finally {
     await provider.close();
+  }
+});
+
+test('the development provider registers `make dev`\'s app origins and `make example`\'s (:8081)', async () => {
+  assert.deepEqual(DEV_APP_ORIGINS, ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://127.0.0.1:8081']);
+  // Made, not started: only the client's registration is looked at.
+  const dev = await createDevProvider({ port: 1, log: () => {} });
+  for (const origin of DEV_APP_ORIGINS) {
+    assert.ok(dev.redirectUris.includes(`${origin}/callback`), origin);
   }
 });
