@@ -132,6 +132,12 @@ pub fn is_callback() -> bool {
     page::route() == Route::Callback
 }
 
+/// The address bar's path, query and fragment (`/notes/3?tab=x#top`): the
+/// `return_to` of a "Sign in" that should come back to this page.
+pub fn current_path() -> String {
+    page::here()
+}
+
 /// The absolute URL of the app's folder (`https://host/` or
 /// `https://host/app/`), for links to the app's own pages.
 pub fn base_url() -> String {

@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 use super::{use_auth, AuthState, ErrorAlert};
-use crate::browser::page;
 
 /// Shows `children` to a signed-in person; to anyone else, a "Sign in"
 /// button that comes back to this very page (path, query and fragment)
@@ -22,7 +21,7 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn SignInRequired() -> impl IntoView {
     let auth = use_auth();
-    let sign_in = move |_| auth.sign_in(Some(page::here()));
+    let sign_in = move |_| auth.sign_in(Some(super::current_path()));
     move || match auth.state() {
         AuthState::Loading => view! { <p role="status" class="status">"Loading…"</p> }.into_any(),
         AuthState::SigningIn | AuthState::SignedIn(_) => view! { <p role="status" class="status">"Going to the provider…"</p> }.into_any(),

@@ -12,7 +12,7 @@ mod app {
     use leptos_router::components::{Route, Router, Routes, A};
     use leptos_router::hooks::use_params_map;
     use leptos_router::path;
-    use pkce_spa::auth::{use_auth, AppError, Auth, AuthCallback, AuthProvider, AuthState, ErrorAlert, RequireAuth};
+    use pkce_spa::auth::{current_path, use_auth, AppError, Auth, AuthCallback, AuthProvider, AuthState, ErrorAlert, RequireAuth};
     use serde::Deserialize;
 
     #[component]
@@ -22,7 +22,7 @@ mod app {
                 <Router>
                     <Header />
                     <main>
-                        <Routes fallback=|| view! { <p class="card">"No such page."</p> }>
+                        <Routes fallback=|| view! { <p class="card">"No such page."</p> <Failure /> }>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/callback") view=AuthCallback />
                             <Route path=path!("/notes") view=|| view! { <RequireAuth><NoteList /></RequireAuth> } />
@@ -53,7 +53,7 @@ mod app {
                             <button on:click=move |_| auth.sign_out()>"Sign out"</button>
                         }.into_any(),
                         None => view! {
-                            <button on:click=move |_| auth.sign_in(None) disabled=move || !auth.is_ready()>"Sign in"</button>
+                            <button on:click=move |_| auth.sign_in(Some(current_path())) disabled=move || !auth.is_ready()>"Sign in"</button>
                         }.into_any(),
                     }}
                 </span>
@@ -68,7 +68,16 @@ mod app {
                 <h1>"Notes"</h1>
                 <p>"A public page. Your notes are behind sign-in: open " <A href="/notes">"My notes"</A> "."</p>
             </section>
+            <Failure />
         }
+    }
+
+    /// Why the last sign-in or session failed, on the public pages (the
+    /// pages behind sign-in show it in `RequireAuth`).
+    #[component]
+    fn Failure() -> impl IntoView {
+        let auth = use_auth();
+        move || auth.error().map(|e| view! { <ErrorAlert error=e /> })
     }
 
     /// The notes API's base URL: `api_url` in config.json.
