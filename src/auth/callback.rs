@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{use_auth, Auth, AuthState, Busy, ErrorAlert};
+use super::{use_auth, Auth, Busy, ErrorAlert};
 use crate::browser::page;
 use crate::core::AppError;
 use crate::flow;
@@ -14,7 +14,7 @@ use crate::flow;
 /// §3.1.3.7), then shows the page the person asked for when they signed in
 /// (in place of `/callback`, without loading the page). Shows a progress
 /// line meanwhile, and the error if anything fails: that error belongs to
-/// this page (the state is [`AuthState::SignedOut`] afterwards), so the way
+/// this page (the state is [`super::AuthState::SignedOut`] afterwards), so the way
 /// back to Sign in starts clean.
 #[component]
 pub fn AuthCallback() -> impl IntoView {
@@ -31,9 +31,9 @@ pub fn AuthCallback() -> impl IntoView {
         }
         ready
     });
-    move || match (failure.get(), auth.state()) {
-        (Some(e), _) | (None, AuthState::Failed(e)) => view! { <ErrorAlert error=e /> }.into_any(),
-        _ => view! { <p role="status" class="status">"Signing you in: exchanging the authorization code…"</p> }.into_any(),
+    move || match failure.get().or_else(|| auth.error()) {
+        Some(e) => view! { <ErrorAlert error=e /> }.into_any(),
+        None => view! { <p role="status" class="status">"Signing you in: exchanging the authorization code…"</p> }.into_any(),
     }
 }
 

@@ -6,7 +6,7 @@ mod home;
 mod session_view;
 
 use leptos::prelude::*;
-use pkce_spa::auth::{self, use_auth, AppError, AuthCallback, AuthProvider, ErrorAlert, ProviderCheck};
+use pkce_spa::auth::{self, use_auth, AuthCallback, AuthProvider, ErrorAlert, ProviderCheck};
 use pkce_spa::browser::page;
 use pkce_spa::core::route::Route;
 
@@ -24,15 +24,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// How far loading got: made again only when that changes.
-#[derive(Clone, PartialEq)]
+/// How far loading got: the page is made again only when that changes.
+#[derive(Clone, Copy, PartialEq)]
 enum Phase {
     LoadingConfig,
     LoadingProvider,
     /// config.json is unusable: nothing else can work.
-    ConfigFailed(AppError),
+    ConfigFailed,
     /// The provider cannot be loaded: say why, and offer the check.
-    ProviderFailed(AppError),
+    ProviderFailed,
     Ready,
 }
 
@@ -46,17 +46,18 @@ fn Pages() -> impl IntoView {
     let route = RwSignal::new(page::route());
     page::follow_links_in_app(move |r| route.set(r));
     let route = Memo::new(move |_| route.get());
-    let phase = Memo::new(move |_| match (auth.setup_error(), auth.config().is_some(), auth.is_ready()) {
-        (Some(e), false, _) => Phase::ConfigFailed(e),
-        (Some(e), true, _) => Phase::ProviderFailed(e),
-        (None, false, _) => Phase::LoadingConfig,
-        (None, true, false) => Phase::LoadingProvider,
-        (None, true, true) => Phase::Ready,
+    let phase = Memo::new(move |_| match (auth.setup_error().is_some(), auth.config().is_some(), auth.is_ready()) {
+        (true, false, _) => Phase::ConfigFailed,
+        (true, true, _) => Phase::ProviderFailed,
+        (false, false, _) => Phase::LoadingConfig,
+        (false, true, false) => Phase::LoadingProvider,
+        (false, true, true) => Phase::Ready,
     });
+    let error = move || auth.error().map(|e| view! { <ErrorAlert error=e /> });
     move || match (phase.get(), route.get()) {
-        (Phase::ConfigFailed(e), _) => view! { <ErrorAlert error=e /> }.into_any(),
-        (Phase::ProviderFailed(_) | Phase::LoadingProvider | Phase::Ready, Route::Check) => view! { <ProviderCheck /> }.into_any(),
-        (Phase::ProviderFailed(e), _) => view! { <ErrorAlert error=e /> <CheckLink /> }.into_any(),
+        (Phase::ConfigFailed, _) => error().into_any(),
+        (Phase::ProviderFailed | Phase::LoadingProvider | Phase::Ready, Route::Check) => view! { <ProviderCheck /> }.into_any(),
+        (Phase::ProviderFailed, _) => view! { {error()} <CheckLink /> }.into_any(),
         (Phase::LoadingConfig, _) => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
         (Phase::LoadingProvider, _) => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
         (Phase::Ready, Route::Home) => view! { <home::Home /> }.into_any(),
