@@ -16,7 +16,7 @@
 //!
 //! Without the `leptos` feature (`default-features = false`), nothing of
 //! Leptos is compiled: the core and the browser layer only.
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod core;
 

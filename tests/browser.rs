@@ -363,3 +363,31 @@ mod dpop_key {
         assert!(dpop::stored(key.jkt()).await.is_err(), "gone from IndexedDB");
     }
 }
+
+/// The README's "In your own Leptos app" lines, compiled as they are: a
+/// change to the library's API that breaks them fails here.
+#[allow(dead_code)]
+mod readme_library_lines {
+    use leptos::prelude::*;
+    use pkce_spa::auth::{use_auth, AuthCallback, AuthProvider, RequireAuth};
+
+    #[component]
+    fn App() -> impl IntoView {
+        view! { <AuthProvider><Pages /></AuthProvider> }
+    }
+
+    #[component]
+    fn Pages() -> impl IntoView {
+        let auth = use_auth();
+        move || match auth.on_callback() {
+            true => view! { <AuthCallback /> }.into_any(),
+            false => view! { <RequireAuth><Private /></RequireAuth> }.into_any(),
+        }
+    }
+
+    #[component]
+    fn Private() -> impl IntoView {
+        let auth = use_auth();
+        view! { <p>"Signed in."</p> <button on:click=move |_| auth.sign_out()>"Sign out"</button> }
+    }
+}

@@ -47,7 +47,9 @@ fn complete(auth: Auth, failure: RwSignal<Option<AppError>>) {
         let outcome: Result<(), AppError> = async {
             let signed_in = flow::complete_sign_in(&setup, response).await?;
             runner.signed_in(signed_in.session).await?;
-            page::show_in_app(&signed_in.return_to)
+            page::show_in_app(&signed_in.return_to)?;
+            auth.on_callback.try_set(false);
+            Ok(())
         }
         .await;
         if let Err(e) = outcome {

@@ -16,8 +16,8 @@
 //!
 //! #[component]
 //! fn Pages() -> impl IntoView {
-//!     let on_callback = pkce_spa::auth::is_callback();
-//!     move || match on_callback {
+//!     let auth = use_auth();
+//!     move || match auth.on_callback() {
 //!         true => view! { <AuthCallback /> }.into_any(),
 //!         false => view! { <RequireAuth><Hello /></RequireAuth> }.into_any(),
 //!     }
@@ -113,6 +113,7 @@ pub struct Auth {
     session: RwSignal<Option<Session>>,
     notice: RwSignal<Option<Notice>>,
     busy: RwSignal<Busy>,
+    on_callback: RwSignal<bool>,
     runner: StoredValue<Option<SessionRunner>, LocalStorage>,
     /// The authorization response taken out of the address bar at start.
     taken: StoredValue<Option<CallbackResponse>, LocalStorage>,
@@ -126,9 +127,8 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Whether the address bar shows the app's `/callback` (under its base),
-/// where the provider sends the person back: route it to [`AuthCallback`].
-pub fn is_callback() -> bool {
+/// Whether the address bar shows the app's `/callback` (under its base).
+fn at_callback() -> bool {
     page::route() == Route::Callback
 }
 
@@ -176,6 +176,14 @@ impl Auth {
     /// error of [`AuthState::Failed`] (reactive).
     pub fn error(&self) -> Option<AppError> {
         self.setup_error.get().or_else(|| self.failure.get())
+    }
+
+    /// Whether the page is the app's `/callback`, where the provider sends
+    /// the person back, and the callback is not done yet (reactive): an app
+    /// without a router shows [`AuthCallback`] while this holds. (With
+    /// leptos_router, give `/callback` the `AuthCallback` view instead.)
+    pub fn on_callback(&self) -> bool {
+        self.on_callback.get()
     }
 
     /// Whether someone is signed in (reactive; changes only on sign-in and out).

@@ -38,8 +38,9 @@ pub fn AuthProvider(
         session: RwSignal::new(None),
         notice: RwSignal::new(None),
         busy: RwSignal::new(Busy::Idle),
+        on_callback: RwSignal::new(super::at_callback()),
         runner: StoredValue::new_local(None),
-        taken: StoredValue::new_local(super::is_callback().then(flow::take_callback_response)),
+        taken: StoredValue::new_local(super::at_callback().then(flow::take_callback_response)),
     };
     provide_context(auth);
     leptos::task::spawn_local(async move {
@@ -60,7 +61,7 @@ async fn load(auth: Auth, config: Option<Config>) -> Result<(), AppError> {
     };
     flow::use_config(&config);
     auth.config.try_set(Some(Arc::new(config.clone())));
-    let setup = flow::load_provider(config, super::is_callback()).await?;
+    let setup = flow::load_provider(config, super::at_callback()).await?;
     start_session(auth, Arc::new(setup));
     Ok(())
 }
