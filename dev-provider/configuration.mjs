@@ -12,6 +12,7 @@ import * as crypto from 'node:crypto';
 import { escapeHtml, page } from './html.mjs';
 import { interactionUrl } from './login.mjs';
 import { layoutClaims } from './provider-layouts.mjs';
+import { APP_BASES } from './settings.mjs';
 
 /** Every account's claims, derived from its name (plus the layout's, e.g. Entra's tid). */
 function accounts(layout) {
@@ -59,15 +60,15 @@ ${Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</stro
  */
 export const DPOP_ALGS = Object.freeze(['ES256', 'Ed25519', 'EdDSA']);
 
-/** The client's redirect URIs for the app origins: O/callback and O/app/callback. */
+/** The client's redirect URIs for the app origins: O + each of APP_BASES + callback. */
 export function redirectUris(appOrigins) {
-  return appOrigins.flatMap((o) => [`${o}/callback`, `${o}/app/callback`]);
+  return appOrigins.flatMap((o) => APP_BASES.map((base) => `${o}${base}callback`));
 }
 
 /**
  * The configuration for one provider instance. `name`/`layout`: the layout
  * (provider-layouts.mjs); `appOrigins`: each origin O gets redirect URIs
- * O/callback, O/app/callback and post-logout redirect URIs O/, O/app/.
+ * O<base>callback and post-logout redirect URIs O<base> for each of APP_BASES.
  */
 export function configuration({ name, layout, clientId, appOrigins, accessTokenTtl, signingKey }) {
   const allowed = new Set(appOrigins);
@@ -82,7 +83,7 @@ export function configuration({ name, layout, clientId, appOrigins, accessTokenT
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: redirectUris(appOrigins),
-      post_logout_redirect_uris: appOrigins.flatMap((o) => [`${o}/`, `${o}/app/`]),
+      post_logout_redirect_uris: appOrigins.flatMap((o) => APP_BASES.map((base) => `${o}${base}`)),
       // Every token request must carry a DPoP proof (RFC 9449 section 5.2):
       // a public client's tokens are then worth nothing without its key.
       ...(dpop ? { dpop_bound_access_tokens: true } : {}),

@@ -12,6 +12,12 @@ export const CLIENT_ID = 'pkce-spa-dev';
  */
 export const DEV_PORT = 9400;
 export const DEV_APP_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://127.0.0.1:8081'];
+/**
+ * The paths the app is served under on each app origin: its one release
+ * build works unchanged at each (the end-to-end tests serve it at all three).
+ * Each gets a redirect URI (base + callback) and a post-logout redirect URI.
+ */
+export const APP_BASES = ['/', '/app/', '/pr/42/'];
 /** Default access token lifetime (s): `make dev` shows a refresh within a minute. */
 export const DEFAULT_ACCESS_TOKEN_TTL = 60;
 

@@ -1,9 +1,9 @@
 // Where the end-to-end tests run: the one table of their ports and origins.
 // playwright.config.mjs starts the servers here; the tests import it.
 
-import { CLIENT_ID } from '../dev-provider/settings.mjs';
+import { APP_BASES, CLIENT_ID } from '../dev-provider/settings.mjs';
 
-export { CLIENT_ID };
+export { APP_BASES, CLIENT_ID };
 /** serve.mjs: the release builds under the strict CSP. */
 export const APP_PORT = 8181;
 export const APP_ORIGIN = `http://127.0.0.1:${APP_PORT}`;

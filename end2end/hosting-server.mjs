@@ -4,8 +4,9 @@
 //   PORT (loopback port), PROVIDER_ISSUER (config.json's issuer; its origin
 //   goes into the CSP's connect-src), CLIENT_ID.
 //
-// 1. A fresh folder in the system's temp dir holds copies of ../dist and
-//    ../dist-app with a config.json each (the real builds stay untouched).
+// 1. A fresh folder in the system's temp dir holds two copies of the one
+//    release build ../dist, as the recipe's dist/ (served at /) and dist-app/
+//    (served at /app/), with a config.json each (the build stays untouched).
 // 2. The recipe is copied there with its placeholders replaced: the listen
 //    address / site address (port), /srv/pkce-spa/ (the build folders) and
 //    https://YOUR-PROVIDER-ORIGIN. Each must occur as often as expected, so a
@@ -48,8 +49,8 @@ const providerOrigin = new URL(issuer).origin;
 const dir = path.join(tmpdir(), `pkce-spa-hosting-${server}-${port}`);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { mode: 0o755 });
+const source = path.resolve(HERE, '..', 'dist');
 for (const build of ['dist', 'dist-app']) {
-  const source = path.resolve(HERE, '..', build);
   try {
     cpSync(source, path.join(dir, build), { recursive: true });
   } catch (err) {

@@ -1,13 +1,14 @@
-// The static server of the end-to-end tests (node:http only): the release
-// builds, /app/ from DIST_APP_DIR (../dist-app) and the rest from DIST_DIR
-// (../dist), index.html for unknown paths, every HTML page under the strict
-// CSP of the README (connect-src: PROVIDER_ISSUER's origin and
-// PROVIDER_ORIGINS) with Referrer-Policy: no-referrer. /config.json and
-// /app/config.json are generated: {"issuer", "client_id"} and the fields of
-// EXTRA_CONFIG (a JSON object), plus the test-only override POST
-// /__test/config {fields} (null removes one, {} resets; 204).
-// NO_APP_MOUNT=1: one build at / only (the notes example): no /app/ mount,
-// no /app/config.json, no /app redirect; those paths are the SPA's like any.
+// The static server of the end-to-end tests (node:http only): the one
+// release build of DIST_DIR (../dist), the very same files at / and under
+// each subpath of APP_BASES (/app/, /pr/42/), index.html for unknown paths,
+// every HTML page under the strict CSP of the README (connect-src:
+// PROVIDER_ISSUER's origin and PROVIDER_ORIGINS) with Referrer-Policy:
+// no-referrer. Each base's config.json is generated: {"issuer",
+// "client_id"} and the fields of EXTRA_CONFIG (a JSON object), plus the
+// test-only override POST /__test/config {fields} (null removes one, {}
+// resets; 204).
+// NO_APP_MOUNT=1: the build at / only (the notes example): no subpath
+// mounts, config.json or redirects; those paths are the SPA's like any.
 // Defaults from addresses.mjs: APP_PORT, PROVIDER_ISSUER, CLIENT_ID.
 
 import { createReadStream } from 'node:fs';
@@ -17,7 +18,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { readBody } from '../dev-provider/html.mjs';
-import { APP_PORT, CLIENT_ID as DEFAULT_CLIENT_ID, PROVIDER } from './addresses.mjs';
+import { APP_BASES, APP_PORT, CLIENT_ID as DEFAULT_CLIENT_ID, PROVIDER } from './addresses.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
@@ -25,10 +26,10 @@ const PORT = Number.parseInt(process.env.APP_PORT ?? String(APP_PORT), 10);
 const PROVIDER_ISSUER = process.env.PROVIDER_ISSUER || PROVIDER;
 const CLIENT_ID = process.env.CLIENT_ID || DEFAULT_CLIENT_ID;
 const DIST_DIR = path.resolve(HERE, process.env.DIST_DIR || '../dist');
-const DIST_APP_DIR = path.resolve(HERE, process.env.DIST_APP_DIR || '../dist-app');
-// A build at / only: its own /app/... paths (say a page of that app) must
-// not be answered from another build.
+// A build at / only: its own /app/... paths (say a page of that app) are
+// its own pages.
 const APP_MOUNT = process.env.NO_APP_MOUNT !== '1';
+const SUBPATHS = APP_MOUNT ? APP_BASES.filter((base) => base !== '/') : [];
 
 if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
   console.error(`serve: invalid APP_PORT ${JSON.stringify(process.env.APP_PORT)}`);
@@ -37,9 +38,9 @@ if (!Number.isInteger(PORT) || PORT <= 0 || PORT > 65535) {
 
 // Longest prefix first.
 const MOUNTS = [
-  ...(APP_MOUNT ? [{ prefix: '/app/', root: DIST_APP_DIR }] : []),
+  ...SUBPATHS.map((prefix) => ({ prefix, root: DIST_DIR })),
   { prefix: '/', root: DIST_DIR },
-];
+].sort((a, b) => b.prefix.length - a.prefix.length);
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -204,7 +205,7 @@ async function handle(req, res) {
   }
 
   // The runtime configuration the app fetches at start.
-  if (pathname === '/config.json' || (APP_MOUNT && pathname === '/app/config.json')) {
+  if (pathname === '/config.json' || SUBPATHS.some((base) => pathname === `${base}config.json`)) {
     const body = configBody();
     res.writeHead(200, {
       'Content-Type': 'application/json',
@@ -216,8 +217,8 @@ async function handle(req, res) {
   }
 
   // `/app` without the trailing slash belongs to the /app/ mount.
-  if (APP_MOUNT && pathname === '/app') {
-    res.writeHead(308, { Location: '/app/', 'Cache-Control': 'no-store' });
+  if (SUBPATHS.includes(`${pathname}/`)) {
+    res.writeHead(308, { Location: `${pathname}/`, 'Cache-Control': 'no-store' });
     res.end();
     return;
   }
@@ -268,8 +269,8 @@ server.on('error', (err) => {
 });
 
 server.listen(PORT, HOST, () => {
-  const app = APP_MOUNT ? `, /app/ from ${DIST_APP_DIR}` : '';
-  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}${app}, config ${JSON.stringify(BASE_CONFIG)}, connect-src ${PROVIDER_ORIGINS.join(' ')}`);
+  const also = SUBPATHS.length ? ` (also at ${SUBPATHS.join(', ')})` : '';
+  console.log(`serve: http://${HOST}:${PORT}/ from ${DIST_DIR}${also}, config ${JSON.stringify(BASE_CONFIG)}, connect-src ${PROVIDER_ORIGINS.join(' ')}`);
 });
 
 function shutdown() {

@@ -3,8 +3,12 @@
 //
 // 1. trunk writes its wasm loader as an inline <script type="module">, which
 //    `script-src 'self'` forbids: move it to a file of its own.
-// 2. `base-uri 'none'` forbids <base>, so the public URL (`/` or `/app/`)
-//    goes into <meta name="pkce-spa-public-url"> for the app to read.
+// 2. `base-uri 'none'` forbids <base>, so the app reads its public URL from
+//    <meta name="pkce-spa-public-url">. With a relative public URL (`./`,
+//    Trunk.toml: one build for any path) the loader writes it there at run
+//    time, from its own address (import.meta.url), and fetches the wasm
+//    relative to itself; with an absolute one (`/`, `/app/`) it is written
+//    here.
 // 3. A local config.json (made by `make dev`, ignored by git) is copied
 //    beside index.html; config is read at run time, never built in.
 // 4. The wasm is fetched before the loader script runs (<link rel=preload>).
@@ -23,6 +27,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 const publicUrl = process.env.TRUNK_PUBLIC_URL || '/';
+if (!publicUrl.endsWith('/')) throw new Error(`the public URL must end in /, not ${publicUrl}`);
 if (!staging) throw new Error('post-build.mjs runs as a trunk hook (TRUNK_STAGING_DIR is not set)');
 
 const htmlPath = join(staging, 'index.html');
@@ -31,7 +36,14 @@ let html = readFileSync(htmlPath, 'utf8');
 const inlineModule = /<script type="module">([\s\S]*?)<\/script>/;
 const loader = html.match(inlineModule);
 if (loader) {
-  const code = loader[1].trim() + '\n';
+  let code = loader[1].trim() + '\n';
+  if (!publicUrl.startsWith('/')) {
+    const wasmPath = /module_or_path: '(\.\/[^']+\.wasm)'/;
+    if (!wasmPath.test(code)) throw new Error('the loader does not name its wasm as module_or_path: \'./….wasm\'');
+    code = code.replace(wasmPath, "module_or_path: new URL('$1', import.meta.url)");
+    code = 'document.querySelector(\'meta[name="pkce-spa-public-url"]\')'
+      + '.setAttribute(\'content\', new URL(\'./\', import.meta.url).pathname);\n' + code;
+  }
   const name = `loader-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
   writeFileSync(join(staging, name), code);
   html = html.replace(inlineModule, `<script type="module" src="${publicUrl}${name}"></script>`);

@@ -4,7 +4,8 @@
 #   1. cargo test: the protocol core, natively
 #   2. cargo test --target wasm32-unknown-unknown: the browser layer in headless Chrome
 #   3. node --test: the local provider (dev-provider/test/) and the tests' misbehave fixture
-#   4. the release builds (the app, under / and /app/, and the example app):
+#   4. the release builds (the app, one build served at /, /app/ and /pr/42/,
+#      and the example app):
 #      their size budget (node --test bench/size-budget.test.mjs),
 #      then Playwright end to end against the local provider
 # Ends with "summary: N passed, M failed"; exits 1 when anything failed.
@@ -66,7 +67,6 @@ release_counts() {
 # builds are made, whatever the other's outcome.
 release_builds() {
   trunk build --release=true \
-    && trunk build --release=true --public-url /app/ --dist dist-app \
     && (cd examples/notes && trunk build --release=true) \
     || return 1
   local size=0 e2e=0

@@ -5,10 +5,10 @@ import { expect } from '@playwright/test';
 
 import { dpopProof } from '../../dev-provider/dpop-proof.mjs';
 import { LAYOUTS, routePath } from '../../dev-provider/provider-layouts.mjs';
-import { APP_ORIGIN, CLIENT_ID, PROVIDER } from '../addresses.mjs';
+import { APP_BASES, APP_ORIGIN, CLIENT_ID, PROVIDER } from '../addresses.mjs';
 import { CONTROL_PATH } from '../fixtures/misbehave.mjs';
 
-export { APP_ORIGIN, CLIENT_ID, PROVIDER };
+export { APP_BASES, APP_ORIGIN, CLIENT_ID, PROVIDER };
 export const AUTH_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'authorization')}`;
 export const TOKEN_URL = `${PROVIDER}${routePath(LAYOUTS.root, 'token')}`;
 
@@ -198,12 +198,12 @@ export async function setMisbehave(request, mode) {
 // What the browser sent and received during a sign-in.
 // ---------------------------------------------------------------------------
 
-/** True for a top-level navigation to the app's /callback (or /app/callback). */
+/** True for a top-level navigation to the app's callback under any of APP_BASES. */
 export function isCallbackNavigation(request) {
   const url = new URL(request.url());
   return request.isNavigationRequest()
     && url.origin === APP_ORIGIN
-    && (url.pathname === '/callback' || url.pathname === '/app/callback');
+    && APP_BASES.some((base) => url.pathname === `${base}callback`);
 }
 
 /**

@@ -1,7 +1,7 @@
 // End-to-end tests of the hosting recipes: the release builds served by real
 // nginx and real Caddy with docs/hosting/nginx.conf and docs/hosting/Caddyfile
 // (hosting-server.mjs templates only the port, the build folders and the
-// provider origin), the app at / (dist/) and at /app/ (dist-app/). Through
+// provider origin), the one release build (dist/) at / and at /app/. Through
 // each: the sign-in, deep links loaded directly, no CSP violation, and the
 // headers the recipes promise (the README's CSP and Referrer-Policy, caching,
 // the precompressed .br and .gz).
@@ -31,7 +31,8 @@ const SERVERS = [
 ];
 const MOUNTS = [
   { base: '/', dist: path.join(ROOT, 'dist') },
-  { base: '/app/', dist: path.join(ROOT, 'dist-app') },
+  // The same build, copied to the recipe's dist-app/ by hosting-server.mjs.
+  { base: '/app/', dist: path.join(ROOT, 'dist') },
 ];
 
 /** The README's header line `name: value` (Hosting), with the provider's origin put in. */

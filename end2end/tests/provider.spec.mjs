@@ -8,6 +8,7 @@ import { expect, test } from '@playwright/test';
 
 import {
   API_URL,
+  APP_BASES,
   APP_ORIGIN,
   AUTH_URL,
   CLIENT_ID,
@@ -41,7 +42,7 @@ async function providerSignIn(page, name) {
   expect(new URL((await callback).url()).searchParams.get('code')).toBeTruthy();
 }
 
-for (const root of ['/', '/app/']) {
+for (const root of APP_BASES) {
   test(`RP-initiated logout confirms itself and returns to ${root} with the state`, async ({ page, request }) => {
     const { end_session_endpoint: endSessionEndpoint } = await providerMetadata(request);
     await providerSignIn(page, 'alice');

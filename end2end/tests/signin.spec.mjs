@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import {
+  APP_BASES,
   APP_ORIGIN,
   CLIENT_ID,
   TOKEN_URL,
@@ -191,8 +192,14 @@ test('a token endpoint error is shown', async ({ page }) => {
   await expect(signedInHeading(page)).toHaveCount(0);
 });
 
-test('signs in from a subpath', async ({ page }) => {
-  // Same as the first test, under /app/: the redirect_uri sent to the token
-  // endpoint is http://127.0.0.1:8181/app/callback and the app lands at /app/.
-  await signInRoundTrip(page, '/app/', 'dave');
-});
+// One build, any path: serve.mjs serves the very same dist/ at / and under
+// each subpath of APP_BASES. Under /app/ the redirect_uri sent to the token
+// endpoint is http://127.0.0.1:8181/app/callback and the app lands at /app/;
+// under /pr/42/, two levels down, the same.
+for (const base of APP_BASES.filter((b) => b !== '/')) {
+  test(`signs in under the subpath ${base} with the same build`, async ({ page, request }) => {
+    const [atRoot, here] = await Promise.all([request.get('/'), request.get(base)]);
+    expect(await here.text(), `${base} serves the build of /`).toBe(await atRoot.text());
+    await signInRoundTrip(page, base, 'dave');
+  });
+}
