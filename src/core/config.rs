@@ -200,9 +200,20 @@ fn request_timeout_ms(obj: &Map<String, Value>) -> Result<u64, AppError> {
 }
 
 /// The parameters this client sets itself: an extra parameter may not
-/// replace them (RFC 6749 §3.1: none may appear twice).
-const PROTOCOL_PARAMS: [&str; 8] =
-    ["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce"];
+/// replace them (RFC 6749 §3.1: none may appear twice), nor DPoP's
+/// `dpop_jkt` (RFC 9449 §10) or PAR's `request_uri` (RFC 9126 §4).
+const PROTOCOL_PARAMS: [&str; 10] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+    "dpop_jkt",
+    "request_uri",
+];
 
 fn extra_params(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, AppError> {
     let field = "extra_authorize_params";
@@ -360,6 +371,8 @@ mod tests {
         assert_eq!(field_error(r#"{"provider":{"name":"generic","issuer":"https://i"},"issuer":"https://i","client_id":"a"}"#).0, "issuer");
         assert_eq!(field_error(r#"{"provider":"pingone","client_id":"a"}"#).0, "provider");
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"state":"x"}}"#).0, "extra_authorize_params.state");
+        assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"dpop_jkt":"x"}}"#).0, "extra_authorize_params.dpop_jkt");
+        assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"request_uri":"x"}}"#).0, "extra_authorize_params.request_uri");
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"prompt":1}}"#).0, "extra_authorize_params.prompt");
     }
 
