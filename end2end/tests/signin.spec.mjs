@@ -80,6 +80,10 @@ async function signInRoundTrip(page, startPath, name) {
   await signOutButton(page).click();
   await expect(signInButton(page)).toBeVisible();
   await expect(signedInHeading(page)).toHaveCount(0);
+  // Back from the provider's sign-out. (Ending the test while the page is
+  // still on its way there and back can hang Chromium's context close.)
+  await expect(field(page, 'signed-out-notice')).toHaveText('You are signed out, here and at the provider.', { timeout: 15_000 });
+  await expect(page).toHaveURL(`${APP_ORIGIN}${startPath}`);
 }
 
 test('signs in and lands signed in', async ({ page }) => {

@@ -260,4 +260,6 @@ test('signing out in one tab signs out the session\'s other tabs', async ({ page
   await tabA.reload();
   await expect(signInButton(tabA)).toBeVisible();
   await expect(signedInHeading(tabA)).toHaveCount(0);
+  // Tab B back from the provider's sign-out before the context closes.
+  await expect(field(tabB, 'signed-out-notice')).toBeVisible({ timeout: 15_000 });
 });
