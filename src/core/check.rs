@@ -279,7 +279,7 @@ fn metadata_items(config: &Config, doc: &Value, probe: &TokenProbe) -> Vec<Check
                 MetadataCheck::PkceS256 => match &methods {
                     Some(listed) => (
                         listed.contains(&pkce::METHOD),
-                        format!("code_challenge_methods_supported is {listed:?}; this app only uses S256 (never plain): enable PKCE with S256"),
+                        format!("code_challenge_methods_supported is [{}]; this app only uses S256 (never plain): enable PKCE with S256", listed.join(", ")),
                     ),
                     None => (false, "the provider does not list code_challenge_methods_supported, so S256 cannot be confirmed here; the sign-in will tell".into()),
                 },
@@ -372,7 +372,10 @@ fn dpop_item(config: &Config, doc: Option<&Value>, probe: &TokenProbe, app_origi
         (Switch::Off, _) => (Status::Info, "off: config.json says `dpop: false`".to_owned()),
         (_, None | Some(false)) => (
             if required && doc.is_some() { Status::Fail } else { Status::Info },
-            format!("not offered (dpop_signing_alg_values_supported: {offered:?}): tokens are bearer tokens; turn DPoP on at the provider to bind them"),
+            format!(
+                "not offered (dpop_signing_alg_values_supported: {}): tokens are bearer tokens; turn DPoP on at the provider to bind them",
+                offered.map_or_else(|| "absent".to_owned(), |a| format!("[{}]", a.join(", ")))
+            ),
         ),
         (_, Some(true)) => match probe {
             TokenProbe::OAuthError(code) => (Status::Pass, format!("offered; a request with a DPoP header came back as a readable `{code}`")),
