@@ -207,3 +207,15 @@ for (const base of APP_BASES.filter((b) => b !== '/')) {
     await signInRoundTrip(page, base, 'dave');
   });
 }
+
+test('an address deeper than the app\'s folder, where the build cannot load, says so', async ({ page }) => {
+  // The relative build's assets resolve next to the address: from /app/x/
+  // they are not found, so the static page is all there is, and it says what to do.
+  await page.goto('/app/x/');
+  await expect(page.getByText('Still loading? The app could not start here.')).toBeVisible();
+  await expect(signInButton(page)).toHaveCount(0);
+  // Where the app starts, the hint never shows.
+  await page.goto('/app/');
+  await expect(signInButton(page)).toBeVisible();
+  await expect(page.getByText('Still loading?')).toBeHidden();
+});
