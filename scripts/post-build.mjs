@@ -52,7 +52,7 @@ if (loader) {
 if (process.env.TRUNK_PROFILE === 'release') {
   // esbuild from tools/ (npm, pinned), like wasm-opt.
   const { transformSync } = createRequire(import.meta.url)('../tools/node_modules/esbuild');
-  for (const name of readdirSync(staging).filter((n) => /^[\w-]+-[0-9a-f]{16}\.js$/.test(n) && !n.startsWith('loader-'))) {
+  for (const name of readdirSync(staging).filter((n) => /^[\w-]+-[0-9a-f]{8,16}\.js$/.test(n) && !n.startsWith('loader-'))) {
     const file = join(staging, name);
     const { code } = transformSync(readFileSync(file, 'utf8'), { minify: true, format: 'esm', target: 'es2020' });
     writeFileSync(file, code);

@@ -12,6 +12,17 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Waits `ms` milliseconds without blocking the page (a test's pause; the
+/// app itself never waits for time, only for data or its own timers).
+async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 fn pending_request(tag: u8) -> PendingRequest {
     PendingRequest {
         code_verifier: CodeVerifier::from_random([tag; 32]),
@@ -140,7 +151,7 @@ async fn a_link_to_a_page_of_the_app_and_the_back_button_stay_in_this_page_load(
         if shown.borrow().len() == 3 {
             break;
         }
-        page::sleep_ms(20).await;
+        sleep_ms(20).await;
     }
     assert_eq!(page::pathname(), start);
     assert_eq!(shown.borrow().last(), Some(&page::route()));
@@ -219,7 +230,8 @@ mod single_flight {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use pkce_spa::browser::{locks, page};
+    use super::sleep_ms;
+    use pkce_spa::browser::locks;
     use wasm_bindgen_test::*;
 
     #[wasm_bindgen_test]
@@ -228,7 +240,7 @@ mod single_flight {
         let log: Rc<RefCell<Vec<&'static str>>> = Rc::default();
         let job = |name: &'static str, log: Rc<RefCell<Vec<&'static str>>>| async move {
             log.borrow_mut().push(name);
-            page::sleep_ms(30).await;
+            sleep_ms(30).await;
             log.borrow_mut().push(name);
             name
         };

@@ -45,8 +45,8 @@ function readmeHeader(name) {
 const CSP = readmeHeader('Content-Security-Policy');
 const REFERRER_POLICY = readmeHeader('Referrer-Policy');
 
-/** The build's hashed assets (name-<16 hex>.js, .css, _bg.wasm). */
-const HASHED = /-[0-9a-f]{16}(_bg)?\.(js|css|wasm)$/;
+/** The build's hashed assets (name-<8 to 16 hex>.js, .css, _bg.wasm). */
+const HASHED = /-[0-9a-f]{8,16}(_bg)?\.(js|css|wasm)$/;
 function hashedAssets(dist) {
   return readdirSync(dist).filter((name) => HASHED.test(name));
 }

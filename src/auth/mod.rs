@@ -127,11 +127,6 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Whether the address bar shows the app's `/callback` (under its base).
-fn at_callback() -> bool {
-    page::route() == Route::Callback
-}
-
 /// The address bar's path, query and fragment (`/notes/3?tab=x#top`): the
 /// `return_to` of a "Sign in" that should come back to this page.
 pub fn current_path() -> String {
@@ -151,6 +146,11 @@ pub fn config_from_json(json: &str) -> Result<Config, AppError> {
     flow::parse_config(json)
 }
 
+/// Whether the address bar shows the app's `/callback` (under its base).
+fn at_callback() -> bool {
+    page::route() == Route::Callback
+}
+
 impl Auth {
     /// Where the sign-in stands (reactive).
     pub fn state(&self) -> AuthState {
@@ -160,10 +160,10 @@ impl Auth {
         if self.busy.get() != Busy::Idle {
             return AuthState::SigningIn;
         }
-        match (self.setup_error.get(), self.failure.get()) {
-            (Some(e), _) | (None, Some(e)) => AuthState::Failed(e),
-            (None, None) if self.setup.with(Option::is_none) => AuthState::Loading,
-            (None, None) => AuthState::SignedOut,
+        match self.error() {
+            Some(e) => AuthState::Failed(e),
+            None if self.is_ready() => AuthState::SignedOut,
+            None => AuthState::Loading,
         }
     }
 

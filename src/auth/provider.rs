@@ -30,6 +30,7 @@ pub fn AuthProvider(
     config: Option<Config>,
     children: Children,
 ) -> impl IntoView {
+    let on_callback = super::at_callback();
     let auth = Auth {
         config: RwSignal::new_local(None),
         setup: RwSignal::new_local(None),
@@ -38,9 +39,9 @@ pub fn AuthProvider(
         session: RwSignal::new(None),
         notice: RwSignal::new(None),
         busy: RwSignal::new(Busy::Idle),
-        on_callback: RwSignal::new(super::at_callback()),
+        on_callback: RwSignal::new(on_callback),
         runner: StoredValue::new_local(None),
-        taken: StoredValue::new_local(super::at_callback().then(flow::take_callback_response)),
+        taken: StoredValue::new_local(on_callback.then(flow::take_callback_response)),
     };
     provide_context(auth);
     leptos::task::spawn_local(async move {

@@ -105,8 +105,7 @@ pub fn follow_links_in_app(show: impl Fn(Route) + 'static) {
             }
             ev.prevent_default();
             let to = format!("{path}{}{}", a.search(), a.hash());
-            let here = format!("{}{}{}", pathname(), location.search().unwrap_or_default(), location.hash().unwrap_or_default());
-            if to != here {
+            if to != here() {
                 if let Ok(history) = w.history() {
                     let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&to));
                 }
@@ -155,16 +154,6 @@ pub fn now_ms() -> u64 {
 /// A time in ms since the epoch, as an ISO 8601 UTC string.
 pub fn iso_time(ms: u64) -> String {
     String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).to_iso_string())
-}
-
-/// Waits `ms` milliseconds without blocking the page.
-pub async fn sleep_ms(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// A timer that calls back once; dropping it cancels it.
