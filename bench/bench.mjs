@@ -26,6 +26,8 @@ const arg = (name, fallback) => {
 const RUNS = Number(arg('runs', process.env.BENCH_RUNS || 7));
 const THROTTLED_RUNS = Number(arg('throttled-runs', process.env.BENCH_THROTTLED_RUNS || 1));
 const APP_DIST = path.resolve(HERE, arg('app', 'build/app'));
+// --trace: print the requests of pkce-spa's last run, with their offsets.
+const TRACE = process.argv.includes('--trace') || process.env.BENCH_TRACE === '1';
 const BROTLI = process.argv.includes('--brotli') || process.env.BENCH_BROTLI === '1';
 const PROVIDER_PORT = 9491;
 // The local provider of `make dev` (dev-provider/server.mjs, root layout).
@@ -204,7 +206,16 @@ async function measure(browser, app, profile) {
     .filter((r) => r.url.startsWith(PROVIDER) && r.sent <= signedIn && r.method !== 'OPTIONS')
     .map((r) => new URL(r.url).pathname);
   await context.close();
+  // Every request of the two waits, as offsets from their start (ms).
+  const timeline = (list, from, until) => list
+    .filter((r) => r.sent <= until && r.method !== 'OPTIONS')
+    .map((r) => `${lpad(Math.round(r.sent - from), 5)} → ${lpad(r.done ? Math.round(r.done - from) : '?', 5)}  ${r.method} ${r.url.replace(/\?.*/, '')}`);
+  const home = sends.find((r) => r.url === `${app.origin}/`);
   return {
+    trace: {
+      load: [...timeline(sends.slice(0, sends.indexOf(authorize)), home.sent, load.signInReady), `${lpad(Math.round(load.signInReady - home.sent), 5)}  "Sign in" enabled`],
+      callback: [...timeline(fromCallback, callback.sent, signedIn), `${lpad(Math.round(signedIn - callback.sent), 5)}  signed-in view`],
+    },
     fcp: load.fcp,
     ready: load.signInReadyRel,
     cls: load.cls,
@@ -306,6 +317,12 @@ async function main() {
       return results;
     };
     const runs = await rounds(RUNS, null, 'run');
+    if (TRACE) {
+      // The requests of pkce-spa's last unthrottled run: what waits for what.
+      const last = runs.filter((r) => r.app === 'app').at(-1);
+      console.log(`pkce-spa, last run: navigation → "Sign in" enabled\n  ${last.trace.load.join('\n  ')}`);
+      console.log(`pkce-spa, last run: /callback → signed-in view\n  ${last.trace.callback.join('\n  ')}\n`);
+    }
     const throttledRuns = THROTTLED_RUNS > 0 ? await rounds(THROTTLED_RUNS, SLOW_4G, 'slow') : [];
     const summary = summarize(runs);
     const throttled = THROTTLED_RUNS > 0 ? summarize(throttledRuns) : null;

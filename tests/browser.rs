@@ -403,3 +403,51 @@ mod readme_library_lines {
         view! { <p>"Signed in."</p> <button on:click=move |_| auth.sign_out()>"Sign out"</button> }
     }
 }
+
+/// The GETs that the page's loader starts before the wasm arrives
+/// (scripts/post-build.mjs): the app's fetch takes them by URL, once.
+mod early_fetch {
+    use pkce_spa::browser::http;
+    use pkce_spa::core::AppError;
+    use wasm_bindgen_test::*;
+
+    /// Sets `window.pkceSpaEarly` as the loader does, with `response` (a JS
+    /// expression that may use `controller`) under `url`.
+    fn start_early(url: &str, response: &str) {
+        let script = format!(
+            "const controller = new AbortController();
+             const map = window.earlyForTests || (window.earlyForTests = new Map());
+             window.pkceSpaEarly = (url) => {{ const e = map.get(url); map.delete(url); return e; }};
+             map.set({url:?}, {{ response: {response}, controller }});"
+        );
+        js_sys::eval(&script).unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_get_takes_the_early_answer_once() {
+        let url = "http://127.0.0.1:1/early/config.json";
+        start_early(url, "Promise.resolve(new Response('{\"a\":1}', { status: 203, headers: { 'Content-Type': 'application/json' } }))");
+        let reply = http::get(url).await.unwrap();
+        assert_eq!((reply.status, reply.body.as_str()), (203, "{\"a\":1}"));
+        assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+        // Taken: the next GET goes to the network (nothing listens on port 1).
+        assert!(matches!(http::get(url).await, Err(AppError::Network { .. })));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_hung_early_request_ends_at_the_timeout() {
+        let url = "http://127.0.0.1:1/early/hung";
+        start_early(url, "new Promise((_, reject) => controller.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))");
+        http::set_timeout_ms(50);
+        let outcome = http::get(url).await;
+        http::set_timeout_ms(pkce_spa::core::config::DEFAULT_REQUEST_TIMEOUT_MS);
+        assert!(matches!(outcome, Err(AppError::Timeout { after_ms: 50, .. })), "aborted at the timeout");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_failed_early_request_is_a_network_error() {
+        let url = "http://127.0.0.1:1/early/failed";
+        start_early(url, "Promise.reject(new TypeError('Failed to fetch'))");
+        assert!(matches!(http::get(url).await, Err(AppError::Network { .. })));
+    }
+}

@@ -52,13 +52,19 @@ for (const [what, query] of MALFORMED) {
 
 test('the callback uses the discovery document read when the sign-in started', async ({ page }) => {
   const reads = [];
+  const configReads = [];
   page.on('request', (r) => { if (r.url() === DISCOVERY_URL) reads.push(new URL(page.url()).pathname); });
+  page.on('request', (r) => { if (r.url() === APP_CONFIG_URL) configReads.push(new URL(page.url()).pathname); });
   await page.goto('/');
   await startSignIn(page);
+  // Once each: the loader starts them while the wasm loads, and the app
+  // takes those answers instead of asking again.
   expect(reads, 'discovery read on /').toHaveLength(1);
+  expect(configReads, 'config.json read on /').toEqual(['/']);
   await submitLogin(page, 'alice');
   await expect(signedInHeading(page)).toBeVisible();
   expect(reads, 'no second read on /callback, seconds later').toHaveLength(1);
+  expect(configReads, 'config.json read once more, on /callback').toHaveLength(2);
 });
 
 test('discovery failing on /callback leaves no code in the address bar and no pending sign-in', async ({ page }) => {

@@ -2,13 +2,16 @@
 //! authenticates with `client_id` and the PKCE verifier, never with cookies,
 //! and no cookie may ride along to the provider. Every request is aborted
 //! after the configured timeout (`request_timeout_s`), so a hung request
-//! never holds the session's refresh lock.
+//! never holds the session's refresh lock. A GET that the page's loader
+//! already started (config.json, the discovery document) is taken instead
+//! of being sent again ([`send`]).
 
 use std::cell::Cell;
 
 use gloo_net::http::Request;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCache, RequestCredentials};
 
 use crate::core::config::DEFAULT_REQUEST_TIMEOUT_MS;
@@ -52,8 +55,9 @@ struct Deadline {
 }
 
 impl Deadline {
-    fn start() -> Option<Self> {
-        let controller = AbortController::new().ok()?;
+    /// Aborts `controller` (the early fetch's) or a new one.
+    fn start(controller: Option<AbortController>) -> Option<Self> {
+        let controller = controller.or_else(|| AbortController::new().ok())?;
         let after_ms = TIMEOUT_MS.with(Cell::get);
         let aborter = controller.clone();
         let fire = Closure::<dyn FnMut()>::new(move || aborter.abort());
@@ -135,19 +139,53 @@ impl<'a> Outgoing<'a> {
 /// its deadline is a timeout.
 pub async fn send(outgoing: &Outgoing<'_>) -> Result<Reply, AppError> {
     let url = outgoing.url;
-    let deadline = Deadline::start();
+    let early = if outgoing.form.is_none() && outgoing.access_token.is_none() && outgoing.proof.is_none() {
+        take_early(url).ok().flatten()
+    } else {
+        None
+    };
+    let deadline = Deadline::start(early.as_ref().map(Early::controller));
     let failed = |deadline: &Option<Deadline>| match deadline {
         Some(d) if d.passed() => AppError::Timeout { url: url.to_owned(), after_ms: d.after_ms },
         _ => AppError::Network { url: url.to_owned() },
     };
-    let request = outgoing.build(deadline.as_ref()).ok_or_else(|| failed(&deadline))?;
-    let response = request.send().await.map_err(|_| failed(&deadline))?;
+    let answer = match early {
+        Some(early) => Some(early.response()),
+        None => outgoing.build(deadline.as_ref()).zip(web_sys::window()).map(|(r, w)| w.fetch_with_request(&r.into())),
+    };
+    let answer = match answer {
+        Some(promise) => JsFuture::from(promise).await.ok(),
+        None => None,
+    };
+    let response: web_sys::Response = answer.and_then(|r| r.dyn_into().ok()).ok_or_else(|| failed(&deadline))?;
     let status = response.status();
     let headers = response.headers();
-    let (content_type, dpop_nonce) = (headers.get("content-type"), headers.get(dpop::NONCE_HEADER));
-    let (www_authenticate, date) = (headers.get("www-authenticate"), headers.get("date"));
-    let body = response.text().await.map_err(|_| failed(&deadline))?;
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let (content_type, dpop_nonce) = (header("content-type"), header(dpop::NONCE_HEADER));
+    let (www_authenticate, date) = (header("www-authenticate"), header("date"));
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    };
+    let body = text.ok_or_else(|| failed(&deadline))?;
     Ok(Reply { status, content_type, dpop_nonce, www_authenticate, date, body })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A GET that the page's loader started while the wasm was still on its
+    /// way (scripts/post-build.mjs: config.json, the discovery document).
+    type Early;
+    /// Takes the loader's GET of `url`, once (none: `Ok(None)`; a page
+    /// without the loader: `Err`).
+    #[wasm_bindgen(catch, js_namespace = window, js_name = pkceSpaEarly)]
+    fn take_early(url: &str) -> Result<Option<Early>, JsValue>;
+    /// Its answer, as from `fetch`.
+    #[wasm_bindgen(method, getter)]
+    fn response(this: &Early) -> js_sys::Promise;
+    /// Aborts it.
+    #[wasm_bindgen(method, getter)]
+    fn controller(this: &Early) -> AbortController;
 }
 
 /// A plain GET of `url`, as [`send`] sends it.
