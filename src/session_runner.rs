@@ -270,13 +270,12 @@ impl SessionRunner {
         let id = self.session()?.id;
         let stored = storage::read_mark(&id)?;
         let opened = key.open(&stored.sealed, Purpose::Mark).await?;
-        serde_json::from_str(&String::from_utf8(opened).ok()?).ok()
+        Mark::from_json(&String::from_utf8(opened).ok()?)
     }
 
     async fn write_mark(&self, session_id: &str, mark: &Mark) {
         let Some(key) = self.0.key.borrow().clone() else { return };
-        let Ok(text) = serde_json::to_vec(mark) else { return };
-        if let Ok(sealed) = key.seal(&text, Purpose::Mark).await {
+        if let Ok(sealed) = key.seal(mark.to_json().as_bytes(), Purpose::Mark).await {
             storage::write_mark(session_id, &storage::StoredMark { sealed, ended: mark.ended, at: mark.written_at_ms });
         }
     }

@@ -45,7 +45,7 @@ pub fn open(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> O
         wasm_bindgen_futures::spawn_local(async move {
             let opened = key.open(&sealed, Purpose::Message).await;
             let text = opened.and_then(|bytes| String::from_utf8(bytes).ok());
-            if let Some(message) = text.and_then(|t| serde_json::from_str::<SessionMessage>(&t).ok()) {
+            if let Some(message) = text.and_then(|t| SessionMessage::from_json(&t)) {
                 on_message(message);
             }
         });
@@ -57,8 +57,7 @@ pub fn open(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> O
 impl Channel {
     /// Seals `message` and tells the session's other tabs.
     pub async fn post(&self, message: &SessionMessage) {
-        let Ok(text) = serde_json::to_vec(message) else { return };
-        let Ok(sealed) = self.key.seal(&text, Purpose::Message).await else { return };
+        let Ok(sealed) = self.key.seal(message.to_json().as_bytes(), Purpose::Message).await else { return };
         let _ = self.channel.post_message(&JsValue::from_str(&sealed));
     }
 }

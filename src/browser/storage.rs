@@ -73,6 +73,11 @@ fn set_text(key: &str, value: &str) -> Result<(), AppError> {
     raw()?.set_item(key, value).map_err(|_| AppError::Storage { problem: "sessionStorage refused to store (full?)".to_owned() })
 }
 
+/// A plain-text value.
+fn get_text(key: &str) -> Option<String> {
+    raw().ok()?.get_item(key).ok().flatten()
+}
+
 /// Removes a plain-text value and gives it back.
 fn take_text(key: &str) -> Option<String> {
     let storage = raw().ok()?;
@@ -120,13 +125,13 @@ pub fn kept_discovery() -> Option<KeptDiscovery> {
 /// Keeps the session in this tab's sessionStorage (`token_storage: "session"`).
 pub fn save_session(session: &Session) -> Result<(), AppError> {
     available()?;
-    SessionStorage::set(pending::SESSION_KEY, session).map_err(failed)
+    set_text(pending::SESSION_KEY, &session.to_json())
 }
 
 /// The session a reload of this tab left, if any and readable.
 pub fn load_session() -> Option<Session> {
     available().ok()?;
-    SessionStorage::get(pending::SESSION_KEY).ok()
+    Session::from_json(&get_text(pending::SESSION_KEY)?)
 }
 
 /// Forgets the session and its key in this tab.

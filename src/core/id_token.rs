@@ -23,7 +23,7 @@ pub const MAX_IAT_AGE_S: u64 = 600;
 /// The claims the app shows or checks later, built only by [`verify`].
 /// (Deserialize reads them back from this tab's own sessionStorage or a tab
 /// of the same session, where they are written only after validation.)
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdTokenClaims {
     sub: String,
     iss: String,
@@ -53,6 +53,32 @@ impl IdTokenClaims {
     /// `preferred_username` (Core §5.1).
     pub fn display_name(&self) -> Option<&str> {
         self.name.as_deref().or(self.preferred_username.as_deref())
+    }
+
+    /// The claims as the session keeps them (core::session_json).
+    pub(crate) fn to_stored(&self) -> Value {
+        use super::session_json::Object;
+        Object::default()
+            .with("sub", self.sub.as_str())
+            .with("iss", self.iss.as_str())
+            .put("name", self.name.as_deref())
+            .put("preferred_username", self.preferred_username.as_deref())
+            .put("email", self.email.as_deref())
+            .into()
+    }
+
+    /// Claims kept by [`Self::to_stored`]: checked by [`verify`] when the
+    /// session began, read back from this tab's storage or a sealed message
+    /// of the same session.
+    pub(crate) fn from_stored(v: &Value) -> Option<Self> {
+        use super::session_json::{optional_string, string};
+        Some(Self {
+            sub: string(v, "sub")?,
+            iss: string(v, "iss")?,
+            name: optional_string(v, "name")?,
+            preferred_username: optional_string(v, "preferred_username")?,
+            email: optional_string(v, "email")?,
+        })
     }
 }
 

@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod secret;
 pub mod session;
 pub mod session_engine;
+pub mod session_json;
 pub mod sign_in;
 pub mod token;
 pub mod url;

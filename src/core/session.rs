@@ -1,8 +1,6 @@
 //! A signed-in session: the tokens, the claims read from the ID token, and
 //! the clock arithmetic around them.
 
-use serde::{Deserialize, Serialize};
-
 use super::error::AppError;
 use super::id_token::IdTokenClaims;
 use super::token::TokenResponse;
@@ -10,7 +8,7 @@ use super::token::TokenResponse;
 /// What a completed sign-in leaves: kept in the page and, with
 /// `token_storage: "session"` only, in this tab's sessionStorage and sent,
 /// sealed, to the session's other tabs; never in localStorage.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     /// A random name for this sign-in, shared by the tabs that hold it: the
     /// name of its refresh lock and of its messages between tabs.
@@ -30,12 +28,10 @@ pub struct Session {
     pub refreshed_at_ms: Option<u64>,
     /// How many refreshes led to these tokens: 0 at sign-in, one more with
     /// every refresh. Tabs of one session believe only a newer generation.
-    #[serde(default)]
     pub generation: u64,
     /// The thumbprint of the DPoP key every refresh proves (RFC 9449 §5),
     /// when the sign-in used one; the access token is bound to it when its
     /// type is `DPoP` ([`TokenResponse::is_dpop_bound`]).
-    #[serde(default)]
     pub dpop_jkt: Option<String>,
 }
 
@@ -110,10 +106,8 @@ impl Session {
 /// What one tab tells the other tabs of the same session. Only ever sent
 /// sealed with the session's key (see `session_engine`): a message that
 /// does not open with it is not from a tab of this session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-// Externally tagged (serde's default): an internally tagged enum would
-// pull serde's buffering into the wasm for one small message type.
-#[serde(rename_all = "snake_case")]
+/// Its JSON is `{"<kind in snake_case>": {fields}}` ([`Self::to_json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SessionMessage {
     /// A refresh rotated the tokens: use these, never the old refresh token.
     Refreshed {
@@ -213,9 +207,9 @@ mod tests {
     #[test]
     fn a_session_round_trips_through_json_and_keeps_secrets_out_of_debug() {
         let s = Session::new("s".into(), tokens(r#","refresh_token":"RT-SECRET","expires_in":60"#), None, "openid", 7);
-        let json = serde_json::to_string(&SessionMessage::Refreshed { session: Box::new(s.clone()) }).unwrap();
+        let json = SessionMessage::Refreshed { session: Box::new(s.clone()) }.to_json();
         assert!(json.starts_with(r#"{"refreshed":{"session":"#));
-        let back: SessionMessage = serde_json::from_str(&json).unwrap();
+        let back = SessionMessage::from_json(&json).unwrap();
         assert_eq!(back, SessionMessage::Refreshed { session: Box::new(s.clone()) });
         assert_eq!(back.session_id(), "s");
         assert!(!format!("{s:?}").contains("RT-SECRET"));

@@ -25,7 +25,6 @@
 //!   are dropped). The browser layer drops what does not open with the
 //!   session's key before it gets here.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::AppError;
@@ -47,7 +46,7 @@ pub enum Sharing {
 /// session's refresh lock (sealed with the session's key by the browser
 /// layer, so it can be neither read nor forged by others). It holds no
 /// token: the current generation and a hash of its refresh token.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
     /// The session's newest [`Session::generation`].
     pub generation: u64,
@@ -55,7 +54,6 @@ pub struct Mark {
     /// one): tells a rotation apart without storing the token.
     pub refresh_token_sha256: String,
     /// The session ended (sign-out or a refused refresh): no tab may refresh.
-    #[serde(default)]
     pub ended: bool,
     /// When it was written, in milliseconds since the Unix epoch.
     pub written_at_ms: u64,

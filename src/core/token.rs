@@ -1,7 +1,7 @@
 //! The token endpoint: the request a public client sends (RFC 6749 §4.1.3,
 //! RFC 7636 §4.5) and the response it reads (RFC 6749 §5.1, §5.2).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::dpop;
@@ -93,7 +93,7 @@ pub fn revocation_request(revocation_endpoint: &str, token: &str, hint: &str, cl
 
 /// A successful token response (RFC 6749 §5.1), its `token_type` one that
 /// [`dpop::binding`] accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenResponse {
     /// `access_token`: what API calls carry.
     pub access_token: AccessToken,
