@@ -7,7 +7,6 @@
 //! token. (The DPoP key
 //! is in IndexedDB: `browser::dpop`.)
 
-use gloo_storage::errors::StorageError;
 use gloo_storage::{SessionStorage, Storage};
 
 use crate::core::authorize::State;
@@ -31,15 +30,11 @@ fn raw() -> Result<web_sys::Storage, AppError> {
     Ok(SessionStorage::raw())
 }
 
-fn failed(e: StorageError) -> AppError {
-    AppError::Storage { problem: e.to_string() }
-}
-
 /// Keeps the pending sign-in under its `state` ([`pending::storage_key`]) for
 /// the callback.
 pub fn save_pending(state: &State, request: &PendingRequest) -> Result<(), AppError> {
     available()?;
-    SessionStorage::set(pending::storage_key(state), request).map_err(failed)
+    set_text(&pending::storage_key(state), &request.to_json())
 }
 
 /// Removes the pending request for `state` and returns it: whatever happens
@@ -48,13 +43,7 @@ pub fn save_pending(state: &State, request: &PendingRequest) -> Result<(), AppEr
 pub fn take_pending(state: &State) -> Result<Option<PendingRequest>, AppError> {
     available()?;
     let key = pending::storage_key(state);
-    let found = SessionStorage::get::<PendingRequest>(&key);
-    SessionStorage::delete(&key);
-    match found {
-        Ok(request) => Ok(Some(request)),
-        Err(StorageError::KeyNotFound(_) | StorageError::SerdeError(_)) => Ok(None),
-        Err(e) => Err(failed(e)),
-    }
+    Ok(take_text(&key).and_then(|text| PendingRequest::from_json(&text)))
 }
 
 /// Marks the response for `state` as handled (see [`pending::handled_key`]).

@@ -1,7 +1,6 @@
 //! The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect
 //! Core §3.1.2.1).
 
-use serde::{Deserialize, Serialize};
 
 use super::pkce::{self, CodeChallenge};
 use super::{b64, url};
@@ -40,11 +39,15 @@ impl std::fmt::Debug for State {
 /// the scope asks for an ID token, kept with the pending request, checked
 /// against the ID token's `nonce` claim in constant time. A secret: `Debug`
 /// prints `[redacted]`.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone)]
 pub struct Nonce(String);
 
 impl Nonce {
+    /// The nonce kept with the pending sign-in ([`crate::core::pending`]).
+    pub(crate) fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
     /// A fresh nonce: the 32 octets (drawn from a CSPRNG by the caller), base64url.
     pub fn from_random(bytes: [u8; 32]) -> Self {
         Self(b64::encode(&bytes))

@@ -307,7 +307,7 @@ mod tests {
     }
 
     static EXACT: std::sync::LazyLock<Issuer> = std::sync::LazyLock::new(|| Issuer::exact(ISSUER));
-    static NONCE: std::sync::LazyLock<Nonce> = std::sync::LazyLock::new(|| serde_json::from_str("\"n-1\"").unwrap());
+    static NONCE: std::sync::LazyLock<Nonce> = std::sync::LazyLock::new(|| Nonce::from_stored("n-1".into()));
 
     fn expected() -> Expectations<'static> {
         Expectations { issuer: &EXACT, client_id: CLIENT, nonce: Some(&NONCE), access_token: "AT", now_s: NOW }

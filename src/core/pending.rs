@@ -3,12 +3,13 @@
 //! started in one tab never overwrite each other, and it is removed before
 //! its code is exchanged, so it is used once.
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::authorize::{Nonce, State};
 use super::b64;
 use super::pkce::CodeVerifier;
+use super::session_json::{optional_string, string, u64_field, Object};
 
 /// The prefix of every pending-request key in sessionStorage.
 pub const KEY_PREFIX: &str = "pkce-spa.pending.";
@@ -50,7 +51,7 @@ pub fn is_expired(created_at_ms: u64, now_ms: u64) -> bool {
 /// others are never touched.
 pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
     let created = if key.starts_with(KEY_PREFIX) {
-        serde_json::from_str::<PendingRequest>(value).ok().map(|p| p.created_at_ms)
+        PendingRequest::from_json(value).map(|p| p.created_at_ms)
     } else if key == DISCOVERY_KEY {
         KeptDiscovery::from_text(value).map(|d| d.fetched_at_ms)
     } else if key.starts_with(HANDLED_PREFIX) || key.starts_with(LOGOUT_PREFIX) {
@@ -98,7 +99,7 @@ impl KeptDiscovery {
 
 /// What the callback needs from the sign-in that sent the request: kept
 /// under [`storage_key`] until the response comes back.
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct PendingRequest {
     /// The PKCE verifier, sent only in the token request (RFC 7636 §4.5).
     pub code_verifier: CodeVerifier,
@@ -111,12 +112,43 @@ pub struct PendingRequest {
     /// Milliseconds since the Unix epoch.
     pub created_at_ms: u64,
     /// The thumbprint of the DPoP key the code is bound to (RFC 9449 §10).
-    #[serde(default)]
     pub dpop_jkt: Option<String>,
     /// The page to show after the callback, accepted by
     /// [`return_to::accept`](super::return_to::accept) when the sign-in started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
+}
+
+impl PendingRequest {
+    /// The entry kept in sessionStorage, field by field (like
+    /// [`super::session_json`]: no serde derive in the wasm).
+    pub fn to_json(&self) -> String {
+        Value::from(
+            Object::default()
+                .with("code_verifier", self.code_verifier.to_stored())
+                .put("nonce", self.nonce.as_ref().map(Nonce::as_str))
+                .with("redirect_uri", self.redirect_uri.as_str())
+                .with("scope", self.scope.as_str())
+                .with("created_at_ms", self.created_at_ms)
+                .put("dpop_jkt", self.dpop_jkt.as_deref())
+                .put("return_to", self.return_to.as_deref()),
+        )
+        .to_string()
+    }
+
+    /// An entry written by [`Self::to_json`]; `None` when it is not one, or
+    /// when its verifier does not have the RFC 7636 §4.1 shape (edited).
+    pub fn from_json(text: &str) -> Option<Self> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        Some(Self {
+            code_verifier: CodeVerifier::parse(string(&v, "code_verifier")?)?,
+            nonce: optional_string(&v, "nonce")?.map(Nonce::from_stored),
+            redirect_uri: string(&v, "redirect_uri")?,
+            scope: string(&v, "scope")?,
+            created_at_ms: u64_field(&v, "created_at_ms")?,
+            dpop_jkt: optional_string(&v, "dpop_jkt")?,
+            return_to: optional_string(&v, "return_to")?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -142,8 +174,9 @@ mod tests {
             return_to: Some("/notes/1?x=y".into()),
             dpop_jkt: Some("jkt".into()),
         };
-        let json = serde_json::to_string(&p).unwrap();
-        assert_eq!(serde_json::from_str::<PendingRequest>(&json).unwrap(), p);
+        assert_eq!(PendingRequest::from_json(&p.to_json()).as_ref(), Some(&p));
+        let old = PendingRequest::from_json(r#"{"code_verifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk","nonce":null,"redirect_uri":"r","scope":"s","created_at_ms":1}"#).unwrap();
+        assert_eq!((old.nonce.is_none(), old.dpop_jkt, old.return_to), (true, None, None), "the derive's format, older fields absent");
         let secret = CodeVerifier::from_random([3; 32]).into_secret();
         assert!(!format!("{p:?}").contains(&secret));
     }
@@ -171,7 +204,7 @@ mod tests {
     fn sweeping_keeps_fresh_entries_and_others_keys() {
         let now = 1_700_000_000_000u64;
         let pending = |at: u64| {
-            serde_json::to_string(&PendingRequest {
+            PendingRequest {
                 code_verifier: CodeVerifier::from_random([1; 32]),
                 nonce: None,
                 redirect_uri: "r".into(),
@@ -179,8 +212,8 @@ mod tests {
                 created_at_ms: at,
                 dpop_jkt: None,
                 return_to: None,
-            })
-            .unwrap()
+            }
+            .to_json()
         };
         assert!(!is_stale("pkce-spa.pending.a", &pending(now - 1000), now));
         assert!(is_stale("pkce-spa.pending.a", &pending(now - MAX_AGE_MS - 1), now));
@@ -209,6 +242,6 @@ mod tests {
     #[test]
     fn a_tampered_verifier_is_not_accepted_back() {
         let json = r#"{"code_verifier":"x","nonce":null,"redirect_uri":"r","scope":"s","created_at_ms":1}"#;
-        assert!(serde_json::from_str::<PendingRequest>(json).is_err());
+        assert!(PendingRequest::from_json(json).is_none());
     }
 }

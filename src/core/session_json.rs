@@ -62,7 +62,8 @@ fn optional_u64(v: &Value, name: &str) -> Option<Option<u64>> {
     }
 }
 
-fn u64_field(v: &Value, name: &str) -> Option<u64> {
+/// A whole number field that must be there.
+pub(crate) fn u64_field(v: &Value, name: &str) -> Option<u64> {
     optional_u64(v, name)?
 }
 
