@@ -1,7 +1,7 @@
 //! OpenID Connect Discovery 1.0: where the provider's metadata lives, what
 //! this client reads from it, and the endpoints it ends up using.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::config::Config;
 use super::endpoints::{Endpoint, Endpoints};
@@ -18,22 +18,19 @@ pub fn discovery_url(issuer: &str) -> String {
 
 /// The metadata fields this client uses now or will (OpenID Connect
 /// Discovery §3, RFC 8414 §2, RFC 9207 §3).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProviderMetadata {
     /// `issuer`: must be accepted by the configured [`IssuerRule`] (Discovery §4.3).
     pub issuer: String,
-    /// Read from the same document by [`parse_metadata`].
-    #[serde(skip)]
+    /// The endpoints the document names.
     pub endpoints: Endpoints,
     /// RFC 8414 §2: the PKCE methods offered; listed without S256 is refused.
     pub code_challenge_methods_supported: Option<Vec<String>>,
     /// RFC 9207 §3: every authorization response carries `iss`; absent: false.
-    #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
     /// RFC 9449 §5.1: the algorithms the provider takes DPoP proofs in.
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
-    /// RFC 9126 §5: plain authorization requests are refused.
-    #[serde(default)]
+    /// RFC 9126 §5: plain authorization requests are refused; absent: false.
     pub require_pushed_authorization_requests: bool,
 }
 
@@ -45,12 +42,42 @@ pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule)
     if !(200..300).contains(&status) {
         return Err(failed(format!("HTTP {status}")));
     }
-    let unreadable = |e: serde_json::Error| failed(format!("not a metadata document: {e}"));
-    let mut metadata: ProviderMetadata = serde_json::from_str(body).map_err(unreadable)?;
-    // The endpoints are a struct of their own, read in a second pass over the
-    // same text rather than through `#[serde(flatten)]`, which would report
-    // a mistyped endpoint at the end of the document instead of at its value.
-    metadata.endpoints = serde_json::from_str(body).map_err(unreadable)?;
+    let doc: Value = serde_json::from_str(body).map_err(|e| failed(format!("not a metadata document: {e}")))?;
+    let Value::Object(doc) = doc else {
+        return Err(failed("not a metadata document: not a JSON object".to_owned()));
+    };
+    // Field by field, not with serde's derive: a fraction of its code in the
+    // wasm, and each problem names its field.
+    let wrong = |name: &str, what: &str| failed(format!("not a metadata document: `{name}` is not {what}"));
+    let string = |name: &str| match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(wrong(name, "a string")),
+    };
+    let strings = |name: &str| match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => {
+            items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().map(Some).ok_or_else(|| wrong(name, "a list of strings"))
+        }
+        Some(_) => Err(wrong(name, "a list of strings")),
+    };
+    let flag = |name: &str| match doc.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(wrong(name, "true or false")),
+    };
+    let mut endpoints = Endpoints::default();
+    for e in Endpoint::ALL {
+        e.set(&mut endpoints, string(e.name)?);
+    }
+    let metadata = ProviderMetadata {
+        issuer: string("issuer")?.ok_or_else(|| failed("not a metadata document: `issuer` is missing".to_owned()))?,
+        endpoints,
+        code_challenge_methods_supported: strings("code_challenge_methods_supported")?,
+        authorization_response_iss_parameter_supported: flag("authorization_response_iss_parameter_supported")?,
+        dpop_signing_alg_values_supported: strings("dpop_signing_alg_values_supported")?,
+        require_pushed_authorization_requests: flag("require_pushed_authorization_requests")?,
+    };
     if !expected.accepts(&metadata.issuer) {
         return Err(AppError::DiscoveryIssuerMismatch { expected: expected.describe(), found: metadata.issuer });
     }
@@ -191,6 +218,20 @@ mod tests {
         assert_eq!(parse_metadata("u", 404, DOC, &exact(ISSUER)).unwrap_err().code(), "discovery_failed");
         assert_eq!(parse_metadata("u", 200, "<html>", &exact(ISSUER)).unwrap_err().code(), "discovery_failed");
         assert_eq!(parse_metadata("u", 200, r#"{"token_endpoint":"x"}"#, &exact(ISSUER)).unwrap_err().code(), "discovery_failed");
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named() {
+        let wrong = |from: &str, to: &str| match parse_metadata("u", 200, &DOC.replace(from, to), &exact(ISSUER)).unwrap_err() {
+            AppError::DiscoveryFailed { problem, .. } => problem,
+            e => panic!("{e:?}"),
+        };
+        assert!(wrong(r#""issuer":"http://127.0.0.1:9400""#, r#""issuer":9400"#).contains("`issuer` is not a string"));
+        assert!(wrong(r#""token_endpoint":"http://127.0.0.1:9400/token""#, r#""token_endpoint":{}"#).contains("`token_endpoint`"));
+        assert!(wrong(r#"["S256"]"#, r#""S256""#).contains("`code_challenge_methods_supported` is not a list of strings"));
+        assert!(wrong(r#""authorization_response_iss_parameter_supported":true"#, r#""authorization_response_iss_parameter_supported":"yes""#)
+            .contains("true or false"));
+        assert!(parse_metadata("u", 200, "[]", &exact(ISSUER)).is_err());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The provider's JSON Web Key Set (RFC 7517 §5) from `jwks_uri`: which key
 //! checks a token, and when the set may be fetched again.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::AppError;
@@ -46,11 +45,6 @@ pub struct Jwks {
     keys: Vec<Map<String, Value>>,
 }
 
-#[derive(Deserialize)]
-struct RawJwks {
-    keys: Vec<Value>,
-}
-
 /// Reads a key set; members that are not JSON objects are skipped (RFC 7517
 /// §5: unusable keys are ignored).
 pub fn parse(url: &str, status: u16, body: &str) -> Result<Jwks, AppError> {
@@ -58,8 +52,11 @@ pub fn parse(url: &str, status: u16, body: &str) -> Result<Jwks, AppError> {
     if !(200..300).contains(&status) {
         return Err(failed(format!("HTTP {status}")));
     }
-    let raw: RawJwks = serde_json::from_str(body).map_err(|e| failed(format!("not a JWK set: {e}")))?;
-    let keys = raw.keys.into_iter().filter_map(|k| k.as_object().cloned()).collect();
+    let set: Value = serde_json::from_str(body).map_err(|e| failed(format!("not a JWK set: {e}")))?;
+    let Some(Value::Array(keys)) = set.get("keys") else {
+        return Err(failed("not a JWK set: no `keys` list".to_owned()));
+    };
+    let keys = keys.iter().filter_map(|k| k.as_object().cloned()).collect();
     Ok(Jwks { keys })
 }
 
