@@ -1,7 +1,6 @@
 //! The token endpoint: the request a public client sends (RFC 6749 §4.1.3,
 //! RFC 7636 §4.5) and the response it reads (RFC 6749 §5.1, §5.2).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::dpop;
@@ -116,13 +115,6 @@ impl TokenResponse {
     }
 }
 
-#[derive(Deserialize)]
-struct RawError {
-    error: String,
-    error_description: Option<String>,
-    error_uri: Option<String>,
-}
-
 /// Reads the token endpoint's answer.
 ///
 /// - An OAuth error object (§5.2; normally HTTP 400 or 401) becomes the
@@ -134,12 +126,9 @@ struct RawError {
 ///   `DPoP` when a proof went with it ([`dpop::binding`]).
 pub fn parse_response(status: u16, body: &str, sent: dpop::Sent) -> Result<TokenResponse, AppError> {
     let json: Option<Value> = serde_json::from_str(body).ok();
-    if let Some(err) = json.as_ref().and_then(|v| RawError::deserialize(v).ok()) {
-        return Err(AppError::Provider(ProviderError {
-            error: err.error,
-            description: err.error_description,
-            uri: err.error_uri,
-        }));
+    let text = |name: &str| json.as_ref().and_then(|v| v.get(name)).and_then(Value::as_str).map(str::to_owned);
+    if let Some(error) = text("error") {
+        return Err(AppError::Provider(ProviderError { error, description: text("error_description"), uri: text("error_uri") }));
     }
     if !(200..300).contains(&status) {
         return Err(AppError::TokenHttpStatus { status });
