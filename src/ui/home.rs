@@ -16,7 +16,8 @@ pub fn Home() -> impl IntoView {
 #[component]
 fn SignedOut() -> impl IntoView {
     let auth = use_auth();
-    let issuer = auth.config().map(|c| c.issuer.clone()).unwrap_or_default();
+    // Read inside the view (reactive): config() is a signal.
+    let issuer = move || auth.config().map(|c| c.issuer.clone()).unwrap_or_default();
     let leaving = move || auth.is_signing_in();
     view! {
         <section class="card">

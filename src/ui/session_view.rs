@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 pub fn SignedIn() -> impl IntoView {
     let auth = use_auth();
     let field = move |read: fn(&Session) -> String| move || auth.session().as_ref().map(read).unwrap_or_default();
-    let api_url = auth.config().and_then(|c| c.api_url.clone());
     view! {
         <section class="card">
             <h2>"Signed in"</h2>
@@ -33,7 +32,7 @@ pub fn SignedIn() -> impl IntoView {
             <button on:click=move |_| auth.sign_out()>"Sign out"</button>
         </section>
         <UserInfo />
-        {api_url.map(|url| view! { <ApiCall url=url /> })}
+        {move || auth.config().and_then(|c| c.api_url.clone()).map(|url| view! { <ApiCall url=url /> })}
     }
 }
 
