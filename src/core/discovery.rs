@@ -7,6 +7,7 @@ use super::config::Config;
 use super::endpoints::{Endpoint, Endpoints};
 use super::error::AppError;
 use super::issuer::{Issuer, IssuerRule};
+use super::json;
 use super::url::{self, UrlParser};
 use super::pkce;
 
@@ -43,28 +44,20 @@ pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule)
         return Err(failed(format!("HTTP {status}")));
     }
     let doc: Value = serde_json::from_str(body).map_err(|e| failed(format!("not a metadata document: {e}")))?;
-    let Value::Object(doc) = doc else {
+    if !doc.is_object() {
         return Err(failed("not a metadata document: not a JSON object".to_owned()));
-    };
-    // Field by field, not with serde's derive: a fraction of its code in the
-    // wasm, and each problem names its field.
+    }
+    // Field by field ([`json`]), not with serde's derive: a fraction of its
+    // code in the wasm, and each problem names its field.
     let wrong = |name: &str, what: &str| failed(format!("not a metadata document: `{name}` is not {what}"));
-    let string = |name: &str| match doc.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(wrong(name, "a string")),
-    };
+    let string = |name: &str| json::optional_string(&doc, name).ok_or_else(|| wrong(name, "a string"));
+    let flag = |name: &str| json::optional_bool(&doc, name).map(Option::unwrap_or_default).ok_or_else(|| wrong(name, "true or false"));
     let strings = |name: &str| match doc.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => {
             items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().map(Some).ok_or_else(|| wrong(name, "a list of strings"))
         }
         Some(_) => Err(wrong(name, "a list of strings")),
-    };
-    let flag = |name: &str| match doc.get(name) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(wrong(name, "true or false")),
     };
     let mut endpoints = Endpoints::default();
     for e in Endpoint::ALL {

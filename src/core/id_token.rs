@@ -57,7 +57,7 @@ impl IdTokenClaims {
 
     /// The claims as the session keeps them (core::session_json).
     pub(crate) fn to_stored(&self) -> Value {
-        use super::session_json::Object;
+        use super::json::Object;
         Object::default()
             .with("sub", self.sub.as_str())
             .with("iss", self.iss.as_str())
@@ -71,7 +71,7 @@ impl IdTokenClaims {
     /// session began, read back from this tab's storage or a sealed message
     /// of the same session.
     pub(crate) fn from_stored(v: &Value) -> Option<Self> {
-        use super::session_json::{optional_string, string};
+        use super::json::{optional_string, string};
         Some(Self {
             sub: string(v, "sub")?,
             iss: string(v, "iss")?,

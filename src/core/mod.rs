@@ -17,6 +17,7 @@ pub mod error;
 pub mod fields;
 pub mod id_token;
 pub mod issuer;
+pub mod json;
 pub mod jwks;
 pub mod jws;
 pub mod pending;

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::authorize::{Nonce, State};
 use super::b64;
 use super::pkce::CodeVerifier;
-use super::session_json::{optional_string, string, u64_field, Object};
+use super::json::{optional_string, string, u64_field, Object};
 
 /// The prefix of every pending-request key in sessionStorage.
 pub const KEY_PREFIX: &str = "pkce-spa.pending.";
@@ -120,7 +120,7 @@ pub struct PendingRequest {
 
 impl PendingRequest {
     /// The entry kept in sessionStorage, field by field (like
-    /// [`super::session_json`]: no serde derive in the wasm).
+    /// [`super::session_json`], with [`super::json`]: no serde derive in the wasm).
     pub fn to_json(&self) -> String {
         Value::from(
             Object::default()

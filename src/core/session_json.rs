@@ -8,64 +8,13 @@
 //! The format is the derives' (absent fields are also read as `None`), so a
 //! session kept by an earlier build still reads.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::id_token::IdTokenClaims;
+use super::json::{optional_bool, optional_string, optional_u64, string, u64_field, Object};
 use super::session::{Session, SessionMessage};
 use super::session_engine::Mark;
 use super::token::{AccessToken, IdToken, RefreshToken, TokenResponse};
-
-/// An object being written.
-#[derive(Default)]
-pub(crate) struct Object(Map<String, Value>);
-
-impl Object {
-    /// Adds `name`, unless `value` is `None`.
-    pub(crate) fn put(mut self, name: &str, value: Option<impl Into<Value>>) -> Self {
-        if let Some(value) = value {
-            self.0.insert(name.to_owned(), value.into());
-        }
-        self
-    }
-
-    /// Adds `name` with `value`.
-    pub(crate) fn with(self, name: &str, value: impl Into<Value>) -> Self {
-        self.put(name, Some(value))
-    }
-}
-
-impl From<Object> for Value {
-    fn from(object: Object) -> Self {
-        Value::Object(object.0)
-    }
-}
-
-/// A string field that may be absent or `null`: `None` when it is neither
-/// that nor a string.
-pub(crate) fn optional_string(v: &Value, name: &str) -> Option<Option<String>> {
-    match v.get(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some(Some(s.clone())),
-        Some(_) => None,
-    }
-}
-
-/// A string field that must be there.
-pub(crate) fn string(v: &Value, name: &str) -> Option<String> {
-    optional_string(v, name)?
-}
-
-fn optional_u64(v: &Value, name: &str) -> Option<Option<u64>> {
-    match v.get(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(n) => n.as_u64().map(Some),
-    }
-}
-
-/// A whole number field that must be there.
-pub(crate) fn u64_field(v: &Value, name: &str) -> Option<u64> {
-    optional_u64(v, name)?
-}
 
 fn tokens_value(t: &TokenResponse) -> Value {
     Object::default()
@@ -176,14 +125,10 @@ impl Mark {
     /// A mark written by [`Self::to_json`]; `None` when the text is not one.
     pub fn from_json(text: &str) -> Option<Self> {
         let v: Value = serde_json::from_str(text).ok()?;
-        let ended = match v.get("ended") {
-            None | Some(Value::Null) => false,
-            Some(b) => b.as_bool()?,
-        };
         Some(Self {
             generation: u64_field(&v, "generation")?,
             refresh_token_sha256: string(&v, "refresh_token_sha256")?,
-            ended,
+            ended: optional_bool(&v, "ended")?.unwrap_or(false),
             written_at_ms: u64_field(&v, "written_at_ms")?,
         })
     }
