@@ -157,7 +157,7 @@ impl Auth {
         if let Some(session) = self.session.get() {
             return AuthState::SignedIn(session);
         }
-        if self.busy.get() != Busy::Idle {
+        if self.is_signing_in() {
             return AuthState::SigningIn;
         }
         match self.error() {

@@ -45,7 +45,7 @@ pub fn AuthProvider(
     };
     provide_context(auth);
     leptos::task::spawn_local(async move {
-        if let Err(e) = load(auth, config).await {
+        if let Err(e) = load(auth, config, on_callback).await {
             // The response can no longer be used: drop its verifier.
             auth.taken.try_set_value(None);
             auth.setup_error.try_set(Some(e));
@@ -54,15 +54,16 @@ pub fn AuthProvider(
     children()
 }
 
-/// config.json, then the provider's metadata, then the session runner.
-async fn load(auth: Auth, config: Option<Config>) -> Result<(), AppError> {
+/// config.json, then the provider's metadata (on `/callback`, the document
+/// kept when the sign-in started), then the session runner.
+async fn load(auth: Auth, config: Option<Config>, on_callback: bool) -> Result<(), AppError> {
     let config = match config {
         Some(config) => config,
         None => flow::load_config().await?,
     };
     flow::use_config(&config);
     auth.config.try_set(Some(Arc::new(config.clone())));
-    let setup = flow::load_provider(config, super::at_callback()).await?;
+    let setup = flow::load_provider(config, on_callback).await?;
     start_session(auth, Arc::new(setup));
     Ok(())
 }

@@ -108,6 +108,12 @@ impl<'a> Outgoing<'a> {
         Self { url: &request.url, form: Some(&request.body), access_token: None, proof: None }
     }
 
+    /// A GET with neither token nor proof: the kind the page's loader may
+    /// have started already ([`take_early`]).
+    fn is_plain_get(&self) -> bool {
+        self.form.is_none() && self.access_token.is_none() && self.proof.is_none()
+    }
+
     /// `POST` with a form body, else `GET`: also the proof's `htm`.
     pub fn method(&self) -> &'static str {
         if self.form.is_some() { "POST" } else { "GET" }
@@ -139,36 +145,29 @@ impl<'a> Outgoing<'a> {
 /// its deadline is a timeout.
 pub async fn send(outgoing: &Outgoing<'_>) -> Result<Reply, AppError> {
     let url = outgoing.url;
-    let early = if outgoing.form.is_none() && outgoing.access_token.is_none() && outgoing.proof.is_none() {
-        take_early(url).ok().flatten()
-    } else {
-        None
-    };
+    let early = if outgoing.is_plain_get() { take_early(url).ok().flatten() } else { None };
     let deadline = Deadline::start(early.as_ref().map(Early::controller));
     let failed = |deadline: &Option<Deadline>| match deadline {
         Some(d) if d.passed() => AppError::Timeout { url: url.to_owned(), after_ms: d.after_ms },
         _ => AppError::Network { url: url.to_owned() },
     };
-    let answer = match early {
+    let fetched = match early {
         Some(early) => Some(early.response()),
         None => outgoing.build(deadline.as_ref()).zip(web_sys::window()).map(|(r, w)| w.fetch_with_request(&r.into())),
     };
-    let answer = match answer {
-        Some(promise) => JsFuture::from(promise).await.ok(),
-        None => None,
-    };
-    let response: web_sys::Response = answer.and_then(|r| r.dyn_into().ok()).ok_or_else(|| failed(&deadline))?;
+    let response: web_sys::Response = settle(fetched).await.and_then(|r| r.dyn_into().ok()).ok_or_else(|| failed(&deadline))?;
     let status = response.status();
     let headers = response.headers();
     let header = |name: &str| headers.get(name).ok().flatten();
     let (content_type, dpop_nonce) = (header("content-type"), header(dpop::NONCE_HEADER));
     let (www_authenticate, date) = (header("www-authenticate"), header("date"));
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()),
-        Err(_) => None,
-    };
-    let body = text.ok_or_else(|| failed(&deadline))?;
+    let body = settle(response.text().ok()).await.and_then(|t| t.as_string()).ok_or_else(|| failed(&deadline))?;
     Ok(Reply { status, content_type, dpop_nonce, www_authenticate, date, body })
+}
+
+/// What `promise` resolves to; `None` without one, or when it rejects.
+async fn settle(promise: Option<js_sys::Promise>) -> Option<JsValue> {
+    JsFuture::from(promise?).await.ok()
 }
 
 #[wasm_bindgen]

@@ -33,7 +33,6 @@ fn raw() -> Result<web_sys::Storage, AppError> {
 /// Keeps the pending sign-in under its `state` ([`pending::storage_key`]) for
 /// the callback.
 pub fn save_pending(state: &State, request: &PendingRequest) -> Result<(), AppError> {
-    available()?;
     set_text(&pending::storage_key(state), &request.to_json())
 }
 
@@ -108,18 +107,16 @@ pub fn keep_discovery(kept: &KeptDiscovery) {
 
 /// The discovery document kept by [`keep_discovery`], if any and readable.
 pub fn kept_discovery() -> Option<KeptDiscovery> {
-    KeptDiscovery::from_text(&raw().ok()?.get_item(pending::DISCOVERY_KEY).ok()??)
+    KeptDiscovery::from_text(&get_text(pending::DISCOVERY_KEY)?)
 }
 
 /// Keeps the session in this tab's sessionStorage (`token_storage: "session"`).
 pub fn save_session(session: &Session) -> Result<(), AppError> {
-    available()?;
     set_text(pending::SESSION_KEY, &session.to_json())
 }
 
 /// The session a reload of this tab left, if any and readable.
 pub fn load_session() -> Option<Session> {
-    available().ok()?;
     Session::from_json(&get_text(pending::SESSION_KEY)?)
 }
 
@@ -142,8 +139,7 @@ pub fn save_session_key(key: &[u8; 32]) -> Result<(), AppError> {
 
 /// The session's key, if this tab (or the tab it was duplicated from) kept one.
 pub fn load_session_key() -> Option<[u8; 32]> {
-    let text = raw().ok()?.get_item(SESSION_KEY_KEY).ok()??;
-    crate::core::b64::decode(&text)?.try_into().ok()
+    crate::core::b64::decode(&get_text(SESSION_KEY_KEY)?)?.try_into().ok()
 }
 
 /// The mark the tabs of a session share (see `core::session_engine::Mark`),
