@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { API_PATH, IAT_WINDOW, NONCE_SLOT, createApi } from '../api.mjs';
 import { dpopFetch, dpopKey, dpopProof } from '../dpop-proof.mjs';
-import { APP_ORIGIN, freePort, signIn, startProvider } from './client.mjs';
+import { APP_ORIGIN, freePort, signIn, startProvider, startWithDpopToken } from './client.mjs';
 
 let provider;
 let key;
@@ -18,12 +18,8 @@ let token;
 let apiUrl;
 
 before(async () => {
-  provider = await startProvider();
+  ({ provider, key, token } = await startWithDpopToken());
   apiUrl = `${provider.origin}${API_PATH}`;
-  key = await dpopKey();
-  const flow = await signIn({ authorizationEndpoint: `${provider.origin}/auth`, tokenEndpoint: `${provider.origin}/token`, dpop: key });
-  assert.equal(flow.tokens.token_type, 'DPoP');
-  token = flow.tokens.access_token;
 });
 after(() => provider.close());
 

@@ -4,10 +4,11 @@
 // DPoP key (../dpop-proof.mjs) every token request carries a proof, and an
 // authorization request can be pushed first (PAR).
 
+import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 
-import { dpopFetch } from '../dpop-proof.mjs';
+import { dpopFetch, dpopKey } from '../dpop-proof.mjs';
 import { createDevProvider } from '../provider.mjs';
 import { CLIENT_ID } from '../settings.mjs';
 
@@ -146,4 +147,16 @@ export async function signIn({ authorizationEndpoint, tokenEndpoint, par, dpop, 
     code_verifier: verifier,
   }, APP_ORIGIN, dpop);
   return { state, nonce, location, tokenStatus: exchange.status, tokenHeaders: exchange.headers, tokens: exchange.body };
+}
+
+/**
+ * A provider on a free port and a DPoP-bound access token of `user` from it,
+ * for the tests of its protected APIs. Returns { provider, key, token }.
+ */
+export async function startWithDpopToken({ user } = {}) {
+  const provider = await startProvider();
+  const key = await dpopKey();
+  const flow = await signIn({ authorizationEndpoint: `${provider.origin}/auth`, tokenEndpoint: `${provider.origin}/token`, dpop: key, user });
+  assert.equal(flow.tokens.token_type, 'DPoP');
+  return { provider, key, token: flow.tokens.access_token };
 }

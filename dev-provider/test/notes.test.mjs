@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { API_PATH, NOTES, NOTES_PATH } from '../api.mjs';
-import { dpopFetch, dpopKey, dpopProof } from '../dpop-proof.mjs';
-import { APP_ORIGIN, OTHER_ORIGIN, signIn, startProvider } from './client.mjs';
+import { dpopFetch, dpopProof } from '../dpop-proof.mjs';
+import { APP_ORIGIN, OTHER_ORIGIN, signIn, startProvider, startWithDpopToken } from './client.mjs';
 
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
 const CHALLENGE_ALL = 'Bearer, DPoP algs="ES256 Ed25519 EdDSA"';
@@ -20,17 +20,8 @@ let token;
 let notesUrl;
 
 before(async () => {
-  provider = await startProvider();
+  ({ provider, key, token } = await startWithDpopToken({ user: 'dana' }));
   notesUrl = `${provider.origin}${NOTES_PATH}`;
-  key = await dpopKey();
-  const flow = await signIn({
-    authorizationEndpoint: `${provider.origin}/auth`,
-    tokenEndpoint: `${provider.origin}/token`,
-    dpop: key,
-    user: 'dana',
-  });
-  assert.equal(flow.tokens.token_type, 'DPoP');
-  token = flow.tokens.access_token;
 });
 after(() => provider.close());
 
