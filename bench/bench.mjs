@@ -1,15 +1,18 @@
-// `make bench`: pkce-spa side by side with a minimal oidc-client-ts SPA (the
-// reference) and a hand-written PKCE page (the floor), in headless Chromium
-// against the local oidc-provider. Every app runs in turn within each round
-// (the order rotates), so the noise of a shared machine hits all alike: read
-// the ratios, not the absolute times. See bench/README.md.
+// `make bench`: pkce-spa (port 8291) side by side with a minimal
+// oidc-client-ts SPA (the reference, 8292), a hand-written PKCE page (the
+// floor, 8293) and the same flow in Leptos (the Leptos floor, 8294), in
+// headless Chromium against the local oidc-provider (9491). Every app runs in
+// turn within each round (the order rotates), so the noise of a shared
+// machine hits all alike: read the ratios, not the absolute times. See
+// bench/README.md.
 //
 //   node bench.mjs [--runs 7] [--throttled-runs 1] [--app ../dist] [--brotli]
 //
-// Expects the release build in --app (bench.sh makes it); builds the
-// reference and the floor itself (esbuild) into build/.
+// Expects the release build in --app and the Leptos floor's build in
+// build/leptos (bench.sh makes both; this precompresses the latter); builds
+// the reference and the floor itself (esbuild) into build/.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -40,6 +43,7 @@ const APPS = [
   { key: 'app', name: 'pkce-spa', port: 8291, root: APP_DIST },
   { key: 'ref', name: `oidc-client-ts ${REF_VERSION}`, port: 8292, root: path.join(HERE, 'build/ref') },
   { key: 'floor', name: 'hand-written floor', port: 8293, root: path.join(HERE, 'build/floor') },
+  { key: 'leptos', name: 'Leptos floor', port: 8294, root: path.join(HERE, 'build/leptos') },
 ];
 for (const app of APPS) app.origin = `http://${HOST}:${app.port}`;
 
@@ -112,6 +116,10 @@ async function buildReferences() {
     cpSync(path.join(HERE, key, 'index.html'), path.join(out, 'index.html'));
     precompress(out);
   }
+  // Built by bench.sh (cargo, wasm-bindgen, wasm-opt, esbuild).
+  const leptos = path.join(HERE, 'build/leptos');
+  if (!existsSync(path.join(leptos, 'index.html'))) throw new Error(`${leptos} is missing: run bench.sh without BENCH_SKIP_BUILD`);
+  precompress(leptos);
 }
 
 function start(command, args, env, cwd) {
@@ -258,23 +266,28 @@ const ratio = (a, b) => (a === null || b === null || b === 0 ? '' : `${(a / b).t
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 
+// pkce-spa, ratio, oidc-ts, floor, ratio, Leptos floor, ratio
+const WIDTHS = [11, 8, 11, 11, 8, 14, 8];
 function row(label, cells) {
-  return `${pad(label, 38)}${cells.map((c, i) => (i === 0 ? lpad(c, 11) : lpad(c, i % 2 ? 8 : 11))).join('')}`;
+  return `${pad(label, 38)}${cells.map((c, i) => lpad(c, WIDTHS[i])).join('')}`;
 }
 
 function table(title, sizes, summary, runs) {
-  const lines = [`${title}`, row('', ['pkce-spa', 'ratio', 'oidc-ts', 'floor', 'ratio'])];
-  // cells: app, app/ref, ref, floor, floor/ref
-  const cells = (a, r, f, fmt) => [fmt(a), ratio(a, r), fmt(r), fmt(f), ratio(f, r)];
+  const lines = [`${title}`, row('', ['pkce-spa', 'ratio', 'oidc-ts', 'floor', 'ratio', 'Leptos floor', 'ratio'])];
+  const cells = (of, fmt) => {
+    const [a, r, f, l] = ['app', 'ref', 'floor', 'leptos'].map(of);
+    return [fmt(a), ratio(a, r), fmt(r), fmt(f), ratio(f, r), fmt(l), ratio(l, r)];
+  };
   if (sizes) {
     for (const kind of ['raw', 'gzip', 'brotli']) {
       const total = (key) => sizes[key].reduce((s, f) => s + f[kind], 0);
-      lines.push(row(`first load, ${kind === 'raw' ? 'raw' : kind === 'gzip' ? 'gzip -9' : 'brotli 11'}`, cells(total('app'), total('ref'), total('floor'), kb)));
+      lines.push(row(`first load, ${kind === 'raw' ? 'raw' : kind === 'gzip' ? 'gzip -9' : 'brotli 11'}`, cells(total, kb)));
     }
   }
-  lines.push(row('first load on the wire (with headers)', cells(summary.app.wire, summary.ref.wire, summary.floor.wire, kb)));
-  for (const [k, label] of METRICS) lines.push(row(label, cells(summary.app[k], summary.ref[k], summary.floor[k], ms)));
-  lines.push(row('layout shift while loading (CLS, max)', [summary.app.cls.toFixed(3), '', summary.ref.cls.toFixed(3), summary.floor.cls.toFixed(3), '']));
+  lines.push(row('first load on the wire (with headers)', cells((key) => summary[key].wire, kb)));
+  for (const [k, label] of METRICS) lines.push(row(label, cells((key) => summary[key][k], ms)));
+  const cls = (key) => summary[key].cls.toFixed(3);
+  lines.push(row('layout shift while loading (CLS, max)', [cls('app'), '', cls('ref'), cls('floor'), '', cls('leptos'), '']));
   lines.push(`provider requests from /callback to the signed-in view (run 1):`);
   for (const app of APPS) lines.push(`  ${pad(app.name, 24)} ${summary[app.key].providerCalls.join(', ')}`);
   lines.push(`medians of ${runs} run(s) per app; ratio = / oidc-client-ts`);
@@ -311,7 +324,7 @@ async function main() {
         for (const app of order) {
           const r = await measure(browser, app, profile);
           results.push({ app: app.key, round: i, ...r });
-          process.stderr.write(`${label} ${i + 1}/${n} ${pad(app.key, 5)} ready ${ms(r.ready)}  click ${ms(r.click)}  callback ${ms(r.callback)}\n`);
+          process.stderr.write(`${label} ${i + 1}/${n} ${pad(app.key, 6)} ready ${ms(r.ready)}  click ${ms(r.click)}  callback ${ms(r.callback)}\n`);
         }
       }
       return results;
@@ -336,7 +349,7 @@ async function main() {
     if (throttled) text += `\n${table(`throttled (${SLOW_4G.label})`, null, throttled, THROTTLED_RUNS)}\n`;
     text += '\nfirst-load files (raw / gzip -9 / brotli 11):\n';
     for (const app of APPS) {
-      for (const f of sizes[app.key]) text += `  ${pad(app.key, 6)}${pad(f.name, 44)}${lpad(kb(f.raw), 10)}${lpad(kb(f.gzip), 10)}${lpad(kb(f.brotli), 10)}\n`;
+      for (const f of sizes[app.key]) text += `  ${pad(app.key, 7)}${pad(f.name, 44)}${lpad(kb(f.raw), 10)}${lpad(kb(f.gzip), 10)}${lpad(kb(f.brotli), 10)}\n`;
     }
     console.log(text);
     mkdirSync(path.join(HERE, 'results'), { recursive: true });
