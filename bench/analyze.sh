@@ -5,19 +5,23 @@
 # wasm-bindgen and wasm-opt -Oz like trunk does but keeping the name section
 # (-g), then lists the sizes (bench/wasm-size.mjs). Extra arguments go to it
 # (e.g. --top 80, --json out.json). About 4 minutes cold on 2 cores.
+# BIN=pkce-spa-signin analyzes the sign-in page's build (the first load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 out=target/analysis
+bin=${BIN:-pkce-spa}
 CARGO_TARGET_DIR=$out CARGO_PROFILE_RELEASE_STRIP=false \
-  cargo build --release --offline --target wasm32-unknown-unknown --bin pkce-spa
-wasm-bindgen --target web --no-typescript --out-dir "$out/bindgen" "$out/wasm32-unknown-unknown/release/pkce-spa.wasm"
-# The same wasm-opt level and features as index.html asks trunk for.
-params=$(sed -n 's/.*data-wasm-opt-params="\([^"]*\)".*/\1/p' index.html)
-level=$(sed -n 's/.*data-wasm-opt="\([^"]*\)".*/\1/p' index.html)
+  cargo build --release --offline --target wasm32-unknown-unknown --bin "$bin"
+wasm-bindgen --target web --no-typescript --out-dir "$out/bindgen" "$out/wasm32-unknown-unknown/release/$bin.wasm"
+# The same wasm-opt level and features as index.html asks trunk for (read
+# from the app's rust link, data-bin="pkce-spa", to its end).
+app_link='/data-bin="pkce-spa"/,/>/'
+params=$(sed -n "${app_link}s/.*data-wasm-opt-params=\"\([^\"]*\)\".*/\1/p" index.html)
+level=$(sed -n "${app_link}s/.*data-wasm-opt=\"\([^\"]*\)\".*/\1/p" index.html)
 # shellcheck disable=SC2086
-wasm-opt "-O$level" -g $params "$out/bindgen/pkce-spa_bg.wasm" -o "$out/pkce-spa.opt.wasm"
-node bench/wasm-size.mjs "$out/pkce-spa.opt.wasm" "$@"
+wasm-opt "-O$level" -g $params "$out/bindgen/${bin}_bg.wasm" -o "$out/$bin.opt.wasm"
+node bench/wasm-size.mjs "$out/$bin.opt.wasm" "$@"
 echo
 echo "== ours before wasm-opt (after it, inlining folds our functions into the futures that call them):"
-node bench/wasm-size.mjs "$out/bindgen/pkce-spa_bg.wasm" --only ours --top 25
+node bench/wasm-size.mjs "$out/bindgen/${bin}_bg.wasm" --only ours --top 25

@@ -11,23 +11,30 @@
 //    here.
 // 3. A local config.json (made by `make dev`, ignored by git) is copied
 //    beside index.html; config is read at run time, never built in.
-// 4. The wasm is fetched before the loader script runs (<link rel=preload>).
-//    The loader starts the GETs the app makes first while the wasm is still
-//    on its way (EARLY below): config.json, and at any page but the callback
-//    the discovery document it names. The app's fetch takes them by URL
-//    (src/browser/http.rs); the app reads and checks them as always.
+// 4. Two builds, one loader: the sign-in page alone (src/signin.rs, built by
+//    trunk as a "worker" so that it gets no loader of its own; renamed here
+//    with a hash of its wasm) and the whole app (src/main.rs). The loader
+//    starts the sign-in page at the app's root with no query when this tab
+//    keeps no session, the whole app anywhere else (CHOICE below), and
+//    fetches that build's wasm at once (an app of one build, like
+//    examples/notes, always starts that one). trunk's <link rel=preload> of
+//    the whole app's wasm and glue go: on the sign-in page they would load
+//    what it does not run.
+//    The loader also starts the GETs the app makes first while the wasm is
+//    still on its way (EARLY below): config.json, and at any page but the
+//    callback the discovery document it names. The app's fetch takes them by
+//    URL (src/browser/http.rs); the app reads and checks them as always.
 //    <link rel=preload> cannot do it: it cannot send the app's
 //    `credentials: 'omit'` and `cache: 'no-store'`, so fetch would not match.
 // 5. Release builds: wasm-bindgen's JS glue and the loader minified with
-//    esbuild (trunk's own minifier fails on the glue and leaves it as is),
-//    the glue's integrity in index.html updated.
+//    esbuild (trunk's own minifier fails on the glue and leaves it as is).
 // 6. Release builds: a `.br` (brotli 11) and a `.gz` (gzip -9) beside every
 //    asset, for hosts that serve precompressed files (nginx gzip_static /
 //    brotli_static, most CDNs). Not for config.json: it is edited after the
 //    build, and a stale compressed copy would win over it.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -49,18 +56,19 @@ let html = readFileSync(htmlPath, 'utf8');
 // does not take. Same request as the app's fetch (browser/http.rs), same
 // discovery URL (core/discovery.rs), none when config.json names a preset or
 // both endpoints (the app then reads no discovery document).
-const EARLY = `{
+const EARLY = `let earlyStarted;
+{
   const early = new Map();
   window.pkceSpaEarly = (url) => { const e = early.get(url); early.delete(url); return e; };
   const options = (controller) => ({ credentials: 'omit', cache: 'no-store', headers: { Accept: 'application/json' }, signal: controller.signal });
   const get = (url, then = (r) => r) => {
     const controller = new AbortController();
     const response = then(fetch(url, options(controller)));
-    response.catch(() => {}); // a failure is the app's to report, if it takes it
     early.set(url, { response, controller });
+    return response.catch(() => {}); // a failure is the app's to report, if it takes it
   };
   // config.json reaches the app only once the discovery request has started.
-  get(new URL('config.json', new URL('./', import.meta.url)).href, (response) => response
+  earlyStarted = get(new URL('config.json', new URL('./', import.meta.url)).href, (response) => response
     .then((r) => (r.ok && !/\\/callback\\/?$/.test(location.pathname) ? r.clone().json() : null))
     .then((c) => {
       if (c && typeof c.issuer === 'string' && !c.provider && !(c.authorization_endpoint && c.token_endpoint)) {
@@ -71,15 +79,51 @@ const EARLY = `{
     .then(() => response));
 }
 `;
+// The wasm's instantiation runs the app's start on the main thread for tens
+// of milliseconds, and any promise callback waits behind it: the step from
+// config.json's answer to the discovery request must not. So the wasm's
+// response goes to wasm-bindgen's init (streaming compile, instantiation)
+// only once the early GETs have started, or after 200 ms at most: a hung
+// config.json must not keep the app from starting and saying so.
+// The sign-in page alone needs no session, callback or check: it starts at
+// the root (core::route: the base path itself), with no query (the return
+// from the provider's sign-out carries one), when this tab keeps no session
+// (core::pending::SESSION_KEY). Anything else, or no sessionStorage at all
+// (the whole app then says what is wrong), starts the whole app.
+const CHOICE = (signIn, whole) => `
+const base = new URL('./', import.meta.url);
+${signIn ? `let signInOnly = false;
+try {
+  signInOnly = location.pathname === base.pathname && !location.search && sessionStorage.getItem('pkce-spa.session') === null;
+} catch {}
+const [glue, wasm] = signInOnly ? ${JSON.stringify(signIn)} : ${JSON.stringify(whole)};` : `const [glue, wasm] = ${JSON.stringify(whole)};`}
+const response = fetch(new URL(wasm, base));
+const { default: init } = await import(new URL(glue, base).href);
+await init({ module_or_path: Promise.all([response, Promise.race([earlyStarted, new Promise((r) => setTimeout(r, 200))])]).then(([r]) => r) });
+`;
+
+// The sign-in page's build, named like trunk's: name-<16 hex>.js / _bg.wasm;
+// null for an app with one build (examples/notes).
+const SIGN_IN = 'pkce-spa-signin';
+function hashSignIn() {
+  if (!existsSync(join(staging, `${SIGN_IN}_bg.wasm`))) return null;
+  const wasmBytes = readFileSync(join(staging, `${SIGN_IN}_bg.wasm`));
+  const hashed = `${SIGN_IN}-${createHash('sha256').update(wasmBytes).digest('hex').slice(0, 16)}`;
+  renameSync(join(staging, `${SIGN_IN}_bg.wasm`), join(staging, `${hashed}_bg.wasm`));
+  renameSync(join(staging, `${SIGN_IN}.js`), join(staging, `${hashed}.js`));
+  return [`${hashed}.js`, `${hashed}_bg.wasm`];
+}
 
 const inlineModule = /<script type="module">([\s\S]*?)<\/script>/;
 const loader = html.match(inlineModule);
-if (loader) {
-  let code = EARLY + loader[1].trim() + '\n';
+if (!loader) throw new Error('index.html lacks trunk\'s inline loader');
+{
+  // Only the file names: both builds sit beside the loader, whatever the public URL.
+  const glue = loader[1].match(/from '[^']*?([\w-]+\.js)'/);
+  const wasm = loader[1].match(/module_or_path: '[^']*?([\w-]+\.wasm)'/);
+  if (!glue || !wasm) throw new Error('trunk\'s loader does not name its glue and wasm as expected');
+  let code = EARLY + CHOICE(hashSignIn(), [glue[1], wasm[1]]);
   if (!publicUrl.startsWith('/')) {
-    const wasmPath = /module_or_path: '(\.\/[^']+\.wasm)'/;
-    if (!wasmPath.test(code)) throw new Error('the loader does not name its wasm as module_or_path: \'./….wasm\'');
-    code = code.replace(wasmPath, "module_or_path: new URL('$1', import.meta.url)");
     code = 'document.querySelector(\'meta[name="pkce-spa-public-url"]\')'
       + '.setAttribute(\'content\', new URL(\'./\', import.meta.url).pathname);\n' + code;
   }
@@ -87,17 +131,15 @@ if (loader) {
   const name = `loader-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
   writeFileSync(join(staging, name), code);
   html = html.replace(inlineModule, `<script type="module" src="${publicUrl}${name}"></script>`);
+  const preloads = /<link rel="(modulepreload|preload)" href="[^"]*"[^>]*>/g;
+  if ((html.match(preloads) || []).length !== 2) throw new Error('index.html lacks trunk\'s preload of the glue and the wasm');
+  html = html.replace(preloads, '');
 }
 
 if (process.env.TRUNK_PROFILE === 'release') {
   for (const name of readdirSync(staging).filter((n) => /^[\w-]+-[0-9a-f]{8,16}\.js$/.test(n) && !n.startsWith('loader-'))) {
     const file = join(staging, name);
-    const code = minify(readFileSync(file, 'utf8'), 'es2020');
-    writeFileSync(file, code);
-    const integrity = `sha384-${createHash('sha384').update(code).digest('base64')}`;
-    const preload = new RegExp(`(<link rel="modulepreload" href="[^"]*${name}"[^>]*integrity=")[^"]*(")`);
-    if (!preload.test(html)) throw new Error(`index.html lacks the modulepreload of ${name}`);
-    html = html.replace(preload, `$1${integrity}$2`);
+    writeFileSync(file, minify(readFileSync(file, 'utf8'), 'es2020'));
   }
 }
 

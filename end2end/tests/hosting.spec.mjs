@@ -50,10 +50,14 @@ const HASHED = /-[0-9a-f]{8,16}(_bg)?\.(js|css|wasm)$/;
 function hashedAssets(dist) {
   return readdirSync(dist).filter((name) => HASHED.test(name));
 }
-function wasmOf(dist) {
-  const [wasm] = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
-  expect(wasm, `a _bg.wasm in ${dist}`).toBeTruthy();
-  return wasm;
+/** The two builds' wasm: the sign-in page's (the root's first load) and the whole app's. */
+function wasmsOf(dist) {
+  const wasms = readdirSync(dist).filter((name) => name.endsWith('_bg.wasm'));
+  const signIn = wasms.find((name) => name.startsWith('pkce-spa-signin-'));
+  const app = wasms.find((name) => !name.startsWith('pkce-spa-signin-'));
+  expect(signIn, `the sign-in page's _bg.wasm in ${dist}`).toBeTruthy();
+  expect(app, `the app's _bg.wasm in ${dist}`).toBeTruthy();
+  return { signIn, app };
 }
 
 /** A GET with node:http, which leaves the body as sent: { status, headers, body }. */
@@ -85,8 +89,9 @@ for (const server of SERVERS) {
     for (const { base, dist } of MOUNTS) {
       test(`signs in at ${base}, the wasm precompressed`, async ({ page }) => {
         const app = `${server.origin}${base}`;
-        // The first wasm answer the page gets (later loads may come from cache).
-        const wasm = page.waitForResponse((r) => r.url() === `${app}${wasmOf(dist)}`);
+        // The first wasm answer the page gets (later loads may come from
+        // cache): at the root, signed out, the sign-in page's.
+        const wasm = page.waitForResponse((r) => r.url() === `${app}${wasmsOf(dist).signIn}`);
         const navigation = await page.goto(app);
         expect(navigation.status(), `GET ${base}`).toBe(200);
         expectPageHeaders(await navigation.allHeaders(), `GET ${base}`);
@@ -138,7 +143,7 @@ for (const server of SERVERS) {
         expect(config.headers()['cache-control'], `GET ${base}config.json: Cache-Control`).toMatch(/^(no-cache|no-store)$/);
 
         const assets = hashedAssets(dist);
-        expect(assets.filter((name) => name.endsWith('.wasm')), `${dist}: one wasm`).toHaveLength(1);
+        expect(assets.filter((name) => name.endsWith('.wasm')), `${dist}: the sign-in page's wasm and the app's`).toHaveLength(2);
         for (const name of assets) {
           const asset = await request.get(`${server.origin}${base}${name}`);
           expect(asset.status(), `GET ${base}${name}`).toBe(200);
@@ -155,8 +160,7 @@ for (const server of SERVERS) {
     });
 
     test('the .br and .gz the build wrote are what is sent, as the client accepts', async () => {
-      for (const { base, dist } of MOUNTS) {
-        const name = wasmOf(dist);
+      for (const { base, dist } of MOUNTS) for (const name of Object.values(wasmsOf(dist))) {
         const url = `${server.origin}${base}${name}`;
         for (const [accept, encoding, file] of [
           ['br, gzip', 'br', `${name}.br`],

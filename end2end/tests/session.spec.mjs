@@ -149,6 +149,62 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
   }
 });
 
+/**
+ * Records which build each page load starts (the loader's choice,
+ * scripts/post-build.mjs): 'sign-in page' or 'whole app', by the wasm it
+ * fetches. (Routing also turns the page's HTTP cache off, so every load
+ * fetches its wasm.) Returns a function that takes the builds started since
+ * it was last called.
+ */
+async function recordBuilds(page) {
+  const started = [];
+  await page.route(/_bg\.wasm$/, async (route) => {
+    started.push(new URL(route.request().url()).pathname.split('/').pop().startsWith('pkce-spa-signin-') ? 'sign-in page' : 'whole app');
+    await route.continue();
+  });
+  return () => started.splice(0);
+}
+
+test('the root starts the sign-in page alone; its links, the callback, a query and a kept session start the whole app', async ({ page, request }) => {
+  await setAppConfig(request, { token_storage: 'session' });
+  const started = await recordBuilds(page);
+  await page.goto('/');
+  await expect(signInButton(page)).toBeEnabled();
+  expect(started()).toEqual(['sign-in page']);
+
+  // Its link to the provider check loads the check, with the whole app.
+  await page.getByRole('link', { name: 'Check provider' }).click();
+  await expect(page.getByRole('heading', { name: 'Provider check' })).toBeVisible();
+  expect(started()).toEqual(['whole app']);
+
+  // Any query at the root (e.g. the return from the provider's sign-out).
+  await page.goto('/?from=elsewhere');
+  await expect(signInButton(page)).toBeEnabled();
+  expect(started()).toEqual(['whole app']);
+
+  await page.goto('/');
+  await expect(signInButton(page)).toBeEnabled();
+  expect(started()).toEqual(['sign-in page']);
+  await signIn(page, 'alice');
+  await expect(signedInHeading(page)).toBeVisible();
+  expect(started(), 'the callback').toEqual(['whole app']);
+
+  // The session kept in this tab: a reload of the root runs it.
+  await page.reload();
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(field(page, 'sub')).toHaveText('alice');
+  expect(started(), 'a kept session').toEqual(['whole app']);
+
+  // Signed out (back from the provider's sign-out, with its query: the
+  // whole app checks its state), the root is the sign-in page again.
+  await signOutButton(page).click();
+  await expect(field(page, 'signed-out-notice')).toHaveText('You are signed out, here and at the provider.', { timeout: 15_000 });
+  expect(started(), 'the return from the provider\'s sign-out').toEqual(['whole app']);
+  await page.goto('/');
+  await expect(signInButton(page)).toBeEnabled();
+  expect(started()).toEqual(['sign-in page']);
+});
+
 test('two tabs of one session refresh once and both keep working', async ({ page: pageA, context, request }) => {
   await setAppConfig(request, { token_storage: 'session', api_url: API_URL });
   // Every token request of every tab of this context.

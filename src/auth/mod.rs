@@ -34,6 +34,12 @@
 //! }
 //! ```
 //!
+//! A page that only offers Sign in can be a build of its own on
+//! [`SignInProvider`] instead: the session engine, the callback and the ID
+//! token's checks stay out of its wasm, for a smaller first load. This
+//! repository's app does so at its root (`src/signin.rs`, and the loader's
+//! choice in `scripts/post-build.mjs`).
+//!
 //! Every decision (PKCE, `state`, the ID token's checks, refresh, who to
 //! trust across tabs) is made in [`crate::core`], which needs no Leptos; this
 //! module only shows its outcome and carries the person's clicks to it.
@@ -63,7 +69,7 @@ pub use crate::session_flow::ApiAnswer;
 pub use alert::ErrorAlert;
 pub use callback::AuthCallback;
 pub use check::ProviderCheck;
-pub use provider::AuthProvider;
+pub use provider::{AuthProvider, SignInProvider};
 pub use require::RequireAuth;
 
 /// Where the sign-in stands, as [`Auth::state`] reads it.

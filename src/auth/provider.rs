@@ -1,5 +1,6 @@
 //! [`AuthProvider`]: loads the configuration and the provider, takes the
-//! authorization response out of the address bar, and runs the session.
+//! authorization response out of the address bar, and runs the session;
+//! [`SignInProvider`]: the loading alone, for a page that only offers Sign in.
 
 use std::sync::Arc;
 
@@ -30,7 +31,33 @@ pub fn AuthProvider(
     config: Option<Config>,
     children: Children,
 ) -> impl IntoView {
-    let on_callback = super::at_callback();
+    provide(config, super::at_callback(), start_session);
+    children()
+}
+
+/// [`AuthProvider`] for a page that only offers Sign in: it reads the
+/// configuration and the provider's metadata, and [`Auth::sign_in`] works,
+/// but no session is restored or run and no authorization response is taken.
+/// What it leaves out (the session engine, the callback, the ID token's
+/// checks) is left out of the wasm too, when the build uses nothing else:
+/// a smaller first load for a landing page, while `/callback` and the
+/// signed-in pages load a build with [`AuthProvider`]. Never at `/callback`.
+#[component]
+pub fn SignInProvider(
+    /// A configuration built in code, instead of config.json.
+    #[prop(optional)]
+    config: Option<Config>,
+    children: Children,
+) -> impl IntoView {
+    provide(config, false, |auth, setup| {
+        auth.setup.try_set(Some(setup));
+    });
+    children()
+}
+
+/// Provides the [`Auth`] handle and starts loading: `start` runs once the
+/// provider's metadata is in.
+fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSetup>)) {
     let auth = Auth {
         config: RwSignal::new_local(None),
         setup: RwSignal::new_local(None),
@@ -45,27 +72,27 @@ pub fn AuthProvider(
     };
     provide_context(auth);
     leptos::task::spawn_local(async move {
-        if let Err(e) = load(auth, config, on_callback).await {
-            // The response can no longer be used: drop its verifier.
-            auth.taken.try_set_value(None);
-            auth.setup_error.try_set(Some(e));
+        match load(auth, config, on_callback).await {
+            Ok(setup) => start(auth, Arc::new(setup)),
+            Err(e) => {
+                // The response can no longer be used: drop its verifier.
+                auth.taken.try_set_value(None);
+                auth.setup_error.try_set(Some(e));
+            }
         }
     });
-    children()
 }
 
 /// config.json, then the provider's metadata (on `/callback`, the document
-/// kept when the sign-in started), then the session runner.
-async fn load(auth: Auth, config: Option<Config>, on_callback: bool) -> Result<(), AppError> {
+/// kept when the sign-in started).
+async fn load(auth: Auth, config: Option<Config>, on_callback: bool) -> Result<AppSetup, AppError> {
     let config = match config {
         Some(config) => config,
         None => flow::load_config().await?,
     };
     flow::use_config(&config);
     auth.config.try_set(Some(Arc::new(config.clone())));
-    let setup = flow::load_provider(config, on_callback).await?;
-    start_session(auth, Arc::new(setup));
-    Ok(())
+    flow::load_provider(config, on_callback).await
 }
 
 fn start_session(auth: Auth, setup: Arc<AppSetup>) {

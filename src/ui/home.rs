@@ -13,8 +13,9 @@ pub fn Home() -> impl IntoView {
     move || if signed_in.get() { view! { <SignedIn /> }.into_any() } else { view! { <SignedOut /> }.into_any() }
 }
 
+/// Also the whole of [`super::SignInApp`]'s page.
 #[component]
-fn SignedOut() -> impl IntoView {
+pub fn SignedOut() -> impl IntoView {
     let auth = use_auth();
     // Read inside the view (reactive): config() is a signal.
     let issuer = move || auth.config().map(|c| c.issuer.clone()).unwrap_or_default();

@@ -6,21 +6,44 @@ mod home;
 mod session_view;
 
 use leptos::prelude::*;
-use pkce_spa::auth::{self, use_auth, AuthCallback, AuthProvider, ErrorAlert, ProviderCheck};
+use pkce_spa::auth::{self, use_auth, Auth, AuthCallback, AuthProvider, ErrorAlert, ProviderCheck, SignInProvider};
 use pkce_spa::browser::page;
 use pkce_spa::core::route::Route;
 
 #[component]
 pub fn App() -> impl IntoView {
     view! {
-        <header class="bar">
-            <span class="brand">"pkce-spa"</span>
-        </header>
+        <Bar />
         <main class="page">
             <AuthProvider>
                 <Pages />
             </AuthProvider>
         </main>
+    }
+}
+
+/// The sign-in page alone: the `pkce-spa-signin` build (src/signin.rs),
+/// which the loader starts at the app's root when no session is kept in this
+/// tab. It looks and acts like [`App`] at `/` for someone signed out; its
+/// links load their page (and with it the whole app).
+#[component]
+pub fn SignInApp() -> impl IntoView {
+    view! {
+        <Bar />
+        <main class="page">
+            <SignInProvider>
+                <SignInPage />
+            </SignInProvider>
+        </main>
+    }
+}
+
+#[component]
+fn Bar() -> impl IntoView {
+    view! {
+        <header class="bar">
+            <span class="brand">"pkce-spa"</span>
+        </header>
     }
 }
 
@@ -36,6 +59,28 @@ enum Phase {
     Ready,
 }
 
+fn phase(auth: Auth) -> Memo<Phase> {
+    Memo::new(move |_| match (auth.setup_error().is_some(), auth.config().is_some(), auth.is_ready()) {
+        (true, false, _) => Phase::ConfigFailed,
+        (true, true, _) => Phase::ProviderFailed,
+        (false, false, _) => Phase::LoadingConfig,
+        (false, true, false) => Phase::LoadingProvider,
+        (false, true, true) => Phase::Ready,
+    })
+}
+
+/// What every page shows until the provider is loaded, or instead of it.
+fn waiting(phase: Phase, auth: Auth) -> AnyView {
+    let error = move || auth.error().map(|e| view! { <ErrorAlert error=e /> });
+    match phase {
+        Phase::ConfigFailed => error().into_any(),
+        Phase::ProviderFailed => view! { {error()} <CheckLink /> }.into_any(),
+        Phase::LoadingConfig => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
+        Phase::LoadingProvider => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
+        Phase::Ready => ().into_any(),
+    }
+}
+
 /// The pages. `/check` needs only the configuration, so it works even when
 /// the provider cannot be loaded; the sign-in pages wait for the provider.
 /// Links to the app's pages and the back button change the page without
@@ -46,23 +91,24 @@ fn Pages() -> impl IntoView {
     let route = RwSignal::new(page::route());
     page::follow_links_in_app(move |r| route.set(r));
     let route = Memo::new(move |_| route.get());
-    let phase = Memo::new(move |_| match (auth.setup_error().is_some(), auth.config().is_some(), auth.is_ready()) {
-        (true, false, _) => Phase::ConfigFailed,
-        (true, true, _) => Phase::ProviderFailed,
-        (false, false, _) => Phase::LoadingConfig,
-        (false, true, false) => Phase::LoadingProvider,
-        (false, true, true) => Phase::Ready,
-    });
-    let error = move || auth.error().map(|e| view! { <ErrorAlert error=e /> });
+    let phase = phase(auth);
     move || match (phase.get(), route.get()) {
-        (Phase::ConfigFailed, _) => error().into_any(),
         (Phase::ProviderFailed | Phase::LoadingProvider | Phase::Ready, Route::Check) => view! { <ProviderCheck /> }.into_any(),
-        (Phase::ProviderFailed, _) => view! { {error()} <CheckLink /> }.into_any(),
-        (Phase::LoadingConfig, _) => view! { <p role="status" class="status">"Loading the configuration…"</p> }.into_any(),
-        (Phase::LoadingProvider, _) => view! { <p role="status" class="status">"Reading the provider's configuration…"</p> }.into_any(),
         (Phase::Ready, Route::Home) => view! { <home::Home /> }.into_any(),
         (Phase::Ready, Route::Callback) => view! { <AuthCallback /> }.into_any(),
         (Phase::Ready, Route::NotFound) => view! { <NotFound /> }.into_any(),
+        (phase, _) => waiting(phase, auth),
+    }
+}
+
+/// [`SignInApp`]'s one page: `/` for someone signed out.
+#[component]
+fn SignInPage() -> impl IntoView {
+    let auth = use_auth();
+    let phase = phase(auth);
+    move || match phase.get() {
+        Phase::Ready => view! { <home::SignedOut /> }.into_any(),
+        phase => waiting(phase, auth),
     }
 }
 
