@@ -1,5 +1,5 @@
 //! JSON objects field by field, through `serde_json::Value` (which the app
-//! parses anyway): an [`Object`] to write, and readers that tell an absent
+//! parses anyway): an `Object` to write, and readers that tell an absent
 //! or `null` field (`Some(None)`) from one of the wrong type (`None`). What
 //! the app stores and sends is written and read this way rather than with
 //! serde's derives, whose code per type weighed several KB of the wasm
