@@ -90,15 +90,33 @@ const EARLY = `let earlyStarted;
 // from the provider's sign-out carries one), when this tab keeps no session
 // (core::pending::SESSION_KEY). Anything else, or no sessionStorage at all
 // (the whole app then says what is wrong), starts the whole app.
+// The sign-in page's first click (Sign in, or its link to the check) leads to
+// the whole app: it prefetches the whole app's glue and wasm then, for the
+// next page (`/callback` after the provider, or `/check`), and not before,
+// so a visit that signs no one in costs the sign-in page only.
 const CHOICE = (signIn, whole) => `
 const base = new URL('./', import.meta.url);
 ${signIn ? `let signInOnly = false;
 try {
   signInOnly = location.pathname === base.pathname && !location.search && sessionStorage.getItem('pkce-spa.session') === null;
 } catch {}
-const [glue, wasm] = signInOnly ? ${JSON.stringify(signIn)} : ${JSON.stringify(whole)};` : `const [glue, wasm] = ${JSON.stringify(whole)};`}
+const [glue, wasm] = signInOnly ? ${JSON.stringify(signIn)} : ${JSON.stringify(whole)};
+if (signInOnly) {
+  addEventListener('click', () => {
+    for (const name of ${JSON.stringify(whole)}) {
+      const link = document.createElement('link');
+      link.rel = 'prefetch';
+      link.href = new URL(name, base).href;
+      document.head.append(link);
+    }
+  }, { once: true, capture: true });
+}` : `const [glue, wasm] = ${JSON.stringify(whole)};`}
 const response = fetch(new URL(wasm, base));
-const { default: init } = await import(new URL(glue, base).href);
+const glueModule = import(new URL(glue, base).href);
+`;
+// After EARLY: the build starts once the early GETs have (see above).
+const START = `
+const { default: init } = await glueModule;
 await init({ module_or_path: Promise.all([response, Promise.race([earlyStarted, new Promise((r) => setTimeout(r, 200))])]).then(([r]) => r) });
 `;
 
@@ -122,7 +140,8 @@ if (!loader) throw new Error('index.html lacks trunk\'s inline loader');
   const glue = loader[1].match(/from '[^']*?([\w-]+\.js)'/);
   const wasm = loader[1].match(/module_or_path: '[^']*?([\w-]+\.wasm)'/);
   if (!glue || !wasm) throw new Error('trunk\'s loader does not name its glue and wasm as expected');
-  let code = EARLY + CHOICE(hashSignIn(), [glue[1], wasm[1]]);
+  // The wasm, the largest and the longest to start, is asked for first.
+  let code = CHOICE(hashSignIn(), [glue[1], wasm[1]]) + EARLY + START;
   if (!publicUrl.startsWith('/')) {
     code = 'document.querySelector(\'meta[name="pkce-spa-public-url"]\')'
       + '.setAttribute(\'content\', new URL(\'./\', import.meta.url).pathname);\n' + code;

@@ -152,22 +152,26 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
 /**
  * Records which build each page load starts (the loader's choice,
  * scripts/post-build.mjs): 'sign-in page' or 'whole app', by the wasm it
- * fetches. (Routing also turns the page's HTTP cache off, so every load
- * fetches its wasm.) Returns a function that takes the builds started since
- * it was last called.
+ * fetches, and the sign-in page's prefetches of the whole app apart.
+ * (Routing also turns the page's HTTP cache off, so every load fetches its
+ * wasm.) Returns { started, prefetched }: functions that take what was
+ * recorded since they were last called.
  */
 async function recordBuilds(page) {
-  const started = [];
+  const loads = [];
+  const prefetches = [];
   await page.route(/_bg\.wasm$/, async (route) => {
-    started.push(new URL(route.request().url()).pathname.split('/').pop().startsWith('pkce-spa-signin-') ? 'sign-in page' : 'whole app');
+    const build = new URL(route.request().url()).pathname.split('/').pop().startsWith('pkce-spa-signin-') ? 'sign-in page' : 'whole app';
+    const purpose = (await route.request().allHeaders())['sec-purpose'] ?? '';
+    (purpose.includes('prefetch') ? prefetches : loads).push(build);
     await route.continue();
   });
-  return () => started.splice(0);
+  return { started: () => loads.splice(0), prefetched: () => prefetches.splice(0) };
 }
 
 test('the root starts the sign-in page alone; its links, the callback, a query and a kept session start the whole app', async ({ page, request }) => {
   await setAppConfig(request, { token_storage: 'session' });
-  const started = await recordBuilds(page);
+  const { started, prefetched } = await recordBuilds(page);
   await page.goto('/');
   await expect(signInButton(page)).toBeEnabled();
   expect(started()).toEqual(['sign-in page']);
@@ -185,8 +189,11 @@ test('the root starts the sign-in page alone; its links, the callback, a query a
   await page.goto('/');
   await expect(signInButton(page)).toBeEnabled();
   expect(started()).toEqual(['sign-in page']);
+  prefetched();
+  // Sign in: the whole app is prefetched for the callback meanwhile.
   await signIn(page, 'alice');
   await expect(signedInHeading(page)).toBeVisible();
+  expect(prefetched(), 'prefetched at the click on Sign in').toEqual(['whole app']);
   expect(started(), 'the callback').toEqual(['whole app']);
 
   // The session kept in this tab: a reload of the root runs it.
