@@ -7,6 +7,12 @@
 // Brotli only with BROTLI=1: by default the browser gets gzip, like most
 // CDNs serve a file they did not compress themselves.
 //
+// Caching as docs/hosting/ sets it for a build with hashed names: the HTML
+// `no-cache`, every other file `immutable` for a year, for every app alike
+// (the references' main.js included, as a bundler would name it by its
+// hash). Each round starts from an empty cache; its `/callback` finds in it
+// what `/` loaded (or prefetched).
+//
 //   SITES="8291=../dist,8292=build/ref"  PROVIDER_ISSUER=http://127.0.0.1:9491
 import { readFile, stat } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -66,7 +72,8 @@ async function handle(root, req, res) {
   }
   const type = TYPES[path.extname(file)] || 'application/octet-stream';
   const accept = String(req.headers['accept-encoding'] || '');
-  const headers = { 'Content-Type': type, 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' };
+  const cacheControl = type.startsWith('text/html') ? 'no-cache' : 'public, max-age=31536000, immutable';
+  const headers = { 'Content-Type': type, 'Cache-Control': cacheControl, Vary: 'Accept-Encoding' };
   if (type.startsWith('text/html')) Object.assign(headers, { 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' });
   let body;
   if (BROTLI && /\bbr\b/.test(accept) && await isFile(`${file}.br`)) {
