@@ -90,10 +90,12 @@ const EARLY = `let earlyStarted;
 // from the provider's sign-out carries one), when this tab keeps no session
 // (core::pending::SESSION_KEY). Anything else, or no sessionStorage at all
 // (the whole app then says what is wrong), starts the whole app.
-// The sign-in page's first click (Sign in, or its link to the check) leads to
-// the whole app: it prefetches the whole app's glue and wasm then, for the
-// next page (`/callback` after the provider, or `/check`), and not before,
-// so a visit that signs no one in costs the sign-in page only.
+// Once the sign-in page has run a second and the browser is idle, it
+// prefetches the whole app's glue and wasm for the next page (`/callback`
+// after the provider, or `/check`), unless the browser asks to save data:
+// after the first load, so that load stays the sign-in page's alone, and
+// before the click: a prefetch still on its way when the page leaves for the
+// provider was not used by the callback in Chromium here (bench, slow 4G).
 const CHOICE = (signIn, whole) => `
 const base = new URL('./', import.meta.url);
 ${signIn ? `let signInOnly = false;
@@ -101,24 +103,23 @@ try {
   signInOnly = location.pathname === base.pathname && !location.search && sessionStorage.getItem('pkce-spa.session') === null;
 } catch {}
 const [glue, wasm] = signInOnly ? ${JSON.stringify(signIn)} : ${JSON.stringify(whole)};
-if (signInOnly) {
-  addEventListener('click', () => {
-    for (const name of ${JSON.stringify(whole)}) {
-      const link = document.createElement('link');
-      link.rel = 'prefetch';
-      link.href = new URL(name, base).href;
-      document.head.append(link);
-    }
-  }, { once: true, capture: true });
-}` : `const [glue, wasm] = ${JSON.stringify(whole)};`}
+const prefetchWhole = () => {
+  if (!signInOnly || navigator.connection?.saveData) return;
+  for (const name of ${JSON.stringify(whole)}) {
+    const link = document.createElement('link');
+    link.rel = 'prefetch';
+    link.href = new URL(name, base).href;
+    document.head.append(link);
+  }
+};` : `const [glue, wasm] = ${JSON.stringify(whole)};`}
 const response = fetch(new URL(wasm, base));
 const glueModule = import(new URL(glue, base).href);
 `;
 // After EARLY: the build starts once the early GETs have (see above).
-const START = `
+const START = (signIn) => `
 const { default: init } = await glueModule;
 await init({ module_or_path: Promise.all([response, Promise.race([earlyStarted, new Promise((r) => setTimeout(r, 200))])]).then(([r]) => r) });
-`;
+${signIn ? "setTimeout(() => (window.requestIdleCallback ?? setTimeout)(prefetchWhole), 1000);\n" : ''}`;
 
 // The sign-in page's build, named like trunk's: name-<16 hex>.js / _bg.wasm;
 // null for an app with one build (examples/notes).
@@ -141,7 +142,8 @@ if (!loader) throw new Error('index.html lacks trunk\'s inline loader');
   const wasm = loader[1].match(/module_or_path: '[^']*?([\w-]+\.wasm)'/);
   if (!glue || !wasm) throw new Error('trunk\'s loader does not name its glue and wasm as expected');
   // The wasm, the largest and the longest to start, is asked for first.
-  let code = CHOICE(hashSignIn(), [glue[1], wasm[1]]) + EARLY + START;
+  const signIn = hashSignIn();
+  let code = CHOICE(signIn, [glue[1], wasm[1]]) + EARLY + START(signIn);
   if (!publicUrl.startsWith('/')) {
     code = 'document.querySelector(\'meta[name="pkce-spa-public-url"]\')'
       + '.setAttribute(\'content\', new URL(\'./\', import.meta.url).pathname);\n' + code;
