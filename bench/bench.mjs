@@ -6,7 +6,7 @@
 // machine hits all alike: read the ratios, not the absolute times. See
 // bench/README.md.
 //
-//   node bench.mjs [--runs 7] [--throttled-runs 1] [--app ../dist] [--brotli]
+//   node bench.mjs [--runs 7] [--throttled-runs 1] [--app ../dist] [--brotli] [--think-ms 0]
 //
 // Expects the release build in --app and the Leptos floor's build in
 // build/leptos (bench.sh makes both; this precompresses the latter); builds
@@ -33,6 +33,10 @@ const APP_DIST = path.resolve(HERE, arg('app', 'build/app'));
 // --trace: print the requests of pkce-spa's last run, with their offsets.
 const TRACE = process.argv.includes('--trace') || process.env.BENCH_TRACE === '1';
 const BROTLI = process.argv.includes('--brotli') || process.env.BENCH_BROTLI === '1';
+// How long the person looks at the page between "Sign in" enabled and the
+// click (default 0: at once). A page may fetch what its next page needs
+// meanwhile; the first load's bytes are counted before the pause.
+const THINK_MS = Number(arg('think-ms', process.env.BENCH_THINK_MS ?? 0));
 const PROVIDER_PORT = 9491;
 // The local provider of `make dev` (dev-provider/server.mjs, root layout).
 const PROVIDER = `http://${HOST}:${PROVIDER_PORT}`;
@@ -190,6 +194,8 @@ async function measure(browser, app, profile) {
     .filter((r) => r.url.startsWith(app.origin) && r.wire !== undefined && r.status === 200)
     .map((r) => ({ name: new URL(r.url).pathname, wire: r.wire, encoding: r.encoding }));
 
+  if (THINK_MS > 0) await page.waitForTimeout(THINK_MS);
+
   // 2. Click -> the authorization request leaves.
   const clickAt = await page.evaluate(() => {
     const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Sign in');
@@ -299,9 +305,10 @@ async function main() {
   await buildReferences();
   const sizes = Object.fromEntries(APPS.map((app) => [app.key, fileSizes(app.root)]));
   // pkce-spa's first load is its sign-in page's build; /callback, /check and a
-  // kept session load the whole app instead (size-budget.mjs).
-  const appLoads = loads(APP_DIST);
-  sizes.app = appLoads.firstLoad.files;
+  // kept session load the whole app instead (size-budget.mjs). A build of
+  // one wasm (before be8e998) is its own first load.
+  const appLoads = readdirSync(APP_DIST).some((name) => name.startsWith('pkce-spa-signin-')) ? loads(APP_DIST) : null;
+  if (appLoads) sizes.app = appLoads.firstLoad.files;
   const origins = APPS.map((a) => a.origin).join(',');
   const children = [
     // The no-dpop layout: the references do plain PKCE with Bearer tokens,
@@ -349,22 +356,24 @@ async function main() {
     const dirty = execFileSync('git', ['status', '--porcelain', '--', '..'], { cwd: HERE }).toString().trim() !== '';
     const chromiumVersion = browser.version();
     const date = new Date().toISOString();
-    const header = `pkce-spa bench, ${date.slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${dirty ? ' (with local changes)' : ''}, Chromium ${chromiumVersion}, served ${BROTLI ? 'brotli' : 'gzip'}`;
+    const header = `pkce-spa bench, ${date.slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${dirty ? ' (with local changes)' : ''}, Chromium ${chromiumVersion}, served ${BROTLI ? 'brotli' : 'gzip'}${THINK_MS > 0 ? `, ${THINK_MS} ms on the page before the click` : ''}`;
     let text = `${header}\n\n${table('unthrottled', sizes, summary, RUNS)}\n`;
     if (throttled) text += `\n${table(`throttled (${SLOW_4G.label})`, null, throttled, THROTTLED_RUNS)}\n`;
     text += '\nfirst-load files (raw / gzip -9 / brotli 11):\n';
     for (const app of APPS) {
       for (const f of sizes[app.key]) text += `  ${pad(app.key, 7)}${pad(f.name, 44)}${lpad(kb(f.raw), 10)}${lpad(kb(f.gzip), 10)}${lpad(kb(f.brotli), 10)}\n`;
     }
-    const whole = appLoads.app.total;
-    text += `pkce-spa's whole app instead (/callback, /check, a kept session): ${kb(whole.raw)} raw, ${kb(whole.gzip)} gzip -9, ${kb(whole.brotli)} brotli 11\n`;
+    if (appLoads) {
+      const whole = appLoads.app.total;
+      text += `pkce-spa's whole app instead (/callback, /check, a kept session): ${kb(whole.raw)} raw, ${kb(whole.gzip)} gzip -9, ${kb(whole.brotli)} brotli 11\n`;
+    }
     console.log(text);
     mkdirSync(path.join(HERE, 'results'), { recursive: true });
     const file = path.join(HERE, 'results', `bench-${date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify({
-      date, commit, dirty, chromium: chromiumVersion, encoding: BROTLI ? 'br' : 'gzip', runs: RUNS, throttledRuns: THROTTLED_RUNS,
+      date, commit, dirty, chromium: chromiumVersion, encoding: BROTLI ? 'br' : 'gzip', runs: RUNS, throttledRuns: THROTTLED_RUNS, thinkMs: THINK_MS,
       apps: APPS.map(({ key, name, origin }) => ({ key, name, origin })),
-      sizes, wholeApp: appLoads.app, summary, throttled, throttleProfile: SLOW_4G, raw: { runs, throttledRuns },
+      sizes, wholeApp: appLoads?.app ?? null, summary, throttled, throttleProfile: SLOW_4G, raw: { runs, throttledRuns },
     }, null, 2)}\n`);
     writeFileSync(path.join(HERE, 'results', 'latest.txt'), `${text}\n`);
     console.log(`written: ${path.relative(process.cwd(), file)} and bench/results/latest.txt`);
