@@ -9,11 +9,7 @@ mod ui;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    // A panic is a bug; the hook at least puts its message and location in
-    // the console. (console_error_panic_hook adds a JS stack of the stripped
-    // wasm's function numbers, and its glue to the first load.)
-    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
-    leptos::mount::mount_to_body(ui::App);
+    ui::start(ui::App);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

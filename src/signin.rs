@@ -13,9 +13,7 @@ mod ui;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    // As in src/main.rs: a panic's message and location in the console.
-    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
-    leptos::mount::mount_to_body(ui::SignInApp);
+    ui::start(ui::SignInApp);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

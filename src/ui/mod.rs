@@ -10,6 +10,15 @@ use pkce_spa::auth::{self, use_auth, Auth, AuthCallback, AuthProvider, ErrorAler
 use pkce_spa::browser::page;
 use pkce_spa::core::route::Route;
 
+/// Starts a build with its app: a panic is a bug, and the hook at least puts
+/// its message and location in the console (console_error_panic_hook adds a
+/// JS stack of the stripped wasm's function numbers, and its glue to the
+/// first load); then the app is mounted to the body.
+pub fn start<V: IntoView + 'static>(app: fn() -> V) {
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
+    leptos::mount::mount_to_body(app);
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     view! {
