@@ -141,8 +141,8 @@ if (!loader) throw new Error('index.html lacks trunk\'s inline loader');
   const glue = loader[1].match(/from '[^']*?([\w-]+\.js)'/);
   const wasm = loader[1].match(/module_or_path: '[^']*?([\w-]+\.wasm)'/);
   if (!glue || !wasm) throw new Error('trunk\'s loader does not name its glue and wasm as expected');
-  // The wasm, the largest and the longest to start, is asked for first.
   const signIn = hashSignIn();
+  // The wasm, the largest and the longest to start, is asked for first.
   let code = CHOICE(signIn, [glue[1], wasm[1]]) + EARLY + START(signIn);
   if (!publicUrl.startsWith('/')) {
     code = 'document.querySelector(\'meta[name="pkce-spa-public-url"]\')'
