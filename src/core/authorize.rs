@@ -1,7 +1,6 @@
 //! The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect
 //! Core §3.1.2.1).
 
-
 use super::pkce::{self, CodeChallenge};
 use super::{b64, url};
 

@@ -52,13 +52,7 @@ pub fn parse_metadata(url: &str, status: u16, body: &str, expected: &IssuerRule)
     let wrong = |name: &str, what: &str| failed(format!("not a metadata document: `{name}` is not {what}"));
     let string = |name: &str| json::optional_string(&doc, name).ok_or_else(|| wrong(name, "a string"));
     let flag = |name: &str| json::optional_bool(&doc, name).map(Option::unwrap_or_default).ok_or_else(|| wrong(name, "true or false"));
-    let strings = |name: &str| match doc.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => {
-            items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().map(Some).ok_or_else(|| wrong(name, "a list of strings"))
-        }
-        Some(_) => Err(wrong(name, "a list of strings")),
-    };
+    let strings = |name: &str| json::optional_strings(&doc, name).ok_or_else(|| wrong(name, "a list of strings"));
     let mut endpoints = Endpoints::default();
     for e in Endpoint::ALL {
         e.set(&mut endpoints, string(e.name)?);

@@ -21,8 +21,8 @@ pub const CLOCK_LEEWAY_S: u64 = 60;
 pub const MAX_IAT_AGE_S: u64 = 600;
 
 /// The claims the app shows or checks later, built only by [`verify`].
-/// (Deserialize reads them back from this tab's own sessionStorage or a tab
-/// of the same session, where they are written only after validation.)
+/// (`from_stored` reads them back from this tab's own sessionStorage or a
+/// tab of the same session, where they are written only after validation.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdTokenClaims {
     sub: String,

@@ -32,14 +32,19 @@ impl From<Object> for Value {
     }
 }
 
+/// A field that may be absent or `null` (`Some(None)`), read by `read`:
+/// `None` when it is there and `read` does not take it.
+fn optional<T>(v: &Value, name: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    match v.get(name) {
+        None | Some(Value::Null) => Some(None),
+        Some(field) => read(field).map(Some),
+    }
+}
+
 /// A string field that may be absent or `null`: `None` when it is neither
 /// that nor a string.
 pub(crate) fn optional_string(v: &Value, name: &str) -> Option<Option<String>> {
-    match v.get(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some(Some(s.clone())),
-        Some(_) => None,
-    }
+    optional(v, name, |field| field.as_str().map(str::to_owned))
 }
 
 /// A string field that must be there.
@@ -50,10 +55,7 @@ pub(crate) fn string(v: &Value, name: &str) -> Option<String> {
 /// A whole number field that may be absent or `null`: `None` when it is
 /// neither that nor a whole number.
 pub(crate) fn optional_u64(v: &Value, name: &str) -> Option<Option<u64>> {
-    match v.get(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(n) => n.as_u64().map(Some),
-    }
+    optional(v, name, Value::as_u64)
 }
 
 /// A whole number field that must be there.
@@ -64,8 +66,11 @@ pub(crate) fn u64_field(v: &Value, name: &str) -> Option<u64> {
 /// A `true` or `false` field that may be absent or `null`: `None` when it
 /// is neither that nor a boolean.
 pub(crate) fn optional_bool(v: &Value, name: &str) -> Option<Option<bool>> {
-    match v.get(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(b) => b.as_bool().map(Some),
-    }
+    optional(v, name, Value::as_bool)
+}
+
+/// A list of strings that may be absent or `null`: `None` when it is
+/// neither that nor a list of strings only.
+pub(crate) fn optional_strings(v: &Value, name: &str) -> Option<Option<Vec<String>>> {
+    optional(v, name, |field| field.as_array()?.iter().map(|item| item.as_str().map(str::to_owned)).collect())
 }
