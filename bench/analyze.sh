@@ -14,13 +14,11 @@ bin=${BIN:-pkce-spa}
 CARGO_TARGET_DIR=$out CARGO_PROFILE_RELEASE_STRIP=false \
   cargo build --release --offline --target wasm32-unknown-unknown --bin "$bin"
 wasm-bindgen --target web --no-typescript --out-dir "$out/bindgen" "$out/wasm32-unknown-unknown/release/$bin.wasm"
-# The same wasm-opt level and features as index.html asks trunk for (read
-# from the app's rust link, data-bin="pkce-spa", to its end).
-app_link='/data-bin="pkce-spa"/,/>/'
-params=$(sed -n "${app_link}s/.*data-wasm-opt-params=\"\([^\"]*\)\".*/\1/p" index.html)
-level=$(sed -n "${app_link}s/.*data-wasm-opt=\"\([^\"]*\)\".*/\1/p" index.html)
+# The same wasm-opt level and features as index.html asks trunk for.
+source bench/wasm-opt-flags.sh
+flags=$(wasm_opt_flags)
 # shellcheck disable=SC2086
-wasm-opt "-O$level" -g $params "$out/bindgen/${bin}_bg.wasm" -o "$out/$bin.opt.wasm"
+wasm-opt $flags -g "$out/bindgen/${bin}_bg.wasm" -o "$out/$bin.opt.wasm"
 node bench/wasm-size.mjs "$out/$bin.opt.wasm" "$@"
 echo
 echo "== ours before wasm-opt (after it, inlining folds our functions into the futures that call them):"

@@ -303,12 +303,11 @@ function table(title, sizes, summary, runs) {
 
 async function main() {
   await buildReferences();
-  const sizes = Object.fromEntries(APPS.map((app) => [app.key, fileSizes(app.root)]));
   // pkce-spa's first load is its sign-in page's build; /callback, /check and a
   // kept session load the whole app instead (size-budget.mjs). A build of
   // one wasm (before be8e998) is its own first load.
   const appLoads = readdirSync(APP_DIST).some((name) => name.startsWith('pkce-spa-signin-')) ? loads(APP_DIST) : null;
-  if (appLoads) sizes.app = appLoads.firstLoad.files;
+  const sizes = Object.fromEntries(APPS.map((app) => [app.key, app.key === 'app' && appLoads ? appLoads.firstLoad.files : fileSizes(app.root)]));
   const origins = APPS.map((a) => a.origin).join(',');
   const children = [
     // The no-dpop layout: the references do plain PKCE with Bearer tokens,

@@ -27,13 +27,10 @@ if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   mkdir -p "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$bindgen" \
     "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/leptos-floor.wasm"
-  # (Read from the app's rust link, data-bin="pkce-spa", to its end.)
-  app_link='/data-bin="pkce-spa"/,/>/'
-  params=$(sed -n "${app_link}s/.*data-wasm-opt-params=\"\([^\"]*\)\".*/\1/p" index.html)
-  level=$(sed -n "${app_link}s/.*data-wasm-opt=\"\([^\"]*\)\".*/\1/p" index.html)
-  [ -n "$level" ] && [ -n "$params" ] || { echo "bench.sh: no wasm-opt level and params for pkce-spa in index.html" >&2; exit 1; }
+  source bench/wasm-opt-flags.sh
+  flags=$(wasm_opt_flags)
   # shellcheck disable=SC2086
-  wasm-opt "-O$level" $params "$bindgen/leptos-floor_bg.wasm" -o "$out/leptos-floor_bg.wasm"
+  wasm-opt $flags "$bindgen/leptos-floor_bg.wasm" -o "$out/leptos-floor_bg.wasm"
   esbuild --minify --format=esm --target=es2020 --log-level=warning "$bindgen/leptos-floor.js" --outfile="$out/leptos-floor.js"
   esbuild --minify --format=esm --target=es2022 --log-level=warning bench/leptos-floor/main.js --outfile="$out/main.js"
   cp bench/leptos-floor/index.html "$out/index.html"

@@ -29,11 +29,7 @@ export const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const SIGN_IN = /^pkce-spa-signin-[0-9a-f]{8,16}(\.js|_bg\.wasm)$/;
 const APP = /^pkce-spa-[0-9a-f]{8,16}(\.js|_bg\.wasm)$/;
 
-function sizes(dist, names) {
-  const files = names.map((name) => {
-    const bytes = readFileSync(path.join(dist, name));
-    return { name, raw: bytes.length, gzip: gzip(bytes).length, brotli: brotli(bytes).length };
-  });
+function sum(files) {
   const total = { raw: 0, gzip: 0, brotli: 0 };
   for (const file of files) for (const kind of ['raw', 'gzip', 'brotli']) total[kind] += file[kind];
   return { files, total };
@@ -59,18 +55,21 @@ export function loads(dist) {
   if (signIn.length !== 2 || app.length !== 2) {
     throw new Error(`${dist} lacks the glue and wasm of the sign-in page or of the app: build the release first`);
   }
+  // Each asset read and compressed once; the shared ones count in both loads.
   const missing = [];
+  const file = {};
   for (const name of assets) {
     const bytes = readFileSync(path.join(dist, name));
+    file[name] = { name, raw: bytes.length, gzip: gzip(bytes).length, brotli: brotli(bytes).length };
     for (const [ext, inflate] of [['gz', gunzipSync], ['br', brotliDecompressSync]]) {
       const copy = path.join(dist, `${name}.${ext}`);
       if (!existsSync(copy)) missing.push(`${name}.${ext} is missing (scripts/post-build.mjs writes it in release builds)`);
       else if (!inflate(readFileSync(copy)).equals(bytes)) missing.push(`${name}.${ext} does not decompress to ${name}`);
     }
   }
-  const firstLoad = sizes(dist, [...shared, ...signIn]);
+  const firstLoad = sum([...shared, ...signIn].map((name) => file[name]));
   firstLoad.overBudget = overBudget('the first load', firstLoad.total, BUDGET_GZIP);
-  const whole = sizes(dist, [...shared, ...app]);
+  const whole = sum([...shared, ...app].map((name) => file[name]));
   whole.overBudget = overBudget('the whole app\'s load', whole.total, BUDGET_APP_GZIP);
   return { firstLoad, app: whole, missing };
 }

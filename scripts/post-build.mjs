@@ -68,7 +68,7 @@ const EARLY = `let earlyStarted;
     return response.catch(() => {}); // a failure is the app's to report, if it takes it
   };
   // config.json reaches the app only once the discovery request has started.
-  earlyStarted = get(new URL('config.json', new URL('./', import.meta.url)).href, (response) => response
+  earlyStarted = get(new URL('config.json', base).href, (response) => response
     .then((r) => (r.ok && !/\\/callback\\/?$/.test(location.pathname) ? r.clone().json() : null))
     .then((c) => {
       if (c && typeof c.issuer === 'string' && !c.provider && !(c.authorization_endpoint && c.token_endpoint)) {
@@ -97,7 +97,6 @@ const EARLY = `let earlyStarted;
 // before the click: a prefetch still on its way when the page leaves for the
 // provider was not used by the callback in Chromium here (bench, slow 4G).
 const CHOICE = (signIn, whole) => `
-const base = new URL('./', import.meta.url);
 ${signIn ? `let signInOnly = false;
 try {
   signInOnly = location.pathname === base.pathname && !location.search && sessionStorage.getItem('pkce-spa.session') === null;
@@ -142,12 +141,13 @@ if (!loader) throw new Error('index.html lacks trunk\'s inline loader');
   const wasm = loader[1].match(/module_or_path: '[^']*?([\w-]+\.wasm)'/);
   if (!glue || !wasm) throw new Error('trunk\'s loader does not name its glue and wasm as expected');
   const signIn = hashSignIn();
-  // The wasm, the largest and the longest to start, is asked for first.
-  let code = CHOICE(signIn, [glue[1], wasm[1]]) + EARLY + START(signIn);
+  // The app's base: the loader's own folder, whatever the public URL.
+  let code = "const base = new URL('./', import.meta.url);\n";
   if (!publicUrl.startsWith('/')) {
-    code = 'document.querySelector(\'meta[name="pkce-spa-public-url"]\')'
-      + '.setAttribute(\'content\', new URL(\'./\', import.meta.url).pathname);\n' + code;
+    code += 'document.querySelector(\'meta[name="pkce-spa-public-url"]\').setAttribute(\'content\', base.pathname);\n';
   }
+  // The wasm, the largest and the longest to start, is asked for first.
+  code += CHOICE(signIn, [glue[1], wasm[1]]) + EARLY + START(signIn);
   if (process.env.TRUNK_PROFILE === 'release') code = minify(code, 'es2022'); // top-level await
   const name = `loader-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`;
   writeFileSync(join(staging, name), code);
