@@ -29,6 +29,12 @@ pub fn set_timeout_ms(ms: u64) {
     TIMEOUT_MS.with(|t| t.set(ms));
 }
 
+/// The timeout of every request, and of every other wait in the browser
+/// layer ([`super::bound`]).
+pub fn timeout_ms() -> u64 {
+    TIMEOUT_MS.with(Cell::get)
+}
+
 /// What came back: the status, the headers the core reads, and the body as
 /// text. Reading it is the core's job.
 pub struct Reply {

@@ -1,6 +1,7 @@
 //! The thin browser layer: each function does one browser call and turns its
 //! failure into an [`AppError`](crate::core::AppError); no protocol logic.
 
+pub mod bound;
 pub mod channel;
 pub mod dpop;
 pub mod http;
