@@ -16,7 +16,7 @@ use crate::core::discovery::{self, Provider};
 use crate::core::endpoints::Endpoint;
 use crate::core::id_token::{self, Expectations, IdTokenClaims, KeySource};
 use crate::core::jwks::{self, Jwks, KeyCache};
-use crate::core::session::Session;
+use crate::core::session::{Deployment, Session};
 use crate::core::dpop::Sent;
 use crate::core::pending::KeptDiscovery;
 use crate::core::token::{self, TokenRequest, TokenResponse};
@@ -31,6 +31,13 @@ pub struct AppSetup {
     pub provider: Provider,
     /// The provider's key set, kept while the page lives.
     keys: Arc<Mutex<KeyCache>>,
+}
+
+impl AppSetup {
+    /// What a session made under this setup belongs to.
+    pub fn deployment(&self) -> Deployment<'_> {
+        Deployment { issuer: self.provider.issuer.as_str(), client_id: &self.config.client_id, token_endpoint: self.provider.token_endpoint() }
+    }
 }
 
 /// Reads config.json beside index.html.
@@ -285,7 +292,8 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sign
     }
     let id = random::session_id()?;
     let return_to = return_to::after_callback(&page::base_path(), exchange.return_to.as_deref());
-    let session = Session::new(id, tokens, claims, &exchange.scope, page::now_ms()).with_dpop_key(exchange.dpop_jkt);
+    let session =
+        Session::new(id, tokens, claims, &exchange.scope, page::now_ms()).with_dpop_key(exchange.dpop_jkt).made_under(&setup.deployment());
     Ok(SignedIn { session, return_to })
 }
 

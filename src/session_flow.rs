@@ -10,41 +10,58 @@ use crate::browser::http::{self, Outgoing, Reply};
 use crate::browser::webcrypto::WebCrypto;
 use crate::browser::{page, random, storage};
 use crate::core::authorize::State;
-use crate::core::id_token::{self, Expectations, IdTokenClaims};
+use crate::core::id_token::{self, Expectations};
 use crate::core::session::Session;
+use crate::core::session_engine::RefreshAnswer;
 use crate::core::token::{self, RefreshToken, TokenResponse};
 use crate::core::dpop::Sent;
 use crate::core::{logout, userinfo, AppError};
 use crate::flow::{nonces, post_token_request, AppSetup, ProviderKeys};
 
 /// One refresh (RFC 6749 §6) with `refresh_token`, taken by value so the
-/// same token cannot be sent twice from here. A new ID token is validated
-/// like the first, without a nonce (Core §12.2); whether it names the same
-/// person, and what a failure means, the session engine decides.
-/// With a DPoP key (`dpop_jkt`), the refresh carries its proof: a public
-/// client's refresh token is bound to the key (RFC 9449 §5).
-pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken, dpop_jkt: Option<&str>) -> Result<(TokenResponse, Option<IdTokenClaims>), AppError> {
+/// same token cannot be sent twice from here, and what became of it
+/// ([`RefreshAnswer`]: whether tokens came, and whether the token sent may
+/// be sent again, is the core's to tell). With a DPoP key (`dpop_jkt`), the
+/// refresh carries its proof: a public client's refresh token is bound to
+/// the key (RFC 9449 §5).
+pub async fn refresh(setup: &AppSetup, refresh_token: RefreshToken, dpop_jkt: Option<&str>) -> RefreshAnswer {
     let request = token::refresh_request(setup.provider.token_endpoint(), refresh_token, &setup.config.client_id);
     let key = match dpop_jkt {
-        Some(jkt) => Some(dpop::find(jkt).await?),
+        Some(jkt) => match dpop::find(jkt).await {
+            Ok(key) => Some(key),
+            // Nothing was sent.
+            Err(e) => return RefreshAnswer::NoTokens(e),
+        },
         None => None,
     };
-    let reply = post_token_request(&request, key.as_ref(), nonces(&setup.config)).await?;
-    let tokens = token::parse_response(reply.status, &reply.body, Sent::of(setup.config.dpop, key.is_some()))?;
-    let claims = match &tokens.id_token {
-        None => None,
-        Some(id_token) => {
-            let expected = Expectations {
-                issuer: &setup.provider.issuer,
-                client_id: &setup.config.client_id,
-                nonce: None,
-                access_token: tokens.access_token.secret(),
-                now_s: page::now_ms() / 1000,
-            };
-            Some(id_token::verify(id_token, &ProviderKeys::of(setup), &WebCrypto, &expected).await?)
-        }
+    let reply = match post_token_request(&request, key.as_ref(), nonces(&setup.config)).await {
+        Ok(reply) => reply,
+        Err(e) => return RefreshAnswer::failed(None, e),
     };
-    Ok((tokens, claims))
+    match token::parse_response(reply.status, &reply.body, Sent::of(setup.config.dpop, key.is_some())) {
+        Ok(tokens) => check_refreshed_id_token(setup, tokens).await,
+        Err(e) => RefreshAnswer::failed(Some(reply.status), e),
+    }
+}
+
+/// A refresh answer's new ID token, validated like the first (Core §12.2),
+/// without a nonce of this request (the engine compares it with the first's).
+pub async fn check_refreshed_id_token(setup: &AppSetup, tokens: TokenResponse) -> RefreshAnswer {
+    let Some(id_token) = &tokens.id_token else {
+        return RefreshAnswer::Tokens(tokens, None);
+    };
+    let expected = Expectations {
+        issuer: &setup.provider.issuer,
+        client_id: &setup.config.client_id,
+        nonce: None,
+        access_token: tokens.access_token.secret(),
+        now_s: page::now_ms() / 1000,
+    };
+    let checked = id_token::verify(id_token, &ProviderKeys::of(setup), &WebCrypto, &expected).await;
+    match checked {
+        Ok(claims) => RefreshAnswer::Tokens(tokens, Some(claims)),
+        Err(e) => RefreshAnswer::unchecked(tokens, e),
+    }
 }
 
 /// The UserInfo claims (Core §5.3), or `None` when the provider has no

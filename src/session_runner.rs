@@ -5,12 +5,12 @@
 //! Every decision is the engine's; this module only moves data. No Leptos:
 //! the UI hears of changes through the [`Event`] callback.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::browser::webcrypto::{Purpose, SessionKey};
-use crate::browser::{channel, locks, page, random, storage};
+use crate::browser::{bound, channel, http, locks, page, random, storage};
 use crate::core::config::TokenStorage;
 use crate::core::logout::{self, SignOutEnd};
 use crate::core::schedule;
@@ -22,10 +22,15 @@ use crate::browser::dpop;
 use crate::session_flow::{self, ApiAnswer};
 
 /// What the UI is told.
+// Events live for one call from the runner to the UI.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Event {
     /// The session to show (`None`: signed out).
     Session(Option<Session>),
+    /// The session is reconnecting (a refresh is retried through an
+    /// outage), or no longer.
+    Reconnecting(bool),
     /// The session ended, and why.
     Ended(AppError),
     /// Signed out in another tab of this session.
@@ -53,7 +58,9 @@ struct Runner {
     key: RefCell<Option<SessionKey>>,
     channel: RefCell<Option<Rc<channel::Channel>>>,
     timer: RefCell<Option<page::Timer>>,
-    visibility: RefCell<Option<page::VisibilityListener>>,
+    wake: RefCell<Option<page::WakeListener>>,
+    /// What the UI was last told of [`Engine::is_reconnecting`].
+    reconnecting: Cell<bool>,
     /// Resolvers of API calls waiting for the refresh in flight.
     waiters: RefCell<Vec<js_sys::Function>>,
     /// The DPoP key of the session last kept, to forget with it.
@@ -62,17 +69,24 @@ struct Runner {
 }
 
 impl SessionRunner {
-    /// Restores the session this tab kept (`token_storage: "session"`) and
-    /// starts keeping it alive.
+    /// Restores the session this tab kept (`token_storage: "session"`), if
+    /// it was made under this configuration ([`Session::belongs_to`]) and
+    /// can still be renewed, and starts keeping it alive.
     pub fn start(setup: Arc<AppSetup>, tell: impl Fn(Event) + 'static) -> Self {
         let sharing = match setup.config.token_storage {
             TokenStorage::Session => Sharing::Tabs,
             TokenStorage::Memory => Sharing::ThisTab,
         };
-        let restored = (sharing == Sharing::Tabs).then(storage::load_session).flatten();
+        let kept = (sharing == Sharing::Tabs).then(storage::load_session).flatten();
+        let restored = kept.filter(|s| s.belongs_to(&setup.deployment()));
+        if restored.is_none() {
+            // Another deployment's or another configuration's, or unreadable.
+            storage::clear_session();
+        }
         let now = page::now_ms();
         storage::sweep_marks(|ended, at| session_engine::mark_is_stale(ended, at, now));
-        let (engine, first) = Engine::start(sharing, restored.clone(), now);
+        let (engine, first) = Engine::start(sharing, setup.config.reconnect_limit_ms, restored, now);
+        let restored = engine.session().cloned();
         let runner = Self(Rc::new(Runner {
             setup,
             sharing,
@@ -80,14 +94,15 @@ impl SessionRunner {
             key: RefCell::default(),
             channel: RefCell::default(),
             timer: RefCell::default(),
-            visibility: RefCell::default(),
+            wake: RefCell::default(),
+            reconnecting: Cell::new(false),
             waiters: RefCell::default(),
             dpop_jkt: RefCell::new(restored.as_ref().and_then(|s| s.dpop_jkt.clone())),
             tell: Box::new(tell),
         }));
         (runner.0.tell)(Event::Session(restored.clone()));
         let me = runner.clone();
-        *runner.0.visibility.borrow_mut() = page::on_visible(move || me.feed_and_carry(Input::Tick));
+        *runner.0.wake.borrow_mut() = page::on_wake(move || me.feed_and_carry(Input::Wake));
         let me = runner.clone();
         wasm_bindgen_futures::spawn_local(async move {
             if restored.is_some() && sharing == Sharing::Tabs {
@@ -127,10 +142,12 @@ impl SessionRunner {
         self.feed_and_carry(Input::SignOut);
     }
 
-    /// The current session with an access token that will not expire on
-    /// the way: refreshes first (or joins the refresh in flight) when little
-    /// time is left. `None` when there is no session (any more).
-    pub async fn fresh_session(&self) -> Option<Session> {
+    /// The current session with an access token that may be sent: when
+    /// little time is left, refreshes first (or joins the refresh in
+    /// flight, or retries at once while reconnecting) and waits for it, up
+    /// to the request timeout; never an expired token
+    /// ([`session_engine::usable_for_api`]).
+    pub async fn fresh_session(&self) -> Result<Session, AppError> {
         let stale = self.session().is_some_and(|s| !session_engine::fresh_enough(&s, API_FRESHNESS_MS, page::now_ms()));
         if stale {
             let outputs = self.feed(Input::RefreshWanted);
@@ -139,17 +156,28 @@ impl SessionRunner {
                 self.refresh_done().await;
             }
         }
-        self.session()
+        let session = self.session().ok_or(AppError::NotSignedIn)?;
+        session_engine::usable_for_api(&session, self.0.engine.borrow().is_reconnecting(), page::now_ms())?;
+        Ok(session)
     }
 
     /// Calls the configured API with a fresh access token.
-    pub async fn call_api(&self, url: &str) -> Option<Result<ApiAnswer, AppError>> {
+    pub async fn call_api(&self, url: &str) -> Result<ApiAnswer, AppError> {
         let session = self.fresh_session().await?;
-        Some(session_flow::call_api(&self.0.setup, url, &session).await)
+        session_flow::call_api(&self.0.setup, url, &session).await
     }
 
+    /// Feeds the engine and tells the UI when *reconnecting* changed.
     fn feed(&self, input: Input) -> Vec<Output> {
-        self.0.engine.borrow_mut().handle(input, page::now_ms())
+        let (outputs, reconnecting) = {
+            let mut engine = self.0.engine.borrow_mut();
+            let outputs = engine.handle(input, page::now_ms());
+            (outputs, engine.is_reconnecting())
+        };
+        if self.0.reconnecting.replace(reconnecting) != reconnecting {
+            self.tell(Event::Reconnecting(reconnecting));
+        }
+        outputs
     }
 
     fn feed_and_carry(&self, input: Input) {
@@ -183,6 +211,7 @@ impl SessionRunner {
                 Output::TakeLock => self.take_lock(),
                 // Only ever the answer to `LockAcquired`, carried out there.
                 Output::SendRefresh(_) => {}
+                Output::CheckIdToken(tokens) => self.check_id_token(*tokens),
                 Output::WriteMark { session_id, mark } => self.write_mark(&session_id, &mark).await,
                 Output::Post(message) => {
                     let channel = self.0.channel.borrow().clone();
@@ -231,6 +260,8 @@ impl SessionRunner {
     /// Takes the session's lock (none for a `"memory"` session: one tab
     /// only), reads the mark under it, and refreshes if the engine says so,
     /// holding the lock until the answer is handled and the mark written.
+    /// The wait for the lock is bounded; without it the engine decides from
+    /// the mark read outside it ([`Input::LockUnavailable`]).
     fn take_lock(&self) {
         let me = self.clone();
         let name = self.0.engine.borrow().lock_name();
@@ -239,15 +270,16 @@ impl SessionRunner {
                 let me = me.clone();
                 move || async move { me.refresh_under_lock().await }
             };
-            let done = match name {
-                Some(name) => locks::with_lock(&name, work).await,
+            let outcome = match name {
+                Some(name) => locks::with_lock(&name, http::timeout_ms(), work).await,
                 None => {
                     work().await;
-                    Some(())
+                    locks::Locked::Ran(())
                 }
             };
-            if done.is_none() {
-                me.feed_and_carry(Input::RefreshAnswered(Err(AppError::Navigation { problem: "the refresh lock was lost".to_owned() })));
+            if outcome == locks::Locked::NotGranted {
+                let mark = me.read_mark().await;
+                me.feed_and_carry(Input::LockUnavailable(mark));
             }
         });
     }
@@ -265,6 +297,15 @@ impl SessionRunner {
         }
     }
 
+    /// Checks the ID token of a refresh answer that waited for the key set.
+    fn check_id_token(&self, tokens: crate::core::token::TokenResponse) {
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = session_flow::check_refreshed_id_token(&me.0.setup, tokens).await;
+            me.feed_and_carry(Input::RefreshAnswered(answer));
+        });
+    }
+
     async fn read_mark(&self) -> Option<Mark> {
         let key = self.0.key.borrow().clone()?;
         let id = self.session()?.id;
@@ -280,10 +321,10 @@ impl SessionRunner {
         }
     }
 
-    /// Waits until the refresh in flight is over.
+    /// Waits until the refresh in flight is over, up to the request timeout.
     async fn refresh_done(&self) {
         let promise = js_sys::Promise::new(&mut |resolve, _| self.0.waiters.borrow_mut().push(resolve));
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        let _ = bound::within_timeout(promise).await;
     }
 
     fn wake_waiters(&self) {

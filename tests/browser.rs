@@ -245,11 +245,36 @@ mod single_flight {
             name
         };
         let (a, b) = (log.clone(), log.clone());
-        let first = locks::with_lock("pkce-spa.test", move || job("a", a));
-        let second = locks::with_lock("pkce-spa.test", move || job("b", b));
+        let first = locks::with_lock("pkce-spa.test", 5_000, move || job("a", a));
+        let second = locks::with_lock("pkce-spa.test", 5_000, move || job("b", b));
         let (x, y) = futures::join!(first, second);
-        assert_eq!((x, y), (Some("a"), Some("b")));
+        assert_eq!((x, y), (locks::Locked::Ran("a"), locks::Locked::Ran("b")));
         assert_eq!(*log.borrow(), ["a", "a", "b", "b"], "b started only after a finished");
+    }
+
+    /// Runs `script` in the page, as another page of the origin would.
+    fn run(script: &str) {
+        js_sys::Function::new_no_args(script).call0(&wasm_bindgen::JsValue::NULL).unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_lock_held_for_ever_elsewhere_is_given_up_after_the_bound() {
+        run("navigator.locks.request('pkce-spa.test-held', () => new Promise(() => {}))");
+        let ran = Rc::new(RefCell::new(false));
+        let flag = ran.clone();
+        let outcome = locks::with_lock("pkce-spa.test-held", 300, move || async move { *flag.borrow_mut() = true }).await;
+        assert_eq!(outcome, locks::Locked::NotGranted);
+        assert!(!*ran.borrow(), "the work never started");
+    }
+
+    #[wasm_bindgen_test]
+    async fn work_whose_lock_is_stolen_still_returns_its_result() {
+        let stolen = locks::with_lock("pkce-spa.test-stolen", 5_000, || async {
+            run("navigator.locks.request('pkce-spa.test-stolen', {steal: true}, () => Promise.resolve())");
+            sleep_ms(50).await;
+            "the answer"
+        });
+        assert_eq!(stolen.await, locks::Locked::Ran("the answer"));
     }
 }
 

@@ -84,6 +84,11 @@ pub enum AuthState {
     /// Signed in: the session, its ID token's claims validated
     /// (OpenID Connect Core §3.1.3.7) before it got here.
     SignedIn(Session),
+    /// Signed in, but renewing the session found no answer (or no key set,
+    /// or its lock held elsewhere) and is being retried: the tokens in hand
+    /// are still used while valid; an API call then waits, or fails with
+    /// `session_reconnecting`, and is never sent with an expired token.
+    Reconnecting(Session),
     /// The last step failed: the error says what to do. When
     /// [`Auth::setup_error`] is `None`, [`Auth::sign_in`] may try again.
     Failed(AppError),
@@ -117,6 +122,7 @@ pub struct Auth {
     setup_error: RwSignal<Option<AppError>>,
     failure: RwSignal<Option<AppError>>,
     session: RwSignal<Option<Session>>,
+    reconnecting: RwSignal<bool>,
     notice: RwSignal<Option<Notice>>,
     busy: RwSignal<Busy>,
     on_callback: RwSignal<bool>,
@@ -161,7 +167,10 @@ impl Auth {
     /// Where the sign-in stands (reactive).
     pub fn state(&self) -> AuthState {
         if let Some(session) = self.session.get() {
-            return AuthState::SignedIn(session);
+            return match self.reconnecting.get() {
+                true => AuthState::Reconnecting(session),
+                false => AuthState::SignedIn(session),
+            };
         }
         if self.is_signing_in() {
             return AuthState::SigningIn;
@@ -195,6 +204,11 @@ impl Auth {
     /// Whether someone is signed in (reactive; changes only on sign-in and out).
     pub fn is_signed_in(&self) -> bool {
         self.session.with(Option::is_some)
+    }
+
+    /// Whether the session is reconnecting: see [`AuthState::Reconnecting`] (reactive).
+    pub fn is_reconnecting(&self) -> bool {
+        self.reconnecting.get()
     }
 
     /// The signed-in session, refreshed in place (reactive).
@@ -252,12 +266,15 @@ impl Auth {
     }
 
     /// GET `url` with the session's access token: refreshed first when it is
-    /// about to expire, with a DPoP proof when it is bound to this page's
-    /// key (RFC 9449 §7), as Bearer otherwise (RFC 6750). The token goes to
-    /// exactly this URL: call only APIs meant to receive it.
+    /// about to expire (waiting for it while the session reconnects, up to
+    /// the request timeout, and never sending an expired token:
+    /// `session_reconnecting`, `session_expired`), with a DPoP proof when it
+    /// is bound to this page's key (RFC 9449 §7), as Bearer otherwise
+    /// (RFC 6750). The token goes to exactly this URL: call only APIs meant
+    /// to receive it.
     pub async fn get(&self, url: &str) -> Result<ApiAnswer, AppError> {
         let runner = self.runner.get_value().ok_or(AppError::NotSignedIn)?;
-        runner.call_api(url).await.unwrap_or(Err(AppError::NotSignedIn))
+        runner.call_api(url).await
     }
 
     /// The provider's UserInfo claims for this session (Core §5.3, `sub`

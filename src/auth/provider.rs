@@ -64,6 +64,7 @@ fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSet
         setup_error: RwSignal::new(None),
         failure: RwSignal::new(None),
         session: RwSignal::new(None),
+        reconnecting: RwSignal::new(false),
         notice: RwSignal::new(None),
         busy: RwSignal::new(Busy::Idle),
         on_callback: RwSignal::new(on_callback),
@@ -96,7 +97,7 @@ async fn load(auth: Auth, config: Option<Config>, on_callback: bool) -> Result<A
 }
 
 fn start_session(auth: Auth, setup: Arc<AppSetup>) {
-    let Auth { session, notice, failure, .. } = auth;
+    let Auth { session, reconnecting, notice, failure, .. } = auth;
     let show = move |s: Option<Session>, n: Option<Notice>, e: Option<AppError>| {
         session.try_set(s);
         notice.try_set(n);
@@ -105,6 +106,9 @@ fn start_session(auth: Auth, setup: Arc<AppSetup>) {
     let runner = SessionRunner::start(setup.clone(), move |event| match event {
         Event::Session(s) => {
             session.try_set(s);
+        }
+        Event::Reconnecting(r) => {
+            reconnecting.try_set(r);
         }
         Event::Ended(e) | Event::SignedOut(Some(e)) | Event::Failed(e) => show(None, None, Some(e)),
         Event::SignedOutElsewhere | Event::SignedOut(None) => show(None, Some(Notice::SignedOut), None),

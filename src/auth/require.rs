@@ -24,7 +24,7 @@ fn SignInRequired() -> impl IntoView {
     let sign_in = move |_| auth.sign_in(Some(super::current_path()));
     move || match auth.state() {
         AuthState::Loading => view! { <p role="status" class="status">"Loading…"</p> }.into_any(),
-        AuthState::SigningIn | AuthState::SignedIn(_) => view! { <p role="status" class="status">"Going to the provider…"</p> }.into_any(),
+        AuthState::SigningIn | AuthState::SignedIn(_) | AuthState::Reconnecting(_) => view! { <p role="status" class="status">"Going to the provider…"</p> }.into_any(),
         state => {
             let error = match state {
                 AuthState::Failed(e) => Some(e),

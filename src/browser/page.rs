@@ -186,29 +186,41 @@ pub fn after_ms(ms: u64, f: impl FnOnce() + 'static) -> Option<Timer> {
 }
 
 /// Listens while it lives.
-pub struct VisibilityListener {
+pub struct WakeListener {
+    window: web_sys::Window,
     document: web_sys::Document,
-    callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+    on_visible: wasm_bindgen::closure::Closure<dyn FnMut()>,
+    on_online: wasm_bindgen::closure::Closure<dyn FnMut()>,
 }
 
-impl Drop for VisibilityListener {
+impl Drop for WakeListener {
     fn drop(&mut self) {
         use wasm_bindgen::JsCast;
-        let _ = self.document.remove_event_listener_with_callback("visibilitychange", self.callback.as_ref().unchecked_ref());
+        let _ = self.document.remove_event_listener_with_callback("visibilitychange", self.on_visible.as_ref().unchecked_ref());
+        let _ = self.window.remove_event_listener_with_callback("online", self.on_online.as_ref().unchecked_ref());
     }
 }
 
-/// Calls `f` whenever the page becomes visible again: timers of a hidden
-/// tab are throttled or frozen, and a sleeping computer stops them all.
-pub fn on_visible(f: impl Fn() + 'static) -> Option<VisibilityListener> {
+/// Calls `f` whenever the page becomes visible again (timers of a hidden
+/// tab are throttled or frozen, and a sleeping computer stops them all) and
+/// whenever the browser comes back online (a retry need not wait its turn).
+pub fn on_wake(f: impl Fn() + 'static) -> Option<WakeListener> {
+    use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
-    let document = window()?.document()?;
+    let window = window()?;
+    let document = window.document()?;
+    let f = std::rc::Rc::new(f);
     let watched = document.clone();
-    let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-        if watched.visibility_state() == web_sys::VisibilityState::Visible {
-            f();
-        }
-    });
-    document.add_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref()).ok()?;
-    Some(VisibilityListener { document, callback })
+    let on_visible = {
+        let f = f.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if watched.visibility_state() == web_sys::VisibilityState::Visible {
+                f();
+            }
+        })
+    };
+    let on_online = Closure::<dyn FnMut()>::new(move || f());
+    document.add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref()).ok()?;
+    window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref()).ok()?;
+    Some(WakeListener { window, document, on_visible, on_online })
 }

@@ -1,11 +1,13 @@
 //! ID token signatures checked by the browser's WebCrypto
 //! (`SubtleCrypto.importKey` of the provider's JWK, then `verify`), so no RSA
-//! or elliptic-curve code is compiled into the app.
+//! or elliptic-curve code is compiled into the app. Every WebCrypto call is
+//! bounded by the request timeout ([`settle`]).
 
-use js_sys::{Array, Object, JSON};
+use js_sys::{Array, Object, Promise, JSON};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
+
+use super::bound;
 
 use crate::core::id_token::SignatureVerifier;
 use crate::core::jwks::PublicKey;
@@ -31,6 +33,16 @@ pub(super) fn subtle() -> Result<SubtleCrypto, AppError> {
     Ok(subtle.unchecked_into())
 }
 
+/// A WebCrypto promise's value, or `webcrypto_unavailable` saying `what`
+/// failed, or that it took longer than the request timeout.
+pub(super) async fn settle(promise: Promise, what: &str) -> Result<JsValue, AppError> {
+    match bound::within_timeout(promise).await {
+        Ok(value) => Ok(value),
+        Err(bound::Unsettled::Rejected(_)) => Err(unavailable(what)),
+        Err(bound::Unsettled::TimedOut(ms)) => Err(unavailable(&format!("{what}: no result within {ms} ms"))),
+    }
+}
+
 fn object(value: &serde_json::Value) -> Result<Object, AppError> {
     JSON::parse(&value.to_string()).map(JsCast::unchecked_into).map_err(|_| unavailable("could not build a WebCrypto argument"))
 }
@@ -43,14 +55,12 @@ impl SignatureVerifier for WebCrypto {
             .import_key_with_object("jwk", &object(&key.jwk)?, &object(&alg.import_params())?, false, &usages)
             .map_err(|_| unavailable("importKey is missing"))?;
         let key_name = key.kid.as_deref().unwrap_or("without kid");
-        let crypto_key: CryptoKey = JsFuture::from(import)
-            .await
-            .map_err(|_| unavailable(&format!("the provider's key {key_name} could not be imported for {}", alg.name())))?
-            .unchecked_into();
+        let crypto_key: CryptoKey =
+            settle(import, &format!("the provider's key {key_name} could not be imported for {}", alg.name())).await?.unchecked_into();
         let check = subtle
             .verify_with_object_and_u8_array_and_u8_array(&object(&alg.verify_params())?, &crypto_key, signature, signing_input)
             .map_err(|_| unavailable("verify is missing"))?;
-        let verdict = JsFuture::from(check).await.map_err(|_| unavailable("verify failed"))?;
+        let verdict = settle(check, "verify failed").await?;
         Ok(verdict.as_bool() == Some(true))
     }
 }
@@ -99,7 +109,7 @@ impl SessionKey {
         let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
         let bytes: Object = js_sys::Uint8Array::from(&raw[..]).into();
         let import = subtle.import_key_with_str("raw", &bytes, "AES-GCM", false, &usages).map_err(|_| unavailable("importKey is missing"))?;
-        let key = JsFuture::from(import).await.map_err(|_| unavailable("the session key could not be imported"))?;
+        let key = settle(import, "the session key could not be imported").await?;
         Ok(Self(key.unchecked_into()))
     }
 
@@ -110,7 +120,7 @@ impl SessionKey {
         let promise = subtle
             .encrypt_with_object_and_u8_array(&aes_gcm(iv, purpose)?, &self.0, plaintext)
             .map_err(|_| unavailable("encrypt is missing"))?;
-        let sealed = JsFuture::from(promise).await.map_err(|_| unavailable("encrypt failed"))?;
+        let sealed = settle(promise, "encrypt failed").await?;
         let bytes = js_sys::Uint8Array::new(&sealed).to_vec();
         Ok(format!("{}.{}", b64::encode(iv), b64::encode(&bytes)))
     }
@@ -124,7 +134,7 @@ impl SessionKey {
             return None;
         }
         let promise = subtle().ok()?.decrypt_with_object_and_u8_array(&aes_gcm(&iv, purpose).ok()?, &self.0, &ciphertext).ok()?;
-        let plain = JsFuture::from(promise).await.ok()?;
+        let plain = settle(promise, "decrypt failed").await.ok()?;
         Some(js_sys::Uint8Array::new(&plain).to_vec())
     }
 }

@@ -14,7 +14,7 @@ use super::url::{self, UrlParser};
 /// The scope asked for when config.json names none.
 pub const DEFAULT_SCOPE: &str = "openid profile";
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 13] = [
     "issuer",
     "provider",
     "extra_authorize_params",
@@ -27,12 +27,20 @@ const FIELDS: [&str; 12] = [
     "request_timeout_s",
     "dpop",
     "par",
+    "reconnect_limit_s",
 ];
 
 /// How long any request may take before it counts as failed (and a refresh
 /// is retried), unless config.json says otherwise: a hung request must
 /// never hold the session's refresh lock.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 15_000;
+
+/// How long a session keeps trying to renew through an outage (no answer,
+/// a 5xx, `temporarily_unavailable`), unless config.json says otherwise
+/// (`reconnect_limit_s`): a train tunnel or a provider's deploy must not
+/// sign anyone out, and a refresh token that the provider never says is
+/// gone is not tried for ever either.
+pub const DEFAULT_RECONNECT_LIMIT_MS: u64 = 4 * 60 * 60 * 1000;
 
 /// A feature config.json switches with `"auto"`, `true` or `false`: DPoP
 /// (`dpop`, RFC 9449) and pushed authorization requests (`par`, RFC 9126).
@@ -83,6 +91,9 @@ pub struct Config {
     pub issuer_rule: IssuerRule,
     /// The longest any request may take (`request_timeout_s`, 1 to 120).
     pub request_timeout_ms: u64,
+    /// How long the session retries a refresh through an outage
+    /// (`reconnect_limit_s`, 0 to 7 days).
+    pub reconnect_limit_ms: u64,
     /// Added to the authorization request (a preset's and config's own).
     pub extra_authorize_params: Vec<(String, String)>,
     /// DPoP-bound tokens (RFC 9449).
@@ -172,6 +183,7 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         post_logout_redirect_uri,
         issuer_rule,
         request_timeout_ms,
+        reconnect_limit_ms: reconnect_limit_ms(&obj)?,
         extra_authorize_params,
         dpop: switch(&obj, "dpop")?,
         par: switch(&obj, "par")?,
@@ -185,6 +197,18 @@ fn switch(obj: &Map<String, Value>, name: &str) -> Result<Switch, AppError> {
         Some(Value::Bool(true)) => Ok(Switch::Required),
         Some(Value::Bool(false)) => Ok(Switch::Off),
         Some(_) => Err(invalid(name, "must be \"auto\", true or false")),
+    }
+}
+
+fn reconnect_limit_ms(obj: &Map<String, Value>) -> Result<u64, AppError> {
+    const RULE: &str = "must be a whole number of seconds from 0 to 604800 (7 days)";
+    match obj.get("reconnect_limit_s") {
+        None | Some(Value::Null) => Ok(DEFAULT_RECONNECT_LIMIT_MS),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(s @ 0..=604_800) => Ok(s * 1000),
+            _ => Err(invalid("reconnect_limit_s", RULE)),
+        },
+        Some(_) => Err(invalid("reconnect_limit_s", RULE)),
     }
 }
 
@@ -334,6 +358,17 @@ mod tests {
         assert_eq!((c.dpop, c.par), (Switch::Auto, Switch::Required));
         for bad in [r#","dpop":"yes""#, r#","par":1"#] {
             assert!(matches!(with(bad), Err(AppError::ConfigInvalid { .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_reconnect_limit_has_a_default_and_bounds() {
+        let with = |t: &str| parse(&format!(r#"{{"issuer":"https://i.example","client_id":"a"{t}}}"#), BASE);
+        assert_eq!(with("").unwrap().reconnect_limit_ms, DEFAULT_RECONNECT_LIMIT_MS);
+        assert_eq!(with(r#","reconnect_limit_s":0"#).unwrap().reconnect_limit_ms, 0);
+        assert_eq!(with(r#","reconnect_limit_s":600"#).unwrap().reconnect_limit_ms, 600_000);
+        for bad in ["604801", "1.5", "\"5\"", "-1"] {
+            assert!(matches!(with(&format!(r#","reconnect_limit_s":{bad}"#)), Err(AppError::ConfigInvalid { .. })), "{bad}");
         }
     }
 

@@ -230,12 +230,13 @@ pub enum AppError {
     /// The provider refused a refresh (revoked, reused or expired grant): the
     /// session is over. The provider's code passes through.
     RefreshRejected(ProviderError),
-    /// Refreshes got no answer until the access token expired.
+    /// Refreshes got no answer for as long as the session may reconnect.
     RefreshUnreachable {
         /// The token endpoint that did not answer.
         url: String,
     },
-    /// Transient refresh failures went on until the access token expired.
+    /// Transient refresh failures went on for as long as the session may
+    /// reconnect.
     RefreshFailed {
         /// The last failure: an HTTP status or another error's code.
         problem: String,
@@ -243,8 +244,23 @@ pub enum AppError {
     /// Another tab renewed this session, and its new tokens never reached
     /// this tab before the access token expired.
     SessionOutdated,
-    /// Core §12.2: a refreshed ID token names another issuer or subject.
-    RefreshIdTokenMismatch,
+    /// Core §12.2: a refreshed ID token does not continue the first.
+    RefreshIdTokenMismatch {
+        /// The first claim that differs (`iss`, `sub`, `aud`, `azp`,
+        /// `auth_time` or `nonce`).
+        claim: &'static str,
+    },
+    /// RFC 9449 §5: a refresh of DPoP-bound tokens was answered with bearer
+    /// tokens.
+    DpopBindingDropped,
+    /// The access token expired and there is no refresh token to renew it.
+    SessionExpired,
+    /// An API call came while the session was reconnecting, and the access
+    /// token had expired by the end of its wait.
+    SessionReconnecting,
+    /// The session's refresh lock could not be had in time (another page
+    /// of the origin holds it) and the access token has expired.
+    RefreshLockUnavailable,
     /// The UserInfo endpoint did not give usable claims.
     UserInfoFailed {
         /// What was wrong with the answer.
@@ -446,13 +462,19 @@ impl AppError {
             // The session: refresh, UserInfo, sign-out
             Self::RefreshRejected(e) => (e.code(), "Your session ended at the provider (the refresh token was revoked, already used or expired): sign in again.".into()),
             Self::RefreshUnreachable { url } => ("refresh_network_error", format!(
-                "The session could not be renewed because {url} did not answer before the access token expired: check the network, then sign in again."
+                "The session could not be renewed because {url} did not answer for as long as the session may reconnect (or until the refresh token expired): check the network, then sign in again."
             ).into()),
             Self::RefreshFailed { problem } => ("refresh_failed", format!(
-                "The session could not be renewed before the access token expired (the last attempt failed with {problem}): sign in again."
+                "The session could not be renewed for as long as it may reconnect (the last attempt failed with {problem}): sign in again."
             ).into()),
             Self::SessionOutdated => ("session_outdated", "Another tab of this session renewed it, and its new tokens did not reach this tab in time, so the session ended here: sign in again (or keep using the other tab).".into()),
-            Self::RefreshIdTokenMismatch => ("refresh_id_token_mismatch", "The provider's renewed ID token names another issuer or person than the sign-in did, so the session was ended: sign in again.".into()),
+            Self::RefreshIdTokenMismatch { claim } => ("refresh_id_token_mismatch", format!(
+                "The provider's renewed ID token has another `{claim}` than the sign-in's (OpenID Connect Core §12.2), so the session was ended: sign in again."
+            ).into()),
+            Self::DpopBindingDropped => ("dpop_binding_dropped", "The provider renewed DPoP-bound tokens with bearer tokens, which were not used, so the session ended: sign in again, and check the provider's DPoP setting for this client.".into()),
+            Self::SessionExpired => ("session_expired", "Your session has ended: the access token expired and the provider gave no refresh token to renew it. Sign in again.".into()),
+            Self::SessionReconnecting => ("session_reconnecting", "The session is reconnecting to the provider and the access token has expired, so the request was not sent: try again in a moment.".into()),
+            Self::RefreshLockUnavailable => ("refresh_lock_unavailable", "The session could not be renewed because another page of this site holds its refresh lock, and the access token expired: close other pages of this site, then sign in again.".into()),
             Self::UserInfoFailed { problem } => ("userinfo_failed", format!("The UserInfo endpoint gave no usable claims ({problem}): the rest of the session is unaffected; check the provider's UserInfo settings.").into()),
             Self::UserInfoSubMismatch => ("userinfo_sub_mismatch", "The UserInfo endpoint answered about another person than the ID token names, so its claims were not shown: report this to the provider's administrator.".into()),
             Self::LogoutStateMismatch => ("logout_state_mismatch", "The return from the provider's sign-out carries a state this tab did not send: you are signed out here; sign in again if you want.".into()),

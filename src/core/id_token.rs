@@ -30,6 +30,12 @@ pub struct IdTokenClaims {
     name: Option<String>,
     preferred_username: Option<String>,
     email: Option<String>,
+    /// `aud`, `azp`, `auth_time` and `nonce`: what a refreshed ID token must
+    /// repeat (Core §12.2), kept for that comparison only.
+    aud: Vec<String>,
+    azp: Option<String>,
+    auth_time: Option<u64>,
+    nonce: Option<String>,
 }
 
 impl IdTokenClaims {
@@ -55,6 +61,32 @@ impl IdTokenClaims {
         self.name.as_deref().or(self.preferred_username.as_deref())
     }
 
+    /// OpenID Connect Core §12.2: a refreshed ID token must name the same
+    /// `iss`, `sub` and `aud` as the first, the same `azp` (none if the
+    /// first had none), an `auth_time` equal to the first's when it carries
+    /// one, and a `nonce`, if any, equal to the first's. `Err` names the
+    /// first claim that differs.
+    pub fn continues(&self, first: &IdTokenClaims) -> Result<(), &'static str> {
+        let same_aud = {
+            let (mut a, mut b) = (self.aud.clone(), first.aud.clone());
+            a.sort();
+            b.sort();
+            a == b
+        };
+        let differs = [
+            ("iss", self.iss != first.iss),
+            ("sub", self.sub != first.sub),
+            ("aud", !same_aud),
+            ("azp", self.azp != first.azp),
+            ("auth_time", self.auth_time.is_some() && self.auth_time != first.auth_time),
+            ("nonce", self.nonce.is_some() && self.nonce != first.nonce),
+        ];
+        match differs.iter().find(|(_, d)| *d) {
+            Some((claim, _)) => Err(claim),
+            None => Ok(()),
+        }
+    }
+
     /// The claims as the session keeps them (core::session_json).
     pub(crate) fn to_stored(&self) -> Value {
         use super::json::Object;
@@ -64,6 +96,10 @@ impl IdTokenClaims {
             .put("name", self.name.as_deref())
             .put("preferred_username", self.preferred_username.as_deref())
             .put("email", self.email.as_deref())
+            .with("aud", Value::from(self.aud.clone()))
+            .put("azp", self.azp.as_deref())
+            .put("auth_time", self.auth_time)
+            .put("nonce", self.nonce.as_deref())
             .into()
     }
 
@@ -78,6 +114,10 @@ impl IdTokenClaims {
             name: optional_string(v, "name")?,
             preferred_username: optional_string(v, "preferred_username")?,
             email: optional_string(v, "email")?,
+            aud: super::json::optional_strings(v, "aud")?.filter(|a| !a.is_empty())?,
+            azp: optional_string(v, "azp")?,
+            auth_time: super::json::optional_u64(v, "auth_time")?,
+            nonce: optional_string(v, "nonce")?,
         })
     }
 }
@@ -85,7 +125,27 @@ impl IdTokenClaims {
 #[cfg(test)]
 impl IdTokenClaims {
     pub(crate) fn for_test(iss: &str, sub: &str) -> Self {
-        Self { sub: sub.into(), iss: iss.into(), name: None, preferred_username: None, email: None }
+        Self {
+            sub: sub.into(),
+            iss: iss.into(),
+            name: None,
+            preferred_username: None,
+            email: None,
+            aud: vec!["client".into()],
+            azp: None,
+            auth_time: None,
+            nonce: None,
+        }
+    }
+
+    pub(crate) fn with_test_claims(self, aud: &[&str], azp: Option<&str>, auth_time: Option<u64>, nonce: Option<&str>) -> Self {
+        Self {
+            aud: aud.iter().map(|&a| a.to_owned()).collect(),
+            azp: azp.map(str::to_owned),
+            auth_time,
+            nonce: nonce.map(str::to_owned),
+            ..self
+        }
     }
 }
 
@@ -171,6 +231,10 @@ fn validate_claims(jws: &Jws, expected: &Expectations<'_>) -> Result<IdTokenClai
         name: string(claims, "name").map(str::to_owned),
         preferred_username: string(claims, "preferred_username").map(str::to_owned),
         email: string(claims, "email").map(str::to_owned),
+        aud: audiences(claims).into_iter().map(str::to_owned).collect(),
+        azp: string(claims, "azp").map(str::to_owned),
+        auth_time: claims.get("auth_time").and_then(Value::as_u64),
+        nonce: string(claims, "nonce").map(str::to_owned),
     })
 }
 
@@ -181,11 +245,7 @@ fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
 /// Items 3-5: `aud` holds our client_id; with other audiences beside it,
 /// `azp` must be our client_id, and an `azp` present must be ours anyway.
 fn check_audience(claims: &Map<String, Value>, client_id: &str) -> Result<(), AppError> {
-    let audiences: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-        _ => vec![],
-    };
+    let audiences = audiences(claims);
     if !audiences.contains(&client_id) {
         return Err(AppError::AudienceMismatch { client_id: client_id.to_owned() });
     }
@@ -195,6 +255,15 @@ fn check_audience(claims: &Map<String, Value>, client_id: &str) -> Result<(), Ap
         return Err(AppError::AzpMismatch { client_id: client_id.to_owned() });
     }
     Ok(())
+}
+
+/// `aud`: one string or an array of them (RFC 7519 §4.1.3).
+fn audiences(claims: &Map<String, Value>) -> Vec<&str> {
+    match claims.get("aud") {
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    }
 }
 
 /// Items 9-10 and RFC 7519 §4.1.5: `exp` in the future, `iat` present and

@@ -2,8 +2,9 @@
 //! cannot reach the provider. The caller passes the time elapsed since the
 //! token response arrived, saturating at zero: a clock set back counts as no
 //! time passed, and since the timer is re-armed from the current time after
-//! every wake-up, a clock set forward can only make a refresh early, and a
-//! network retry never outlives the access token.
+//! every wake-up, a clock set forward can only make a refresh early. Retries
+//! through an outage stop at a fixed time ([`give_up_at_ms`]), not with the
+//! access token: a refresh token outlives it.
 
 /// Refresh this long before the access token expires...
 pub const REFRESH_MARGIN_MS: u64 = 60_000;
@@ -15,8 +16,9 @@ const MIN_SHARE_USED: (u64, u64) = (3, 4);
 pub const MIN_REFRESH_AFTER_MS: u64 = 3_000;
 /// The first retry after a transient failure, doubling up to the cap.
 pub const RETRY_FIRST_MS: u64 = 1_000;
-/// The longest wait between two retries of a refresh.
-pub const RETRY_CAP_MS: u64 = 30_000;
+/// The longest wait between two retries of a refresh (the browser's
+/// `online` event and the tab becoming visible retry at once).
+pub const RETRY_CAP_MS: u64 = 60_000;
 
 /// Time since the tokens arrived by the wall clock. A clock set back before
 /// the arrival counts as no time passed: the refresh is then re-armed for the
@@ -48,16 +50,24 @@ pub fn timer_ms(delay_ms: u64) -> u64 {
     delay_ms.min(MAX_TIMER_MS)
 }
 
-/// The wait before retry number `attempt` (0 for the first) of a refresh
-/// that got no answer, or `None` when the access token will have expired by
-/// then: the session ends instead of retrying forever.
-pub fn retry_delay_ms(attempt: u32, expires_in_s: u64, elapsed_ms: u64) -> Option<u64> {
-    let delay = backoff_ms(attempt);
-    let left = expires_in_s.saturating_mul(1000).saturating_sub(elapsed_ms);
-    (delay < left).then_some(delay)
+/// When a session stops retrying a refresh through an outage: `limit_ms`
+/// (config.json's `reconnect_limit_s`) after the first failure of the
+/// outage, or when the refresh token expires where the provider said so,
+/// whichever comes first.
+pub fn give_up_at_ms(outage_began_ms: u64, limit_ms: u64, refresh_expires_at_ms: Option<u64>) -> u64 {
+    let by_limit = outage_began_ms.saturating_add(limit_ms);
+    refresh_expires_at_ms.map_or(by_limit, |at| at.min(by_limit))
 }
 
-/// The backoff before retry number `attempt`: 1 s, doubling, at most 30 s.
+/// The wait before retry number `attempt` (0 for the first) of a refresh
+/// that got no answer, or `None` when it would come at or after
+/// `give_up_at_ms`: the session ends instead.
+pub fn retry_delay_ms(attempt: u32, now_ms: u64, give_up_at_ms: u64) -> Option<u64> {
+    let delay = backoff_ms(attempt);
+    (now_ms.saturating_add(delay) < give_up_at_ms).then_some(delay)
+}
+
+/// The backoff before retry number `attempt`: 1 s, doubling, at most a minute.
 pub fn backoff_ms(attempt: u32) -> u64 {
     RETRY_FIRST_MS.saturating_mul(1u64 << attempt.min(20)).min(RETRY_CAP_MS)
 }
@@ -88,7 +98,8 @@ mod tests {
     #[test]
     fn huge_lifetimes_do_not_overflow() {
         assert!(refresh_after_ms(u64::MAX) > 0);
-        assert_eq!(retry_delay_ms(0, u64::MAX, u64::MAX - 1_000_000), Some(RETRY_FIRST_MS));
+        assert_eq!(give_up_at_ms(u64::MAX - 5, u64::MAX, None), u64::MAX);
+        assert_eq!(retry_delay_ms(0, u64::MAX - 1_000_000, u64::MAX), Some(RETRY_FIRST_MS));
     }
 
     #[test]
@@ -97,9 +108,8 @@ mod tests {
         // Set back an hour: as if no time passed.
         assert_eq!(elapsed_ms(received, received - 3_600_000), 0);
         assert_eq!(refresh_delay_ms(60, elapsed_ms(received, received - 3_600_000)), 45_000);
-        // Set forward an hour: the refresh is due at once and no retry is left.
+        // Set forward an hour: the refresh is due at once.
         assert_eq!(refresh_delay_ms(60, elapsed_ms(received, received + 3_600_000)), 0);
-        assert_eq!(retry_delay_ms(0, 60, elapsed_ms(received, received + 3_600_000)), None);
     }
 
     #[test]
@@ -110,13 +120,23 @@ mod tests {
     }
 
     #[test]
-    fn retries_back_off_and_stop_at_expiry() {
-        assert_eq!(retry_delay_ms(0, 3600, 0), Some(1_000));
-        assert_eq!(retry_delay_ms(1, 3600, 0), Some(2_000));
-        assert_eq!(retry_delay_ms(4, 3600, 0), Some(16_000));
-        assert_eq!(retry_delay_ms(5, 3600, 0), Some(30_000));
-        assert_eq!(retry_delay_ms(63, 3600, 0), Some(30_000));
-        assert_eq!(retry_delay_ms(0, 10, 9_500), None, "expires in 0.5 s: no retry");
-        assert_eq!(retry_delay_ms(2, 10, 6_500), None, "4 s wait, 3.5 s left");
+    fn retries_back_off_to_a_minute_and_stop_at_the_limit() {
+        let give_up = give_up_at_ms(0, 3_600_000, None);
+        assert_eq!(retry_delay_ms(0, 0, give_up), Some(1_000));
+        assert_eq!(retry_delay_ms(1, 0, give_up), Some(2_000));
+        assert_eq!(retry_delay_ms(4, 0, give_up), Some(16_000));
+        assert_eq!(retry_delay_ms(5, 0, give_up), Some(32_000));
+        assert_eq!(retry_delay_ms(6, 0, give_up), Some(60_000));
+        assert_eq!(retry_delay_ms(63, 0, give_up), Some(60_000));
+        assert_eq!(retry_delay_ms(0, 3_599_500, give_up), None, "0.5 s left: no retry");
+        assert_eq!(retry_delay_ms(2, 3_596_500, give_up), None, "4 s wait, 3.5 s left");
+    }
+
+    #[test]
+    fn the_refresh_tokens_known_expiry_comes_before_the_limit() {
+        assert_eq!(give_up_at_ms(1_000, 3_600_000, None), 3_601_000);
+        assert_eq!(give_up_at_ms(1_000, 3_600_000, Some(60_000)), 60_000);
+        assert_eq!(give_up_at_ms(1_000, 3_600_000, Some(9_000_000)), 3_601_000);
+        assert_eq!(give_up_at_ms(1_000, 0, None), 1_000, "a limit of 0: no retry at all");
     }
 }

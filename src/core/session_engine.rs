@@ -13,11 +13,22 @@
 //!   from timing: a refresh token that another tab rotated out is never sent
 //!   again, because a rotating provider then revokes the whole grant
 //!   (RFC 9700 §4.14.2, OAuth 2.1 §6.1).
-//! - Only an answer meaning the grant is gone ends the session
+//! - A refresh token answered 2xx is never sent again: the provider may have
+//!   rotated it, and a rotating provider revokes the whole grant when a
+//!   rotated-out token comes back (RFC 9700 §4.14.2). So an answer that
+//!   fails its checks ends the session with that error ([`RefreshAnswer`]);
+//!   one whose ID token only waits for the key set keeps its tokens, unused,
+//!   while the key set is retried.
+//! - Only a refresh that got no tokens may be sent again with the same
+//!   token. An answer meaning the grant is gone ends the session
 //!   (`invalid_grant`, `invalid_client`, `unauthorized_client`: RFC 6749
-//!   §5.2; a refreshed ID token about someone else: OpenID Connect Core
-//!   §12.2). Every other failure is transient and retried with backoff while
-//!   the access token is still valid.
+//!   §5.2). Any other failure (no answer, a 5xx, `temporarily_unavailable`,
+//!   the lock held elsewhere) is an outage: retried with backoff, at once
+//!   when the tab wakes or the browser is online again, until the refresh
+//!   token's known expiry or config.json's `reconnect_limit_s`
+//!   ([`schedule::give_up_at_ms`]), the session *reconnecting* meanwhile.
+//! - Without a refresh token the session ends when the access token
+//!   expires (`session_expired`), and an expired one is never restored.
 //! - With `token_storage: "memory"` nothing leaves the tab: no message, no
 //!   mark, no lock named after the session ([`Sharing::ThisTab`]).
 //! - Tabs believe a message only for their own session, from a newer
@@ -32,6 +43,47 @@ use super::id_token::IdTokenClaims;
 use super::schedule;
 use super::session::{Session, SessionMessage};
 use super::token::{RefreshToken, TokenResponse};
+
+/// What became of one refresh request, as the engine must tell it apart.
+// It lives for one hop from the browser layer to the engine.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum RefreshAnswer {
+    /// A 2xx answer whose checks all passed; the refreshed ID token's claims.
+    Tokens(TokenResponse, Option<IdTokenClaims>),
+    /// No tokens came: no answer (network, timeout) or an error answer. The
+    /// refresh token sent is still the one the provider knows (unless it
+    /// says the grant is gone), so it may be sent again.
+    NoTokens(AppError),
+    /// A 2xx answer that this app refused (its ID token, its token type, a
+    /// malformed field): the provider may have rotated the refresh token,
+    /// so the one sent must never be sent again and the session ends.
+    Refused(AppError),
+    /// A 2xx answer whose ID token could not be checked because the key set
+    /// could not be loaded: its tokens wait, unused, for the key set; the
+    /// refresh is not repeated.
+    KeysUnavailable(Box<TokenResponse>, AppError),
+}
+
+impl RefreshAnswer {
+    /// The answer of a refresh whose reply could not be read as tokens:
+    /// `status` is the HTTP status when an answer came.
+    pub fn failed(status: Option<u16>, error: AppError) -> Self {
+        match status {
+            Some(200..=299) => Self::Refused(error),
+            _ => Self::NoTokens(error),
+        }
+    }
+
+    /// The answer of a 2xx refresh whose ID token failed its check: only a
+    /// key set that could not be loaded leaves the tokens waiting.
+    pub fn unchecked(tokens: TokenResponse, error: AppError) -> Self {
+        match error {
+            AppError::JwksUnavailable { .. } => Self::KeysUnavailable(Box::new(tokens), error),
+            other => Self::Refused(other),
+        }
+    }
+}
 
 /// Whether other tabs can hold this session (`token_storage`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +143,17 @@ pub fn fresh_enough(session: &Session, margin_ms: u64, now_ms: u64) -> bool {
     session.access_token_expires_at_ms().is_none_or(|at| now_ms.saturating_add(margin_ms) < at)
 }
 
+/// Whether an API call may send the session's access token after waiting
+/// for a renewal: never an expired one. While the session reconnects that
+/// is `session_reconnecting`; otherwise it has ended (`session_expired`).
+pub fn usable_for_api(session: &Session, reconnecting: bool, now_ms: u64) -> Result<(), AppError> {
+    match (session.access_token_expired(now_ms), reconnecting) {
+        (false, _) => Ok(()),
+        (true, true) => Err(AppError::SessionReconnecting),
+        (true, false) => Err(AppError::SessionExpired),
+    }
+}
+
 fn hash_refresh_token(token: &RefreshToken) -> String {
     super::b64::encode(&Sha256::digest(token.secret().as_bytes()))
 }
@@ -105,11 +168,17 @@ pub enum Input {
     Tick,
     /// An API call needs a fresh access token now.
     RefreshWanted,
+    /// The tab became visible or the browser came back online: catch up,
+    /// and retry a failed refresh at once.
+    Wake,
     /// The session's lock is held; the mark as read under it, if any.
     LockAcquired(Option<Mark>),
-    /// The refresh request's outcome: the validated token response and the
-    /// refreshed ID token's claims, or why it failed.
-    RefreshAnswered(Result<(TokenResponse, Option<IdTokenClaims>), AppError>),
+    /// The lock could not be had within the request timeout (another page
+    /// of the origin may hold it); the mark as read without it, if any.
+    LockUnavailable(Option<Mark>),
+    /// What became of the refresh request, or of the check of its waiting
+    /// ID token ([`Output::CheckIdToken`]).
+    RefreshAnswered(RefreshAnswer),
     /// A message from another tab of this session (already opened with the
     /// session's key).
     Heard(SessionMessage),
@@ -145,6 +214,9 @@ pub enum Output {
     TakeLock,
     /// Send a refresh request with this token, under the lock.
     SendRefresh(RefreshToken),
+    /// Check the ID token of this waiting refresh answer again (the key set
+    /// could not be loaded before) and feed [`Input::RefreshAnswered`].
+    CheckIdToken(Box<TokenResponse>),
     /// Write the session's mark, under the lock ([`Sharing::Tabs`] only).
     WriteMark {
         /// The session whose mark it is ([`Session::id`]).
@@ -157,19 +229,30 @@ pub enum Output {
 }
 
 /// What a refresh in progress started from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Flight {
     Idle,
     WaitingForLock { from_generation: u64 },
     Refreshing { from_generation: u64 },
     /// Another tab moved the session on; waiting for its tokens since then.
     Syncing { since_ms: u64 },
+    /// A 2xx answer waits for the key set to check its ID token.
+    AwaitingKeys { from_generation: u64, tokens: Box<TokenResponse>, checking: bool },
 }
 
+/// A retry through an outage: which one, when, and when the outage began.
 #[derive(Debug)]
 struct Retry {
     attempt: u32,
     at_ms: u64,
+    outage_began_ms: u64,
+}
+
+/// What the mark read under (or without) the lock says about this tab's session.
+enum Verdict {
+    Ours,
+    MovedOn,
+    Ended,
 }
 
 /// While waiting for another tab's newer tokens, ask again this often.
@@ -178,24 +261,30 @@ pub const SYNC_RETRY_MS: u64 = 2_000;
 /// the expiry of its own access token: a busy or throttled tab may deliver
 /// its message seconds late, and ending the session then would be wrong.
 pub const SYNC_PATIENCE_MS: u64 = 15_000;
-/// Without a stated lifetime, a transient failure is retried this often.
-const UNTIMED_ATTEMPTS: u32 = 5;
 
 /// The state machine of one tab's session: what it holds, and the refresh
 /// or retry in progress. Only [`Engine::handle`] moves it.
 #[derive(Debug)]
 pub struct Engine {
     sharing: Sharing,
+    reconnect_limit_ms: u64,
     session: Option<Session>,
     flight: Flight,
     retry: Option<Retry>,
 }
 
 impl Engine {
-    /// The engine for a page that restored `session` (or none), and what to
-    /// do first.
-    pub fn start(sharing: Sharing, session: Option<Session>, now_ms: u64) -> (Self, Vec<Output>) {
-        let engine = Self { sharing, session, flight: Flight::Idle, retry: None };
+    /// The engine for a page that restored `session` (or none), retrying
+    /// through an outage for `reconnect_limit_ms` at most, and what to do
+    /// first. A restored session that can no longer be renewed (its access
+    /// token expired with no refresh token, or its refresh token's known
+    /// expiry passed) is not restored: it ends as `session_expired`.
+    pub fn start(sharing: Sharing, reconnect_limit_ms: u64, session: Option<Session>, now_ms: u64) -> (Self, Vec<Output>) {
+        let mut engine = Self { sharing, reconnect_limit_ms, session, flight: Flight::Idle, retry: None };
+        if engine.session.as_ref().is_some_and(|s| !renewable(s, now_ms)) {
+            engine.clear();
+            return (engine, vec![Output::Forget, Output::Ended(AppError::SessionExpired)]);
+        }
         let first = engine.arm(now_ms);
         (engine, first)
     }
@@ -210,6 +299,12 @@ impl Engine {
     /// them rather than send an access token that may be expired.
     pub fn is_renewing(&self) -> bool {
         self.flight != Flight::Idle
+    }
+
+    /// Whether the session is *reconnecting*: a refresh failed for want of
+    /// an answer (or a key set, or the lock) and is being retried.
+    pub fn is_reconnecting(&self) -> bool {
+        self.retry.is_some() || matches!(self.flight, Flight::AwaitingKeys { .. })
     }
 
     /// The name of the session's refresh lock, shared by its tabs; `None`
@@ -227,9 +322,11 @@ impl Engine {
         let outputs = match input {
             Input::SignedIn(session) => self.signed_in(session, now_ms),
             Input::Tick => self.tick(now_ms),
-            Input::RefreshWanted => self.refresh_wanted(),
+            Input::Wake => self.wake(now_ms),
+            Input::RefreshWanted => self.refresh_wanted(now_ms),
             Input::LockAcquired(mark) => self.lock_acquired(mark, now_ms),
-            Input::RefreshAnswered(result) => self.refresh_answered(result, now_ms),
+            Input::LockUnavailable(mark) => self.lock_unavailable(mark, now_ms),
+            Input::RefreshAnswered(answer) => self.refresh_answered(answer, now_ms),
             Input::Heard(message) => self.heard(message, now_ms),
             Input::SignOut => self.sign_out(now_ms),
         };
@@ -255,9 +352,18 @@ impl Engine {
         if let Some(retry) = &self.retry {
             return vec![Output::ArmTimer { after_ms: retry.at_ms.saturating_sub(now_ms).min(schedule::RETRY_CAP_MS) }];
         }
-        let (Some(_), Some(expires_in)) = (&session.tokens.refresh_token, session.tokens.expires_in) else { return vec![] };
-        let elapsed = schedule::elapsed_ms(session.received_at_ms, now_ms);
-        vec![Output::ArmTimer { after_ms: schedule::refresh_delay_ms(expires_in, elapsed) }]
+        match (&session.tokens.refresh_token, session.tokens.expires_in) {
+            (Some(_), Some(expires_in)) => {
+                let elapsed = schedule::elapsed_ms(session.received_at_ms, now_ms);
+                vec![Output::ArmTimer { after_ms: schedule::refresh_delay_ms(expires_in, elapsed) }]
+            }
+            // No refresh token: wake at the expiry, to end the session then.
+            (None, Some(_)) => {
+                let at = session.access_token_expires_at_ms().unwrap_or(now_ms);
+                vec![Output::ArmTimer { after_ms: at.saturating_sub(now_ms) }]
+            }
+            (_, None) => vec![],
+        }
     }
 
     fn tick(&mut self, now_ms: u64) -> Vec<Output> {
@@ -265,7 +371,11 @@ impl Engine {
         match self.flight {
             Flight::Idle => {}
             Flight::Syncing { since_ms } => return self.still_syncing(since_ms, now_ms),
+            Flight::AwaitingKeys { .. } => return self.check_keys_if_due(now_ms),
             Flight::WaitingForLock { .. } | Flight::Refreshing { .. } => return vec![],
+        }
+        if session.tokens.refresh_token.is_none() && session.access_token_expired(now_ms) {
+            return self.end(AppError::SessionExpired, now_ms, false);
         }
         let due = match (&self.retry, session.tokens.expires_in) {
             (Some(retry), _) => now_ms >= retry.at_ms,
@@ -281,12 +391,22 @@ impl Engine {
         }
     }
 
-    fn refresh_wanted(&mut self) -> Vec<Output> {
-        let can = self.session.as_ref().is_some_and(|s| s.tokens.refresh_token.is_some());
-        if can && self.flight == Flight::Idle {
-            self.take_lock()
-        } else {
-            vec![]
+    /// Awake again, or online again: a retry waiting for its timer (or a
+    /// waiting ID token's check) goes now; then as a tick.
+    fn wake(&mut self, now_ms: u64) -> Vec<Output> {
+        if let Some(retry) = &mut self.retry {
+            retry.at_ms = retry.at_ms.min(now_ms);
+        }
+        self.tick(now_ms)
+    }
+
+    /// An API call wants fresh tokens now: a refresh starts (or a retry
+    /// goes at once); one in flight is joined.
+    fn refresh_wanted(&mut self, now_ms: u64) -> Vec<Output> {
+        match self.flight {
+            Flight::AwaitingKeys { .. } => self.wake(now_ms),
+            Flight::Idle if self.session.as_ref().is_some_and(|s| s.tokens.refresh_token.is_some()) => self.take_lock(),
+            _ => vec![],
         }
     }
 
@@ -306,22 +426,58 @@ impl Engine {
             return self.arm(now_ms);
         }
         let Some(token) = session.tokens.refresh_token.clone() else { return vec![] };
-        if let Some(mark) = mark {
-            if mark.ended {
-                return self.end(AppError::SessionEndedInAnotherTab, now_ms, false);
-            }
-            let moved_on = mark.generation > session.generation
-                || (mark.generation == session.generation && mark.refresh_token_sha256 != hash_refresh_token(&token));
-            if moved_on {
-                self.flight = Flight::Syncing { since_ms: now_ms };
-                return vec![
-                    Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
-                    Output::ArmTimer { after_ms: SYNC_RETRY_MS },
-                ];
+        match self.judge(mark.as_ref()) {
+            Verdict::Ended => self.end(AppError::SessionEndedInAnotherTab, now_ms, false),
+            Verdict::MovedOn => self.sync(now_ms),
+            Verdict::Ours => {
+                self.flight = Flight::Refreshing { from_generation };
+                vec![Output::SendRefresh(token)]
             }
         }
-        self.flight = Flight::Refreshing { from_generation };
-        vec![Output::SendRefresh(token)]
+    }
+
+    /// No lock within the timeout: the mark, read without it, can still say
+    /// the session moved on or ended. Otherwise nothing may be sent (another
+    /// tab may be refreshing): an outage while the access token is valid,
+    /// the end once it has expired, so no tab sits on an expired token.
+    fn lock_unavailable(&mut self, mark: Option<Mark>, now_ms: u64) -> Vec<Output> {
+        let Flight::WaitingForLock { .. } = self.flight else { return vec![] };
+        self.flight = Flight::Idle;
+        let Some(session) = &self.session else { return vec![] };
+        match self.judge(mark.as_ref()) {
+            Verdict::Ended => self.end(AppError::SessionEndedInAnotherTab, now_ms, false),
+            Verdict::MovedOn => self.sync(now_ms),
+            Verdict::Ours if session.access_token_expired(now_ms) => self.end(AppError::RefreshLockUnavailable, now_ms, false),
+            Verdict::Ours => {
+                let session = session.clone();
+                self.retry_later(AppError::RefreshLockUnavailable, &session, now_ms)
+            }
+        }
+    }
+
+    /// What the mark says of this tab's session: still its own, moved on by
+    /// another tab (a newer generation, or the same with another refresh
+    /// token), or ended.
+    fn judge(&self, mark: Option<&Mark>) -> Verdict {
+        let (Some(mark), Some(session)) = (mark, &self.session) else { return Verdict::Ours };
+        let hash = session.tokens.refresh_token.as_ref().map(hash_refresh_token).unwrap_or_default();
+        if mark.ended {
+            Verdict::Ended
+        } else if mark.generation > session.generation || (mark.generation == session.generation && mark.refresh_token_sha256 != hash) {
+            Verdict::MovedOn
+        } else {
+            Verdict::Ours
+        }
+    }
+
+    /// Another tab moved the session on: ask for its tokens, and wait.
+    fn sync(&mut self, now_ms: u64) -> Vec<Output> {
+        let Some(session) = &self.session else { return vec![] };
+        self.flight = Flight::Syncing { since_ms: now_ms };
+        vec![
+            Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
+            Output::ArmTimer { after_ms: SYNC_RETRY_MS },
+        ]
     }
 
     /// Waiting for another tab's newer tokens: ask again, until the access
@@ -339,8 +495,11 @@ impl Engine {
         ]
     }
 
-    fn refresh_answered(&mut self, result: Result<(TokenResponse, Option<IdTokenClaims>), AppError>, now_ms: u64) -> Vec<Output> {
-        let Flight::Refreshing { from_generation } = self.flight else { return vec![] };
+    fn refresh_answered(&mut self, answer: RefreshAnswer, now_ms: u64) -> Vec<Output> {
+        let from_generation = match &self.flight {
+            Flight::Refreshing { from_generation } | Flight::AwaitingKeys { from_generation, .. } => *from_generation,
+            _ => return vec![],
+        };
         self.flight = Flight::Idle;
         let Some(session) = self.session.clone() else { return vec![] };
         // Tokens from a refresh that a newer generation overtook (only
@@ -348,34 +507,72 @@ impl Engine {
         if session.generation != from_generation {
             return self.arm(now_ms);
         }
-        match result.and_then(|(tokens, claims)| session.refreshed(tokens, claims, now_ms)) {
-            Ok(next) => {
-                self.retry = None;
-                self.session = Some(next.clone());
-                let mut out = vec![
-                    Output::Keep(next.clone()),
-                    Output::WriteMark { session_id: next.id.clone(), mark: Mark::of(&next, now_ms) },
-                    Output::Post(SessionMessage::Refreshed { session: Box::new(next) }),
-                ];
-                out.extend(self.arm(now_ms));
-                out
-            }
-            Err(e) if ends_the_grant(&e) => self.end(refused(e), now_ms, true),
-            Err(e) => self.retry_later(e, &session, now_ms),
+        match answer {
+            RefreshAnswer::Tokens(tokens, claims) => match session.refreshed(tokens, claims, now_ms) {
+                Ok(next) => self.adopt(next, now_ms),
+                // A 2xx answer that does not continue the session.
+                Err(e) => self.end(e, now_ms, true),
+            },
+            RefreshAnswer::NoTokens(e) if ends_the_grant(&e) => self.end(refused(e), now_ms, true),
+            RefreshAnswer::NoTokens(e) => self.retry_later(e, &session, now_ms),
+            RefreshAnswer::Refused(e) => self.end(e, now_ms, true),
+            RefreshAnswer::KeysUnavailable(tokens, e) => self.await_keys(from_generation, tokens, e, &session, now_ms),
         }
     }
 
-    /// A transient failure: retry with backoff while the access token is
-    /// valid, then end the session with the last failure as the reason.
+    /// A refresh succeeded: keep, mark and share the new generation.
+    fn adopt(&mut self, next: Session, now_ms: u64) -> Vec<Output> {
+        self.retry = None;
+        self.session = Some(next.clone());
+        let mut out = vec![
+            Output::Keep(next.clone()),
+            Output::WriteMark { session_id: next.id.clone(), mark: Mark::of(&next, now_ms) },
+            Output::Post(SessionMessage::Refreshed { session: Box::new(next) }),
+        ];
+        out.extend(self.arm(now_ms));
+        out
+    }
+
+    /// A 2xx answer waits for the key set: its refresh token, if new, is the
+    /// only good one now, so the mark says the session moved on (no other
+    /// tab sends the old one), and the key set is retried like an outage.
+    fn await_keys(&mut self, from_generation: u64, tokens: Box<TokenResponse>, error: AppError, session: &Session, now_ms: u64) -> Vec<Output> {
+        let rotated = tokens.refresh_token.as_ref().filter(|new| session.tokens.refresh_token.as_ref() != Some(*new));
+        let mut out = match rotated {
+            Some(new) => {
+                let mark = Mark { generation: session.generation + 1, refresh_token_sha256: hash_refresh_token(new), ended: false, written_at_ms: now_ms };
+                vec![Output::WriteMark { session_id: session.id.clone(), mark }]
+            }
+            None => vec![],
+        };
+        self.flight = Flight::AwaitingKeys { from_generation, tokens, checking: false };
+        out.extend(self.retry_later(error, session, now_ms));
+        out
+    }
+
+    /// The waiting answer's ID token is checked again once its retry is due.
+    fn check_keys_if_due(&mut self, now_ms: u64) -> Vec<Output> {
+        let due = self.retry.as_ref().is_none_or(|r| now_ms >= r.at_ms);
+        match &mut self.flight {
+            Flight::AwaitingKeys { tokens, checking, .. } if due && !*checking => {
+                *checking = true;
+                vec![Output::CheckIdToken(tokens.clone())]
+            }
+            Flight::AwaitingKeys { checking: false, .. } => self.arm(now_ms),
+            _ => vec![],
+        }
+    }
+
+    /// An outage: retry with backoff until the refresh token's known expiry
+    /// or the reconnect limit ([`schedule::give_up_at_ms`]), then end the
+    /// session with the last failure as the reason.
     fn retry_later(&mut self, error: AppError, session: &Session, now_ms: u64) -> Vec<Output> {
         let attempt = self.retry.as_ref().map_or(0, |r| r.attempt + 1);
-        let wait = match session.tokens.expires_in {
-            Some(expires_in) => schedule::retry_delay_ms(attempt, expires_in, schedule::elapsed_ms(session.received_at_ms, now_ms)),
-            None => (attempt < UNTIMED_ATTEMPTS).then(|| schedule::backoff_ms(attempt)),
-        };
-        match wait {
+        let outage_began_ms = self.retry.as_ref().map_or(now_ms, |r| r.outage_began_ms);
+        let give_up = schedule::give_up_at_ms(outage_began_ms, self.reconnect_limit_ms, session.refresh_expires_at_ms);
+        match schedule::retry_delay_ms(attempt, now_ms, give_up) {
             Some(after_ms) => {
-                self.retry = Some(Retry { attempt, at_ms: now_ms.saturating_add(after_ms) });
+                self.retry = Some(Retry { attempt, at_ms: now_ms.saturating_add(after_ms), outage_began_ms });
                 vec![Output::ArmTimer { after_ms }]
             }
             None => self.end(gave_up(error), now_ms, true),
@@ -396,7 +593,7 @@ impl Engine {
                 }
                 self.session = Some((*newer).clone());
                 self.retry = None;
-                if matches!(self.flight, Flight::Syncing { .. }) {
+                if matches!(self.flight, Flight::Syncing { .. } | Flight::AwaitingKeys { .. }) {
                     self.flight = Flight::Idle;
                 }
                 let mut out = vec![Output::Keep(*newer)];
@@ -450,15 +647,24 @@ impl Engine {
 }
 
 /// RFC 6749 §5.2: these errors say the refresh token or the client is no
-/// longer good, so no retry can help; Core §12.2: a refreshed ID token
-/// about someone else ends the session too.
+/// longer good, so no retry can help.
 pub fn ends_the_grant(error: &AppError) -> bool {
     match error {
         AppError::Provider(e) | AppError::RefreshRejected(e) => {
             matches!(e.error.as_str(), "invalid_grant" | "invalid_client" | "unauthorized_client")
         }
-        AppError::RefreshIdTokenMismatch => true,
         _ => false,
+    }
+}
+
+/// Whether a restored session can still be renewed or used: not when its
+/// access token expired with no refresh token, nor when its refresh
+/// token's known expiry has passed.
+fn renewable(session: &Session, now_ms: u64) -> bool {
+    let refresh_good = session.refresh_expires_at_ms.is_none_or(|at| now_ms < at);
+    match session.tokens.refresh_token {
+        Some(_) => refresh_good,
+        None => !session.access_token_expired(now_ms),
     }
 }
 
@@ -485,6 +691,8 @@ mod tests {
     use crate::core::token::parse_response;
 
     const T0: u64 = 1_700_000_000_000;
+    /// The reconnect limit of these tests: ten minutes.
+    const LIMIT: u64 = 600_000;
 
     fn tokens(rt: &str, expires_in: u64) -> TokenResponse {
         parse_response(200, &format!(r#"{{"access_token":"at-{rt}","token_type":"Bearer","refresh_token":"{rt}","expires_in":{expires_in}}}"#), crate::core::dpop::Sent::NoProof).unwrap()
@@ -499,7 +707,7 @@ mod tests {
     }
 
     fn engine_with(sharing: Sharing, signed_in: Session) -> Engine {
-        let (mut e, out) = Engine::start(sharing, None, T0);
+        let (mut e, out) = Engine::start(sharing, LIMIT, None, T0);
         assert!(out.is_empty());
         e.handle(Input::SignedIn(signed_in), T0);
         e
@@ -531,7 +739,7 @@ mod tests {
     }
 
     /// Runs one refresh to its answer; returns every output.
-    fn refresh(e: &mut Engine, mark: Option<Mark>, answer: Result<(TokenResponse, Option<IdTokenClaims>), AppError>, now: u64) -> Vec<Output> {
+    fn refresh(e: &mut Engine, mark: Option<Mark>, answer: RefreshAnswer, now: u64) -> Vec<Output> {
         assert_eq!(e.handle(Input::Tick, now), vec![Output::TakeLock]);
         let mut out = e.handle(Input::LockAcquired(mark), now);
         assert!(sent_token(&out).is_some(), "{out:?}");
@@ -545,7 +753,7 @@ mod tests {
 
     #[test]
     fn sign_in_keeps_the_session_marks_it_and_arms_the_refresh() {
-        let (mut e, _) = Engine::start(Sharing::Tabs, None, T0);
+        let (mut e, _) = Engine::start(Sharing::Tabs, LIMIT, None, T0);
         let out = e.handle(Input::SignedIn(session("rt0", 60)), T0);
         assert!(matches!(&out[1], Output::Keep(s) if s.generation == 0));
         assert_eq!(marks(&out)[0].generation, 0);
@@ -556,7 +764,7 @@ mod tests {
     fn a_due_refresh_rotates_marks_and_tells_the_other_tabs() {
         let mut e = engine(Sharing::Tabs);
         assert_eq!(e.handle(Input::Tick, T0 + 10_000), vec![Output::ArmTimer { after_ms: 35_000 }], "not due yet");
-        let out = refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 60), None), T0 + 45_000);
         let next = e.session().unwrap();
         assert_eq!((next.generation, next.tokens.refresh_token.as_ref().unwrap().secret()), (1, "rt1"));
         assert_eq!(marks(&out)[0].generation, 1);
@@ -564,7 +772,7 @@ mod tests {
         assert!(out.iter().any(|o| matches!(o, Output::Post(SessionMessage::Refreshed { session }) if session.generation == 1)));
         assert_eq!(timer(&out), Some(45_000));
         // The next refresh sends the rotated token.
-        let out = refresh(&mut e, None, Ok((tokens("rt2", 60), None)), T0 + 90_000);
+        let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt2", 60), None), T0 + 90_000);
         assert!(ended(&out).is_none());
         assert_eq!(e.session().unwrap().generation, 2);
     }
@@ -573,12 +781,12 @@ mod tests {
     fn memory_sessions_never_leave_the_tab() {
         let mut e = engine(Sharing::ThisTab);
         assert_eq!(e.lock_name(), None);
-        let out = refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 60), None), T0 + 45_000);
         assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
         let out = e.handle(Input::SignOut, T0 + 50_000);
         assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
         let mut failing = engine(Sharing::ThisTab);
-        let out = refresh(&mut failing, None, Err(provider("invalid_grant")), T0 + 45_000);
+        let out = refresh(&mut failing, None, RefreshAnswer::NoTokens(provider("invalid_grant")), T0 + 45_000);
         assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
         assert_eq!(engine(Sharing::Tabs).lock_name().as_deref(), Some("pkce-spa.refresh.sid"));
     }
@@ -603,7 +811,7 @@ mod tests {
         let out = b.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(from_a) }), T0 + 50_000);
         assert!(matches!(&out[0], Output::Keep(s) if s.generation == 1));
         let mark = Mark::of(b.session().unwrap(), T0);
-        let out = refresh(&mut b, Some(mark), Ok((tokens("rt2", 60), None)), T0 + 90_000);
+        let out = refresh(&mut b, Some(mark), RefreshAnswer::Tokens(tokens("rt2", 60), None), T0 + 90_000);
         assert!(ended(&out).is_none());
         assert_eq!(b.session().unwrap().generation, 2);
     }
@@ -677,7 +885,7 @@ mod tests {
         let out = e.handle(Input::LockAcquired(None), T0 + 45_003);
         assert_eq!(sent_token(&out), Some("rt0"));
         assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_004), vec![]);
-        e.handle(Input::RefreshAnswered(Ok((tokens("rt1", 60), None))), T0 + 45_005);
+        e.handle(Input::RefreshAnswered(RefreshAnswer::Tokens(tokens("rt1", 60), None)), T0 + 45_005);
         assert!(!e.is_renewing());
         assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_006), vec![Output::TakeLock], "idle again: an API call may refresh");
     }
@@ -702,14 +910,14 @@ mod tests {
         let mut newer = session("rt-other", 60);
         newer.generation = 1;
         e.handle(Input::Heard(SessionMessage::Refreshed { session: Box::new(newer) }), T0 + 45_001);
-        e.handle(Input::RefreshAnswered(Ok((tokens("rt-late", 60), None))), T0 + 45_002);
+        e.handle(Input::RefreshAnswered(RefreshAnswer::Tokens(tokens("rt-late", 60), None)), T0 + 45_002);
         assert_eq!(e.session().unwrap().tokens.refresh_token.as_ref().unwrap().secret(), "rt-other");
     }
 
     #[test]
     fn forged_replayed_and_foreign_messages_are_dropped() {
         let mut e = engine(Sharing::Tabs);
-        refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 60), None), T0 + 45_000);
         let current = e.session().unwrap().clone();
         // Replay of an older generation (rollback to a rotated-out token).
         let old = session("rt0", 60);
@@ -732,7 +940,7 @@ mod tests {
     #[test]
     fn a_sync_request_is_answered_only_with_something_newer() {
         let mut e = engine(Sharing::Tabs);
-        refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 45_000);
+        refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 60), None), T0 + 45_000);
         let ask = |g| Input::Heard(SessionMessage::Sync { session_id: "sid".into(), generation: g });
         assert!(matches!(&e.handle(ask(0), T0 + 46_000)[..], [Output::Post(SessionMessage::Refreshed { session })] if session.generation == 1));
         assert_eq!(e.handle(ask(1), T0 + 46_000), vec![]);
@@ -765,63 +973,194 @@ mod tests {
     fn only_a_gone_grant_ends_the_session_at_once() {
         for code in ["invalid_grant", "invalid_client", "unauthorized_client"] {
             let mut e = engine(Sharing::Tabs);
-            let out = refresh(&mut e, None, Err(provider(code)), T0 + 45_000);
+            let out = refresh(&mut e, None, RefreshAnswer::NoTokens(provider(code)), T0 + 45_000);
             assert_eq!(ended(&out), Some(code), "the provider's code passes through");
             assert!(marks(&out).iter().any(|m| m.ended));
             assert!(out.contains(&Output::Post(SessionMessage::Ended { session_id: "sid".into() })));
         }
         let mut e = engine(Sharing::Tabs);
         let someone_else = Some(IdTokenClaims::for_test("https://i", "bob"));
-        let out = refresh(&mut e, None, Ok((tokens("rt1", 60), someone_else)), T0 + 45_000);
+        let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 60), someone_else), T0 + 45_000);
         assert_eq!(ended(&out), Some("refresh_id_token_mismatch"));
     }
 
     #[test]
-    fn transient_failures_are_retried_with_backoff_while_the_token_is_valid() {
+    fn failures_without_tokens_are_retried_with_the_same_token() {
         let transient = [
             provider("temporarily_unavailable"),
             provider("server_error"),
             AppError::TokenHttpStatus { status: 503 },
             AppError::Network { url: "https://t".into() },
             AppError::Timeout { url: "https://t".into(), after_ms: 15_000 },
-            AppError::JwksUnavailable { url: "https://k".into(), problem: "x".into() },
         ];
         for error in transient {
             let code = error.code().to_owned();
             let mut e = engine(Sharing::Tabs);
-            let out = refresh(&mut e, None, Err(error), T0 + 45_000);
+            let out = refresh(&mut e, None, RefreshAnswer::NoTokens(error), T0 + 45_000);
             assert_eq!(ended(&out), None, "{code}");
             assert_eq!(timer(&out), Some(1_000), "{code}");
             assert!(marks(&out).is_empty() && !out.iter().any(|o| matches!(o, Output::Post(_))), "{code}");
             // The retry sends the same (never rotated) token and succeeds.
             assert_eq!(e.handle(Input::Tick, T0 + 45_500), vec![Output::ArmTimer { after_ms: 500 }], "{code}: not yet");
-            let out = refresh(&mut e, None, Ok((tokens("rt1", 60), None)), T0 + 46_000);
+            let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 60), None), T0 + 46_000);
             assert_eq!(ended(&out), None);
             assert_eq!(e.session().unwrap().generation, 1);
         }
     }
 
     #[test]
-    fn retries_back_off_and_end_when_the_access_token_expires() {
+    fn an_outage_is_retried_past_the_access_tokens_expiry_until_the_limit() {
         let mut e = engine(Sharing::Tabs);
         let mut now = T0 + 45_000;
         let mut waits = vec![];
         loop {
-            let out = refresh(&mut e, None, Err(AppError::Network { url: "https://t".into() }), now);
+            let out = refresh(&mut e, None, RefreshAnswer::NoTokens(AppError::Network { url: "https://t".into() }), now);
+            assert!(!out.iter().any(|o| matches!(o, Output::Forget)) || ended(&out).is_some());
             if let Some(code) = ended(&out) {
                 assert_eq!(code, "refresh_network_error");
+                assert!(marks(&out)[0].ended);
                 break;
             }
+            assert!(e.is_reconnecting());
             let wait = timer(&out).unwrap();
             waits.push(wait);
             now += wait;
         }
-        assert_eq!(waits, vec![1_000, 2_000, 4_000], "45 s + 7 s; the next 8 s wait would pass the 60 s expiry");
+        assert_eq!(&waits[..7], &[1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000], "backoff, capped at a minute");
+        assert!(waits[7..].iter().all(|&w| w == 60_000));
+        assert!(now > T0 + 60_000, "it went on after the access token expired");
+        assert!((T0 + 45_000 + LIMIT - 60_000..T0 + 45_000 + LIMIT).contains(&now), "until the reconnect limit");
+    }
+
+    #[test]
+    fn an_outage_that_ends_recovers_the_session_and_its_state() {
+        // A 5 s token; the token endpoint hangs past its expiry, then answers.
+        let mut e = engine_with(Sharing::ThisTab, session("rt0", 5));
+        let timeout = || RefreshAnswer::NoTokens(AppError::Timeout { url: "https://t".into(), after_ms: 15_000 });
+        refresh(&mut e, None, timeout(), T0 + 18_750);
+        assert!(e.is_reconnecting());
+        let out = refresh(&mut e, None, timeout(), T0 + 34_750);
+        assert_eq!(ended(&out), None, "expired 30 s ago, still reconnecting");
+        let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", 5), None), T0 + 40_000);
+        assert_eq!(ended(&out), None);
+        assert!(!e.is_reconnecting());
+        assert_eq!(e.session().unwrap().tokens.refresh_token.as_ref().unwrap().secret(), "rt1");
+    }
+
+    #[test]
+    fn the_refresh_tokens_known_expiry_ends_an_outage_sooner() {
+        let mut s = session("rt0", 60);
+        s.refresh_expires_at_ms = Some(T0 + 50_000);
+        let mut e = engine_with(Sharing::ThisTab, s);
+        let no_answer = || RefreshAnswer::NoTokens(AppError::Network { url: "https://t".into() });
+        let out = refresh(&mut e, None, no_answer(), T0 + 45_000);
+        assert_eq!(timer(&out), Some(1_000));
+        let out = refresh(&mut e, None, no_answer(), T0 + 48_500);
+        assert_eq!(ended(&out), Some("refresh_network_error"), "the next 2 s wait passes the refresh token's expiry");
+    }
+
+    #[test]
+    fn waking_or_coming_online_retries_at_once() {
+        let mut e = engine(Sharing::ThisTab);
+        let no_answer = || RefreshAnswer::NoTokens(AppError::Network { url: "https://t".into() });
+        refresh(&mut e, None, no_answer(), T0 + 45_000);
+        for attempt in 1..6 {
+            assert_eq!(e.handle(Input::Wake, T0 + 45_000 + attempt), vec![Output::TakeLock]);
+            e.handle(Input::LockAcquired(None), T0 + 45_000 + attempt);
+            e.handle(Input::RefreshAnswered(no_answer()), T0 + 45_000 + attempt);
+        }
+        assert_eq!(e.handle(Input::Tick, T0 + 45_010), vec![Output::ArmTimer { after_ms: 31_995 }], "the next try is 32 s away");
+        assert_eq!(e.handle(Input::Wake, T0 + 45_010), vec![Output::TakeLock], "online again: at once");
+        assert_eq!(sent_token(&e.handle(Input::LockAcquired(None), T0 + 45_010)), Some("rt0"));
+        // An API call asks for fresh tokens during an outage: a retry goes at once too.
+        let mut e = engine(Sharing::ThisTab);
+        refresh(&mut e, None, no_answer(), T0 + 45_000);
+        assert_eq!(e.handle(Input::RefreshWanted, T0 + 45_100), vec![Output::TakeLock]);
+    }
+
+    #[test]
+    fn a_refused_2xx_answer_ends_the_session_and_its_token_is_never_sent_again() {
+        let refusals = [
+            AppError::IdTokenSignatureInvalid,
+            AppError::IdTokenKeyNotFound { kid: Some("new".into()) },
+            AppError::TokenResponseInvalid { problem: "x".into() },
+            AppError::DpopNotHonoured,
+        ];
+        for error in refusals {
+            let code = error.code().to_owned();
+            let mut e = engine(Sharing::Tabs);
+            let out = refresh(&mut e, None, RefreshAnswer::Refused(error), T0 + 45_000);
+            assert_eq!(ended(&out), Some(code.as_str()));
+            assert!(marks(&out)[0].ended, "{code}: the other tabs may not send it either");
+            assert!(e.session().is_none());
+            assert_eq!(e.handle(Input::Tick, T0 + 46_000), vec![]);
+            assert_eq!(e.handle(Input::RefreshWanted, T0 + 46_000), vec![]);
+        }
+    }
+
+    #[test]
+    fn how_a_refresh_answer_is_told_apart() {
+        let e = || AppError::TokenResponseInvalid { problem: "x".into() };
+        assert!(matches!(RefreshAnswer::failed(Some(200), e()), RefreshAnswer::Refused(_)));
+        assert!(matches!(RefreshAnswer::failed(Some(400), provider("invalid_grant")), RefreshAnswer::NoTokens(_)));
+        assert!(matches!(RefreshAnswer::failed(Some(503), e()), RefreshAnswer::NoTokens(_)));
+        assert!(matches!(RefreshAnswer::failed(None, AppError::Network { url: "u".into() }), RefreshAnswer::NoTokens(_)));
+        let keys = AppError::JwksUnavailable { url: "https://k".into(), problem: "x".into() };
+        assert!(matches!(RefreshAnswer::unchecked(tokens("rt1", 60), keys), RefreshAnswer::KeysUnavailable(..)));
+        assert!(matches!(RefreshAnswer::unchecked(tokens("rt1", 60), AppError::IdTokenSignatureInvalid), RefreshAnswer::Refused(_)));
+    }
+
+    #[test]
+    fn an_answer_waiting_for_the_key_set_is_checked_again_not_refreshed_again() {
         let mut e = engine(Sharing::Tabs);
-        let mut out = refresh(&mut e, None, Err(provider("temporarily_unavailable")), T0 + 59_500);
-        assert_eq!(ended(&out), Some("refresh_failed"));
-        out.retain(|o| matches!(o, Output::WriteMark { .. }));
-        assert!(marks(&out)[0].ended);
+        let keys = || AppError::JwksUnavailable { url: "https://k".into(), problem: "x".into() };
+        let out = refresh(&mut e, None, RefreshAnswer::unchecked(tokens("rt1", 60), keys()), T0 + 45_000);
+        assert_eq!(ended(&out), None);
+        assert!(e.is_reconnecting() && e.is_renewing());
+        let mark = &marks(&out)[0];
+        assert_eq!((mark.generation, mark.refresh_token_sha256.as_str()), (1, hash_refresh_token(&RefreshToken::new("rt1")).as_str()), "other tabs must not send rt0");
+        assert_eq!(e.session().unwrap().generation, 0, "the waiting tokens are not used");
+        assert_eq!(timer(&out), Some(1_000));
+        // Due: the ID token is checked again; nothing is sent.
+        let out = e.handle(Input::Tick, T0 + 46_000);
+        assert!(matches!(&out[..], [Output::CheckIdToken(t)] if t.refresh_token.as_ref().unwrap().secret() == "rt1"));
+        assert_eq!(e.handle(Input::Tick, T0 + 46_001), vec![], "one check at a time");
+        let out = e.handle(Input::RefreshAnswered(RefreshAnswer::unchecked(tokens("rt1", 60), keys())), T0 + 46_500);
+        assert_eq!(timer(&out), Some(2_000));
+        assert_eq!(sent_token(&e.handle(Input::RefreshWanted, T0 + 46_600)), None);
+        // The key set loads: the waiting tokens are adopted.
+        let out = e.handle(Input::RefreshAnswered(RefreshAnswer::Tokens(tokens("rt1", 60), None)), T0 + 47_000);
+        assert!(matches!(&out[0], Output::Keep(s) if s.generation == 1));
+        assert!(!e.is_reconnecting());
+        // A waiting ID token that then fails its check ends the session.
+        let mut e = engine(Sharing::Tabs);
+        refresh(&mut e, None, RefreshAnswer::unchecked(tokens("rt1", 60), keys()), T0 + 45_000);
+        e.handle(Input::Wake, T0 + 45_100);
+        let out = e.handle(Input::RefreshAnswered(RefreshAnswer::unchecked(tokens("rt1", 60), AppError::IdTokenSignatureInvalid)), T0 + 45_200);
+        assert_eq!(ended(&out), Some("id_token_signature_invalid"));
+    }
+
+    #[test]
+    fn a_lock_held_elsewhere_is_an_outage_until_the_access_token_expires() {
+        let mut e = engine(Sharing::Tabs);
+        assert_eq!(e.handle(Input::Tick, T0 + 45_000), vec![Output::TakeLock]);
+        let out = e.handle(Input::LockUnavailable(None), T0 + 50_000);
+        assert_eq!((sent_token(&out), ended(&out), timer(&out)), (None, None, Some(1_000)));
+        assert!(e.is_reconnecting());
+        assert_eq!(e.handle(Input::Tick, T0 + 51_000), vec![Output::TakeLock]);
+        let out = e.handle(Input::LockUnavailable(None), T0 + 60_000);
+        assert_eq!(ended(&out), Some("refresh_lock_unavailable"), "never sits on an expired token");
+        assert!(e.session().is_none());
+        // The mark, read without the lock, still tells a rotation or an end.
+        let mut e = engine(Sharing::Tabs);
+        e.handle(Input::Tick, T0 + 45_000);
+        let newer = Mark { generation: 1, refresh_token_sha256: "x".into(), ended: false, written_at_ms: T0 };
+        let out = e.handle(Input::LockUnavailable(Some(newer)), T0 + 50_000);
+        assert!(out.iter().any(|o| matches!(o, Output::Post(SessionMessage::Sync { .. }))));
+        let mut e = engine(Sharing::Tabs);
+        e.handle(Input::Tick, T0 + 45_000);
+        let ended_mark = Mark::ended(e.session().unwrap(), T0);
+        assert_eq!(ended(&e.handle(Input::LockUnavailable(Some(ended_mark)), T0 + 50_000)), Some("session_ended_in_another_tab"));
     }
 
     #[test]
@@ -838,55 +1177,82 @@ mod tests {
     #[test]
     fn tiny_lifetimes_never_refresh_in_a_tight_loop() {
         for expires_in in [0, 1] {
-            let (mut e, _) = Engine::start(Sharing::Tabs, None, T0);
+            let (mut e, _) = Engine::start(Sharing::Tabs, LIMIT, None, T0);
             let out = e.handle(Input::SignedIn(session("rt0", expires_in)), T0);
             assert_eq!(timer(&out), Some(schedule::MIN_REFRESH_AFTER_MS));
             assert_eq!(e.handle(Input::Tick, T0 + 100), vec![Output::ArmTimer { after_ms: schedule::MIN_REFRESH_AFTER_MS - 100 }]);
-            let out = refresh(&mut e, None, Ok((tokens("rt1", expires_in), None)), T0 + schedule::MIN_REFRESH_AFTER_MS);
+            let out = refresh(&mut e, None, RefreshAnswer::Tokens(tokens("rt1", expires_in), None), T0 + schedule::MIN_REFRESH_AFTER_MS);
             assert_eq!(timer(&out), Some(schedule::MIN_REFRESH_AFTER_MS));
         }
     }
 
     #[test]
-    fn without_a_refresh_token_or_a_lifetime_nothing_is_scheduled() {
+    fn without_a_refresh_token_the_session_ends_when_the_access_token_expires() {
         let mut s = session("rt0", 60);
         s.tokens.refresh_token = None;
-        let (mut e, _) = Engine::start(Sharing::Tabs, None, T0);
-        let out = e.handle(Input::SignedIn(s), T0);
-        assert_eq!(timer(&out), None);
+        let (mut e, _) = Engine::start(Sharing::Tabs, LIMIT, None, T0);
+        let out = e.handle(Input::SignedIn(s.clone()), T0);
+        assert_eq!(timer(&out), Some(60_000), "woken at the expiry");
         assert_eq!(e.handle(Input::RefreshWanted, T0), vec![]);
-        let mut s = session("rt0", 60);
-        s.tokens.expires_in = None;
-        let (e, out) = Engine::start(Sharing::Tabs, Some(s), T0);
-        assert_eq!(timer(&out), None);
-        assert!(e.session().is_some());
+        assert_eq!(e.handle(Input::Tick, T0 + 30_000), vec![Output::ArmTimer { after_ms: 30_000 }]);
+        let out = e.handle(Input::Tick, T0 + 60_000);
+        assert_eq!(ended(&out), Some("session_expired"));
+        assert!(out.contains(&Output::Forget));
+        assert!(e.session().is_none());
+        // Each tab ends it by its own clock (a throttled one when it wakes).
+        let (mut asleep, _) = Engine::start(Sharing::Tabs, LIMIT, Some(s.clone()), T0 + 1_000);
+        assert_eq!(ended(&asleep.handle(Input::Wake, T0 + 600_000)), Some("session_expired"));
+        // An expired one is never restored.
+        let (e, out) = Engine::start(Sharing::Tabs, LIMIT, Some(s), T0 + 60_000);
+        assert!(e.session().is_none());
+        assert_eq!(out, vec![Output::Forget, Output::Ended(AppError::SessionExpired)]);
     }
 
     #[test]
-    fn without_a_lifetime_transient_failures_are_retried_a_few_times() {
+    fn a_session_whose_refresh_token_expired_is_never_restored() {
+        let mut s = session("rt0", 60);
+        s.refresh_expires_at_ms = Some(T0 + 3_600_000);
+        let (e, _) = Engine::start(Sharing::Tabs, LIMIT, Some(s.clone()), T0 + 120_000);
+        assert!(e.session().is_some(), "access token expired, refresh token good: restored and refreshed");
+        let (e, out) = Engine::start(Sharing::Tabs, LIMIT, Some(s), T0 + 3_600_000);
+        assert!(e.session().is_none());
+        assert_eq!(ended(&out), Some("session_expired"));
+    }
+
+    #[test]
+    fn without_a_lifetime_nothing_is_scheduled_and_an_outage_is_retried_to_the_limit() {
         let mut s = session("rt0", 60);
         s.tokens.expires_in = None;
-        let (mut e, _) = Engine::start(Sharing::ThisTab, Some(s), T0);
-        let mut attempts = 0;
+        let (mut e, out) = Engine::start(Sharing::ThisTab, LIMIT, Some(s), T0);
+        assert_eq!(timer(&out), None);
+        let mut now = T0;
         loop {
-            assert_eq!(e.handle(Input::RefreshWanted, T0), vec![Output::TakeLock]);
-            e.handle(Input::LockAcquired(None), T0);
-            let out = e.handle(Input::RefreshAnswered(Err(AppError::TokenHttpStatus { status: 502 })), T0);
-            attempts += 1;
+            assert_eq!(e.handle(Input::RefreshWanted, now), vec![Output::TakeLock]);
+            e.handle(Input::LockAcquired(None), now);
+            let out = e.handle(Input::RefreshAnswered(RefreshAnswer::NoTokens(AppError::TokenHttpStatus { status: 502 })), now);
             if ended(&out).is_some() {
                 break;
             }
+            now += timer(&out).unwrap();
         }
-        assert_eq!(attempts, UNTIMED_ATTEMPTS + 1);
+        assert!(now >= T0 + LIMIT - 60_000);
+    }
+
+    #[test]
+    fn an_api_call_never_sends_an_expired_token() {
+        let s = session("rt0", 60);
+        assert!(usable_for_api(&s, true, T0 + 59_999).is_ok());
+        assert_eq!(usable_for_api(&s, true, T0 + 60_000).unwrap_err().code(), "session_reconnecting");
+        assert_eq!(usable_for_api(&s, false, T0 + 60_000).unwrap_err().code(), "session_expired");
     }
 
     #[test]
     fn stray_inputs_are_ignored() {
         let mut e = engine(Sharing::Tabs);
         assert_eq!(e.handle(Input::LockAcquired(None), T0), vec![]);
-        assert_eq!(e.handle(Input::RefreshAnswered(Ok((tokens("x", 60), None))), T0), vec![]);
+        assert_eq!(e.handle(Input::RefreshAnswered(RefreshAnswer::Tokens(tokens("x", 60), None)), T0), vec![]);
         assert_eq!(e.session().unwrap().generation, 0);
-        let (mut empty, _) = Engine::start(Sharing::Tabs, None, T0);
+        let (mut empty, _) = Engine::start(Sharing::Tabs, LIMIT, None, T0);
         assert_eq!(empty.handle(Input::Tick, T0), vec![]);
         assert_eq!(empty.handle(Input::Heard(SessionMessage::Ended { session_id: "sid".into() }), T0), vec![]);
     }

@@ -5,8 +5,9 @@
 //! fields, were about 9 KB of the wasm (bench/README.md); reading through
 //! `serde_json::Value`, which the app parses anyway, costs a fraction.
 //!
-//! The format is the derives' (absent fields are also read as `None`), so a
-//! session kept by an earlier build still reads.
+//! The format is the derives' (absent fields are also read as `None`). A
+//! session kept by an earlier build, without the `deployment` it was made
+//! under, does not read: it could not be matched against the configuration.
 
 use serde_json::Value;
 
@@ -24,6 +25,7 @@ fn tokens_value(t: &TokenResponse) -> Value {
         .put("scope", t.scope.as_deref())
         .put("refresh_token", t.refresh_token.as_ref().map(RefreshToken::secret))
         .put("id_token", t.id_token.as_ref().map(IdToken::secret))
+        .put("refresh_expires_in", t.refresh_expires_in)
         .into()
 }
 
@@ -35,6 +37,7 @@ fn tokens_from(v: &Value) -> Option<TokenResponse> {
         scope: optional_string(v, "scope")?,
         refresh_token: optional_string(v, "refresh_token")?.map(RefreshToken::new),
         id_token: optional_string(v, "id_token")?.map(IdToken::new),
+        refresh_expires_in: optional_u64(v, "refresh_expires_in")?,
     })
 }
 
@@ -48,6 +51,8 @@ fn session_value(s: &Session) -> Value {
         .put("refreshed_at_ms", s.refreshed_at_ms)
         .with("generation", s.generation)
         .put("dpop_jkt", s.dpop_jkt.as_deref())
+        .put("refresh_expires_at_ms", s.refresh_expires_at_ms)
+        .with("deployment", s.deployment.as_str())
         .into()
 }
 
@@ -65,6 +70,8 @@ fn session_from(v: &Value) -> Option<Session> {
         refreshed_at_ms: optional_u64(v, "refreshed_at_ms")?,
         generation: optional_u64(v, "generation")?.unwrap_or(0),
         dpop_jkt: optional_string(v, "dpop_jkt")?,
+        refresh_expires_at_ms: optional_u64(v, "refresh_expires_at_ms")?,
+        deployment: string(v, "deployment")?,
     })
 }
 
@@ -157,15 +164,15 @@ mod tests {
     }
 
     #[test]
-    fn a_session_in_the_format_of_serde_s_derive_still_reads() {
-        let old = r#"{"id":"s","tokens":{"access_token":"a","token_type":"Bearer","expires_in":60,"scope":null,"refresh_token":"RT","id_token":null},"claims":{"sub":"alice","iss":"https://i","name":null,"preferred_username":"al","email":null},"scope":"openid","received_at_ms":7,"refreshed_at_ms":null,"generation":2,"dpop_jkt":null}"#;
-        let s = Session::from_json(old).unwrap();
-        assert_eq!((s.id.as_str(), s.generation, s.received_at_ms), ("s", 2, 7));
+    fn a_session_without_its_deployment_does_not_read() {
+        // An earlier build's session: nothing says which provider it is for.
+        let old = r#"{"id":"s","tokens":{"access_token":"a","token_type":"Bearer","expires_in":60,"scope":null,"refresh_token":"RT","id_token":null},"claims":{"sub":"alice","iss":"https://i","aud":["c"],"name":null,"preferred_username":"al","email":null},"scope":"openid","received_at_ms":7,"refreshed_at_ms":null,"generation":2,"dpop_jkt":null}"#;
+        assert_eq!(Session::from_json(old), None);
+        let with = old.replace(r#""dpop_jkt":null"#, r#""dpop_jkt":null,"deployment":"d""#);
+        let s = Session::from_json(&with).unwrap();
+        assert_eq!((s.id.as_str(), s.generation, s.received_at_ms, s.deployment.as_str()), ("s", 2, 7, "d"));
         assert_eq!(s.tokens.refresh_token.unwrap().secret(), "RT");
         assert_eq!(s.claims.unwrap().display_name(), Some("al"));
-        // Before `generation` and `dpop_jkt` existed.
-        let older = r#"{"id":"s","tokens":{"access_token":"a","token_type":"Bearer"},"scope":"openid","received_at_ms":7}"#;
-        assert_eq!(Session::from_json(older).unwrap().generation, 0);
     }
 
     #[test]
@@ -180,6 +187,7 @@ mod tests {
             &good.replace(r#""expires_in":300"#, r#""expires_in":"300""#),
             &good.replace(r#""received_at_ms":2000"#, r#""received_at_ms":-1"#),
             &good.replace(r#""sub":"alice""#, r#""sub":null"#),
+            &good.replace(r#""aud":["client"]"#, r#""aud":[]"#),
         ] {
             assert_eq!(Session::from_json(bad), None, "{bad}");
         }

@@ -106,6 +106,11 @@ pub struct TokenResponse {
     pub refresh_token: Option<RefreshToken>,
     /// `id_token`, for a request with the `openid` scope; not yet validated here.
     pub id_token: Option<IdToken>,
+    /// The refresh token's lifetime in seconds, where the provider says:
+    /// `refresh_token_expires_in` (Entra, Okta) or `refresh_expires_in`
+    /// (Keycloak); not in RFC 6749. A refresh that found no answer is
+    /// retried until then at the latest.
+    pub refresh_expires_in: Option<u64>,
 }
 
 impl TokenResponse {
@@ -155,7 +160,16 @@ pub fn parse_response(status: u16, body: &str, sent: dpop::Sent) -> Result<Token
         scope: string("scope")?,
         refresh_token: string("refresh_token")?.map(RefreshToken::new),
         id_token: string("id_token")?.map(IdToken::new),
+        refresh_expires_in: refresh_expires_in(&obj).map_err(invalid)?,
     })
+}
+
+/// The refresh token's lifetime under either name providers use; `0` is
+/// Keycloak's "no fixed lifetime" (an offline token), read as unknown.
+fn refresh_expires_in(obj: &serde_json::Map<String, Value>) -> Result<Option<u64>, &'static str> {
+    let named = obj.get("refresh_token_expires_in").or_else(|| obj.get("refresh_expires_in"));
+    let lifetime = expires_in(named).map_err(|_| "the refresh token's lifetime is not a whole number of seconds")?;
+    Ok(lifetime.filter(|&s| s > 0))
 }
 
 /// `expires_in` is a number of seconds (§5.1). Some providers send it as a
@@ -183,6 +197,17 @@ mod tests {
             "my client",
             CodeVerifier::parse(VERIFIER.into()).unwrap(),
         )
+    }
+
+    #[test]
+    fn the_refresh_tokens_lifetime_is_read_under_either_name() {
+        let read = |extra: &str| parse_response(200, &format!(r#"{{"access_token":"a","token_type":"Bearer"{extra}}}"#), dpop::Sent::NoProof);
+        assert_eq!(read("").unwrap().refresh_expires_in, None);
+        assert_eq!(read(r#","refresh_token_expires_in":86400"#).unwrap().refresh_expires_in, Some(86_400));
+        assert_eq!(read(r#","refresh_expires_in":1800"#).unwrap().refresh_expires_in, Some(1_800));
+        assert_eq!(read(r#","refresh_expires_in":0"#).unwrap().refresh_expires_in, None, "Keycloak's offline token");
+        assert_eq!(read(r#","refresh_expires_in":"1800""#).unwrap().refresh_expires_in, Some(1_800));
+        assert_eq!(read(r#","refresh_expires_in":-1"#).unwrap_err().code(), "token_response_invalid");
     }
 
     #[test]

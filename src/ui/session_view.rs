@@ -15,6 +15,9 @@ pub fn SignedIn() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Signed in"</h2>
+            {move || auth.is_reconnecting().then(|| view! {
+                <p role="status" class="status" data-field="reconnecting">"Reconnecting to the provider… the session is renewed as soon as it answers."</p>
+            })}
             <dl class="facts">
                 <dt>"Subject (sub)"</dt>
                 <dd data-field="sub">{field(subject)}</dd>

@@ -38,7 +38,7 @@ mod app {
     fn Header() -> impl IntoView {
         let auth = use_auth();
         let who = move || match auth.state() {
-            AuthState::SignedIn(s) => Some(s.claims.as_ref().and_then(|c| c.display_name().map(str::to_owned)).unwrap_or_default()),
+            AuthState::SignedIn(s) | AuthState::Reconnecting(s) => Some(s.claims.as_ref().and_then(|c| c.display_name().map(str::to_owned)).unwrap_or_default()),
             _ => None,
         };
         view! {
