@@ -595,6 +595,18 @@ export async function signInFully(page, name = 'alice', root = '/') {
   await expect(field(page, 'sub')).toHaveText(name);
 }
 
+/** Opens a second tab of the session (window.open copies sessionStorage). */
+export async function duplicateTab(page, context, name = '') {
+  const [tab] = await Promise.all([
+    context.waitForEvent('page'),
+    page.evaluate((n) => { window.open(window.location.href, n); }, name),
+  ]);
+  await tab.waitForLoadState();
+  await expect(signedInHeading(tab)).toBeVisible();
+  await expect(field(tab, 'sub')).toHaveText('alice');
+  return tab;
+}
+
 /** Fails when a refresh token was sent twice (a rotating provider then ends the grant). */
 export function expectNoRefreshTokenSentTwice(tokens) {
   const sent = tokens.refreshes().map((e) => e.form.get('refresh_token'));

@@ -1,12 +1,15 @@
-// End-to-end: a refresh whose ID token speaks of someone else ends the
-// session (OpenID Connect Core §12.2). The test provider's misbehave mode
-// id_token_other_sub (fixtures/misbehave.mjs), set after sign-in, re-signs
-// the refreshed ID token with another sub.
+// End-to-end: a refresh answered 200 whose answer the app must refuse ends
+// the session, and the refresh token it sent is never sent again (the
+// provider has rotated it: RFC 9700 §4.14.2). The test provider's refresh
+// modes (fixtures/misbehave.mjs), set after sign-in, re-sign the refreshed
+// ID token with another sub, another auth_time or nonce (OpenID Connect Core
+// §12.2), or with a key the provider never published.
 import { expect, test } from '@playwright/test';
 
 import { MODES } from '../fixtures/misbehave.mjs';
 import {
   errorCode,
+  expectNoRefreshTokenSentTwice,
   expectRefused,
   failOnCspViolations,
   field,
@@ -41,5 +44,13 @@ for (const [mode, { shows }] of Object.entries(MODES).filter(([, m]) => m.when =
       .toBeGreaterThan(before);
     await expectRefused(page, shows);
     await expect(signInButton(page)).toBeVisible();
+    // The refused answer's refresh token (rotated at the provider) was the
+    // last one sent: no retry, no second use of any refresh token. The
+    // window: 6 s after the session ended, more than a refresh period
+    // (~4.5 s) and than the first retry's backoff (1 s).
+    const sent = tokens.refreshes().length;
+    await page.waitForTimeout(6_000);
+    expect(tokens.refreshes().length, 'refreshes after the session ended').toBe(sent);
+    expectNoRefreshTokenSentTwice(tokens);
   });
 }

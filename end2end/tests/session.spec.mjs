@@ -310,7 +310,8 @@ test('a refresh that gets no answer is tried again, and the session goes on', as
   await expect(errorAlert(page)).toHaveCount(0);
 });
 
-test('a provider unreachable until the access token expires ends the session, saying so', async ({ page }) => {
+test('a provider unreachable for longer than reconnect_limit_s ends the session, saying so', async ({ page, request }) => {
+  await setAppConfig(request, { reconnect_limit_s: 8 });
   const tokens = recordTokenExchanges(page);
   await dropRefreshes(page, () => true);
   await signInFully(page);

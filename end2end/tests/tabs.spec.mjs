@@ -13,6 +13,7 @@ import {
   capturedTokens,
   errorAlert,
   expectNoRefreshTokenSentTwice,
+  duplicateTab,
   failOnCspViolations,
   field,
   readStorage,
@@ -117,17 +118,6 @@ function allTokens(tokens) {
   return [...capturedTokens(tokens), ...idTokens];
 }
 
-/** Opens a second tab of the session (window.open copies sessionStorage). */
-async function duplicateTab(page, context, name = '') {
-  const [tab] = await Promise.all([
-    context.waitForEvent('page'),
-    page.evaluate((n) => { window.open(window.location.href, n); }, name),
-  ]);
-  await tab.waitForLoadState();
-  await expect(signedInHeading(tab)).toBeVisible();
-  await expect(field(tab, 'sub')).toHaveText('alice');
-  return tab;
-}
 
 test('a "memory" session tells the rest of the origin nothing', async ({ page, context }) => {
   const listener = await openListener(context);
