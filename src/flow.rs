@@ -1,7 +1,7 @@
 //! The sign-in flow, step by step: each function runs one protocol step of
 //! the core against the browser layer.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use crate::browser::dpop::{self, Nonces, ProofKey};
 use crate::browser::http::{self, Outgoing, Reply};
@@ -15,7 +15,7 @@ use crate::core::config::{self, Config, TokenStorage};
 use crate::core::discovery::{self, Provider};
 use crate::core::endpoints::Endpoint;
 use crate::core::id_token::{self, Expectations, IdTokenClaims, KeySource};
-use crate::core::jwks::{self, Jwks, KeyCache};
+use crate::core::jwks::{self, Jwks, KeyCache, KeySearch};
 use crate::core::session::{Deployment, Session};
 use crate::core::dpop::Sent;
 use crate::core::pending::KeptDiscovery;
@@ -272,10 +272,9 @@ async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<Sign
     // The ID token's keys are fetched while the code is exchanged, not
     // after: one round trip less between the callback and signed in. A
     // failure here is met again, and reported, when the token is checked.
-    let keys = ProviderKeys::of(setup);
     let prefetch = async {
         if exchange.id_token_required {
-            let _ = keys.key_set(false).await;
+            jwks::prefetch(&setup.keys, &JwksUri(setup.provider.endpoints().jwks_uri.as_deref())).await;
         }
     };
     let key = match &exchange.dpop_jkt {
@@ -330,33 +329,43 @@ async fn validate_id_token(setup: &AppSetup, tokens: &TokenResponse, exchange: &
     id_token::verify(id_token, &ProviderKeys::of(setup), &WebCrypto, &expected).await.map(Some)
 }
 
-/// The key set at `jwks_uri`, fetched once per page and again after an
-/// unknown `kid`, at most every [`jwks::MIN_REFETCH_INTERVAL_MS`].
-pub struct ProviderKeys<'a> {
-    url: Option<&'a str>,
-    cache: &'a Mutex<KeyCache>,
-}
+/// The key set at `jwks_uri` for the ID token of a token response that has
+/// arrived: fetched once per page, and again after an unknown `kid` by the
+/// rule of [`jwks::KeyCache::may_refetch`].
+pub struct ProviderKeys<'a>(jwks::ResponseKeys<'a, JwksUri<'a>>);
 
 impl<'a> ProviderKeys<'a> {
-    /// The key source of this setup's `jwks_uri`, sharing its cache.
+    /// The key source of this setup's `jwks_uri`, sharing its cache. Make it
+    /// once the token response has arrived: it notes that moment.
     pub fn of(setup: &'a AppSetup) -> Self {
-        Self { url: setup.provider.endpoints().jwks_uri.as_deref(), cache: &setup.keys }
+        Self(jwks::ResponseKeys::new(&setup.keys, JwksUri(setup.provider.endpoints().jwks_uri.as_deref())))
     }
 }
 
 impl KeySource for ProviderKeys<'_> {
-    async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError> {
-        let url = self.url.ok_or(AppError::JwksUriMissing)?;
-        let now = page::now_ms();
-        if let Some(set) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).usable(refresh, now) {
-            return Ok(set);
-        }
+    async fn key_set(&self) -> Result<Jwks, AppError> {
+        self.0.key_set().await
+    }
+
+    async fn refetch(&self) -> Result<Result<Jwks, KeySearch>, AppError> {
+        self.0.refetch().await
+    }
+}
+
+/// A GET of `jwks_uri`, when there is one.
+struct JwksUri<'a>(Option<&'a str>);
+
+impl jwks::Fetch for JwksUri<'_> {
+    async fn fetch(&self) -> Result<Jwks, AppError> {
+        let url = self.0.ok_or(AppError::JwksUriMissing)?;
         let reply = http::get(url).await.map_err(|_| AppError::JwksUnavailable {
             url: url.to_owned(),
             problem: "no answer: the provider may be down or not allow this origin (CORS)".to_owned(),
         })?;
-        let set = jwks::parse(url, reply.status, &reply.body)?;
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner).store(set.clone(), now);
-        Ok(set)
+        jwks::parse(url, reply.status, &reply.body)
+    }
+
+    fn now_ms(&self) -> u64 {
+        page::now_ms()
     }
 }

@@ -1,5 +1,6 @@
-// End-to-end tests: config.json absent, and URLs that only look like
-// loopback refused (issue 9, defect 6: the browser's URL parser decides).
+// End-to-end tests: config.json absent, URLs that only look like loopback
+// refused (issue 9, defect 6: the browser's URL parser decides), and extra
+// authorization parameters that would change the protocol.
 import { expect, test } from '@playwright/test';
 
 import {
@@ -53,5 +54,18 @@ for (const [field, url] of BYPASSES) {
     await expect(errorAlert(page)).toContainText(field);
     await expect(signInButton(page)).toHaveCount(0);
     expect(asked, 'requests off loopback').toEqual([]);
+  });
+}
+
+// Issue 21, defect 10: a parameter that changes where or how the response
+// comes back is refused by name before anything is sent.
+for (const [name, value] of [['response_mode', 'fragment'], ['request', 'eyJhbGciOiJub25lIn0.e30.']]) {
+  test(`extra_authorize_params.${name}: config_invalid names it`, async ({ page, request }) => {
+    await setAppConfig(request, { extra_authorize_params: { [name]: value } });
+    await page.goto('/');
+
+    await expectRefused(page, 'config_invalid');
+    await expect(errorAlert(page)).toContainText(`extra_authorize_params.${name}`);
+    await expect(signInButton(page)).toHaveCount(0);
   });
 }

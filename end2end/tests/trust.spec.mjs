@@ -25,9 +25,10 @@ import {
   submitLogin,
 } from './helpers.mjs';
 
-// mode -> the code the app shows at sign-in (state_tampered has its own test).
+// mode -> the code the app shows at sign-in (state_tampered has its own
+// test; a mode that shows nothing, a key rotation, too).
 const CASES = Object.entries(MODES)
-  .filter(([mode, { when }]) => when === 'sign-in' && mode !== 'state_tampered')
+  .filter(([mode, { when, shows }]) => when === 'sign-in' && shows !== null && mode !== 'state_tampered')
   .map(([mode, { shows }]) => [mode, shows]);
 
 // What must never be kept after a sign-in that succeeded.
@@ -185,17 +186,38 @@ test('the success path still works', async ({ page }) => {
   await expectNothingStored(page, flow, { names: TOKEN_SECRETS });
 });
 
-test('an unknown kid does not fetch a key set fetched moments ago again', async ({ page, request }) => {
-  // The key set is fetched for the ID token. An unknown kid fetches it again
-  // only when the set in hand is at least 30 s old (the provider may have
-  // rotated keys since); a set fetched moments ago is current, and fetching
-  // it once per bad token would let a stream of them hammer the provider.
+/** The GETs of the provider's key set this page makes, as they are made. */
+async function keySetFetches(page, request) {
   const { jwks_uri: jwksUri } = await (await request.get(`${new URL(AUTH_URL).origin}/.well-known/openid-configuration`)).json();
   const fetches = [];
   page.on('request', (r) => { if (r.method() === 'GET' && r.url() === jwksUri) fetches.push(r.url()); });
+  return fetches;
+}
+
+test('an unknown kid fetches the key set once more, not in a loop', async ({ page, request }) => {
+  // The key set is fetched in parallel with the code exchange, so before
+  // the token response arrived: the provider may have published a new key
+  // since. An unknown kid fetches it once more; a key the provider never
+  // publishes is then refused, without further fetches.
+  const fetches = await keySetFetches(page, request);
   await setMisbehave(request, 'id_token_unknown_kid');
   await page.goto('/');
   await signIn(page, 'alice');
   await expectRefused(page, 'id_token_key_not_found');
-  expect(fetches, 'GETs of the key set').toHaveLength(1);
+  await expect(errorAlert(page)).toContainText('even after fetching the set again');
+  expect(fetches, 'GETs of the key set: the one in parallel with the exchange, and one more').toHaveLength(2);
+});
+
+test('a key published at the token response: signed in after one more fetch of the key set', async ({ page, request }) => {
+  // Issue 21, defect 5. The provider signs the ID token with a new key and
+  // publishes it at that moment; the set fetched in parallel with the code
+  // exchange was served before (the fixture waits for it), so only a fetch
+  // after the token response has the key.
+  const fetches = await keySetFetches(page, request);
+  await setMisbehave(request, 'id_token_key_rotated');
+  await page.goto('/');
+  await signIn(page, 'alice');
+  await expect(signedInHeading(page)).toBeVisible();
+  await expect(errorAlert(page)).toHaveCount(0);
+  expect(fetches, 'GETs of the key set: the one in parallel with the exchange, and one more').toHaveLength(2);
 });

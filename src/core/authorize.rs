@@ -91,6 +91,84 @@ pub fn scope_has_openid(scope: &str) -> bool {
     scope.split(' ').any(|s| s == "openid")
 }
 
+/// Why `extra_authorize_params` may not carry a parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusedParam {
+    /// The request sets it itself; none may appear twice (RFC 6749 §3.1).
+    SetByTheApp,
+    /// It changes where or how the response comes back, which this app
+    /// decides: the code in the query of `redirect_uri`.
+    ChangesTheResponse,
+    /// Client authentication, which a public client does not have (RFC 6749
+    /// §2.1); a secret in an address is no secret.
+    ClientAuthentication,
+}
+
+impl RefusedParam {
+    /// What is wrong and what to do, for `config_invalid`.
+    pub fn problem(self) -> &'static str {
+        match self {
+            Self::SetByTheApp => "is set by the app itself and cannot be replaced: remove it",
+            Self::ChangesTheResponse => "would change where or how the provider sends its response, which this app decides (the code in the query to `redirect_uri`): remove it",
+            Self::ClientAuthentication => "is client authentication, which a public client does not have: remove it",
+        }
+    }
+}
+
+/// The parameters `extra_authorize_params` may not carry, compared without
+/// regard to case (some providers read names that way). Every other name is
+/// sent as given (`prompt`, `login_hint`, `id_token_hint`, `max_age`,
+/// `acr_values`, `ui_locales`, `claims_locales`, `display`, `claims`,
+/// `resource`, `audience`, `authorization_details`, and a provider's own such
+/// as `domain_hint` or `organization`): each asks for something within the
+/// same response, which is checked the same way. `claims` (Core §5.5) only
+/// asks for claims; `id_token_hint` is a hint, like `login_hint`.
+pub const REFUSED_EXTRA_PARAMS: [(&str, RefusedParam); 20] = {
+    use RefusedParam::*;
+    [
+        // RFC 6749 §4.1.1, RFC 7636 §4.3, Core §3.1.2.1: set by this request.
+        // `response_type` (OAuth 2.0 Multiple Response Type Encoding
+        // Practices §5) and `redirect_uri` (RFC 6749 §3.1.2) would change the
+        // response's shape or destination too.
+        ("response_type", SetByTheApp),
+        ("client_id", SetByTheApp),
+        ("redirect_uri", SetByTheApp),
+        ("scope", SetByTheApp),
+        ("state", SetByTheApp),
+        ("nonce", SetByTheApp),
+        ("code_challenge", SetByTheApp),
+        ("code_challenge_method", SetByTheApp),
+        // RFC 9449 §10: binds the code to this sign-in's DPoP key.
+        ("dpop_jkt", SetByTheApp),
+        // RFC 9126 §4 (PAR), RFC 9101 §5.2 (JAR): a request stored elsewhere,
+        // whose parameters replace these.
+        ("request_uri", SetByTheApp),
+        // Multiple Response Type Encoding Practices §2.1 (`query`,
+        // `fragment`), Form Post Response Mode, JARM (`jwt`): how it comes.
+        ("response_mode", ChangesTheResponse),
+        // RFC 9101 §5.1, Core §6.1: a request object, whose parameters
+        // (`redirect_uri`, `response_mode`, ...) replace the query's.
+        ("request", ChangesTheResponse),
+        // The Web Message Response Mode draft: a window to post it to.
+        ("web_message_uri", ChangesTheResponse),
+        ("web_message_target", ChangesTheResponse),
+        // OpenID for Verifiable Presentations §8.2 (direct_post): where to post it.
+        ("response_uri", ChangesTheResponse),
+        // Core §7.2.1, OpenID4VP §5.1: client metadata, `redirect_uris` among it.
+        ("registration", ChangesTheResponse),
+        ("client_metadata", ChangesTheResponse),
+        // RFC 6749 §2.3.1, RFC 7523 §2.2: client authentication.
+        ("client_secret", ClientAuthentication),
+        ("client_assertion", ClientAuthentication),
+        ("client_assertion_type", ClientAuthentication),
+    ]
+};
+
+/// Whether `extra_authorize_params` may carry `name`: `None` when it may.
+pub fn refused_extra_param(name: &str) -> Option<RefusedParam> {
+    REFUSED_EXTRA_PARAMS.iter().find(|(refused, _)| refused.eq_ignore_ascii_case(name)).map(|(_, why)| *why)
+}
+
 /// Everything the authorization request carries, as data that can be shown.
 #[derive(Clone, Debug)]
 pub struct AuthorizationRequest {
@@ -138,14 +216,16 @@ impl AuthorizationRequest {
     /// The URL to send the browser to. The parameters are
     /// application/x-www-form-urlencoded (RFC 6749 §4.1.1, Appendix B). A
     /// query the endpoint already has is kept (§3.1), except parameters this
-    /// request sets, which must not appear twice (§3.1).
+    /// request sets, which must not appear twice (§3.1), and the others of
+    /// [`REFUSED_EXTRA_PARAMS`].
     pub fn url(&self, authorization_endpoint: &str) -> String {
         endpoint_url(authorization_endpoint, &self.params())
     }
 }
 
 /// `params` added to the endpoint's URL, keeping any query it has but for
-/// the parameters set here (RFC 6749 §3.1).
+/// the parameters set here (RFC 6749 §3.1) and those of
+/// [`REFUSED_EXTRA_PARAMS`] (a `response_mode` there would change the response too).
 pub fn endpoint_url(authorization_endpoint: &str, params: &[(&str, &str)]) -> String {
     let (base, existing) = match authorization_endpoint.split('#').next().unwrap_or("").split_once('?') {
         Some((base, query)) => (base, query),
@@ -153,7 +233,7 @@ pub fn endpoint_url(authorization_endpoint: &str, params: &[(&str, &str)]) -> St
     };
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(existing.as_bytes()) {
-        if !params.iter().any(|(name, _)| *name == k) {
+        if !params.iter().any(|(name, _)| *name == k) && refused_extra_param(&k).is_none() {
             query.append_pair(&k, &v);
         }
     }
@@ -218,6 +298,35 @@ mod tests {
         assert_eq!(q.iter().filter(|(k, _)| k == "client_id").count(), 1);
         assert_eq!(q.iter().find(|(k, _)| k == "response_type").unwrap().1, "code");
         assert!(!url.contains('#'));
+    }
+
+    #[test]
+    fn extra_parameters_that_change_the_protocol_are_refused() {
+        use RefusedParam::*;
+        for name in ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
+            "code_challenge_method", "dpop_jkt", "request_uri"] {
+            assert_eq!(refused_extra_param(name), Some(SetByTheApp), "{name}");
+        }
+        for name in ["response_mode", "request", "web_message_uri", "web_message_target", "response_uri",
+            "registration", "client_metadata", "Response_Mode", "REQUEST"] {
+            assert_eq!(refused_extra_param(name), Some(ChangesTheResponse), "{name}");
+        }
+        for name in ["client_secret", "client_assertion", "client_assertion_type"] {
+            assert_eq!(refused_extra_param(name), Some(ClientAuthentication), "{name}");
+        }
+        for name in ["prompt", "login_hint", "id_token_hint", "max_age", "acr_values", "ui_locales", "claims_locales",
+            "display", "claims", "resource", "audience", "authorization_details", "domain_hint", "organization",
+            "response_modes", "requested"] {
+            assert_eq!(refused_extra_param(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_endpoints_query_cannot_change_the_response_either() {
+        let url = request(false).url("https://idp.example/authorize?p=B2C_1&response_mode=fragment&Request=x");
+        let names: Vec<String> = query_of(&url).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names[0], "p");
+        assert!(!names.iter().any(|k| k.eq_ignore_ascii_case("response_mode") || k.eq_ignore_ascii_case("request")), "{url}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::authorize;
 use super::error::AppError;
 use super::endpoints::{Endpoint, Endpoints};
 use super::fields::{self, not_a_field};
@@ -223,22 +224,6 @@ fn request_timeout_ms(obj: &Map<String, Value>) -> Result<u64, AppError> {
     }
 }
 
-/// The parameters this client sets itself: an extra parameter may not
-/// replace them (RFC 6749 §3.1: none may appear twice), nor DPoP's
-/// `dpop_jkt` (RFC 9449 §10) or PAR's `request_uri` (RFC 9126 §4).
-const PROTOCOL_PARAMS: [&str; 10] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "nonce",
-    "dpop_jkt",
-    "request_uri",
-];
-
 fn extra_params(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, AppError> {
     let field = "extra_authorize_params";
     let Some(value) = obj.get(field).filter(|v| !v.is_null()) else {
@@ -249,8 +234,10 @@ fn extra_params(obj: &Map<String, Value>) -> Result<Vec<(String, String)>, AppEr
     };
     map.iter()
         .map(|(name, value)| {
-            if PROTOCOL_PARAMS.contains(&name.as_str()) {
-                return Err(invalid(&format!("{field}.{name}"), "is set by the app itself and cannot be replaced"));
+            // authorize::REFUSED_EXTRA_PARAMS: the protocol's own, and those
+            // that change the response's shape or destination.
+            if let Some(why) = authorize::refused_extra_param(name) {
+                return Err(invalid(&format!("{field}.{name}"), why.problem()));
             }
             match value {
                 Value::String(v) => Ok((name.clone(), v.clone())),
@@ -409,6 +396,24 @@ mod tests {
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"dpop_jkt":"x"}}"#).0, "extra_authorize_params.dpop_jkt");
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"request_uri":"x"}}"#).0, "extra_authorize_params.request_uri");
         assert_eq!(field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"prompt":1}}"#).0, "extra_authorize_params.prompt");
+    }
+
+    #[test]
+    fn extra_parameters_that_change_the_protocol_are_refused_by_name() {
+        // Issue 21, defect 10: every name of authorize::REFUSED_EXTRA_PARAMS.
+        for (name, why) in authorize::REFUSED_EXTRA_PARAMS {
+            for spelled in [name.to_owned(), name.to_uppercase()] {
+                let json = format!(r#"{{"issuer":"https://i","client_id":"a","extra_authorize_params":{{"{spelled}":"x"}}}}"#);
+                assert_eq!(field_error(&json), (format!("extra_authorize_params.{spelled}"), why.problem().to_owned()));
+            }
+        }
+        let (_, problem) = field_error(r#"{"issuer":"https://i","client_id":"a","extra_authorize_params":{"response_mode":"fragment"}}"#);
+        assert!(problem.contains("where or how the provider sends its response"), "{problem}");
+        let allowed = r#"{"prompt":"login","login_hint":"a@b","id_token_hint":"h","max_age":"0","acr_values":"mfa",
+            "ui_locales":"fr","claims_locales":"fr","display":"page","claims":"{}","resource":"https://api","audience":"a",
+            "authorization_details":"[]","domain_hint":"contoso.com","organization":"org_1"}"#;
+        let c = parse(&format!(r#"{{"issuer":"https://i.example","client_id":"a","extra_authorize_params":{allowed}}}"#), BASE).unwrap();
+        assert_eq!(c.extra_authorize_params.len(), 14);
     }
 
     #[test]

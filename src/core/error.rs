@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::jwks::KeySearch;
+
 /// An error response from the provider: RFC 6749 §4.1.2.1 (authorization
 /// endpoint) or §5.2 (token endpoint).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,10 +168,12 @@ pub enum AppError {
         /// The refused header member's name.
         member: String,
     },
-    /// No key in the provider's key set fits the token, even after a refetch.
+    /// No key in the provider's key set fits the token.
     IdTokenKeyNotFound {
         /// The header's `kid`, when it names one.
         kid: Option<String>,
+        /// Whether the set was fetched again for it, and if not, why not.
+        search: KeySearch,
     },
     /// No `kid` and several keys fit.
     IdTokenKeyAmbiguous,
@@ -428,9 +432,14 @@ impl AppError {
             Self::IdTokenHeaderRefused { member } => ("id_token_header_refused", format!(
                 "The ID token's header carries `{member}`, which would let the token choose the key it is checked with, so it was refused: sign in again, and report it to the provider's administrator if it repeats."
             ).into()),
-            Self::IdTokenKeyNotFound { kid } => ("id_token_key_not_found", format!(
-                "No key in the provider's key set (jwks_uri) fits the ID token{}, even after fetching the set again: check `issuer` / `jwks_uri` in config.json and the provider's signing keys.",
-                kid.as_ref().map(|k| format!(" (kid \"{k}\")")).unwrap_or_default()
+            Self::IdTokenKeyNotFound { kid, search } => ("id_token_key_not_found", format!(
+                "No key in the provider's key set (jwks_uri) fits the ID token{}, {}",
+                kid.as_ref().map(|k| format!(" (kid \"{k}\")")).unwrap_or_default(),
+                match search {
+                    KeySearch::Refetched => "even after fetching the set again: check `issuer` / `jwks_uri` in config.json and the provider's signing keys.",
+                    KeySearch::FetchedAfterResponse => "and the set was fetched after the token arrived, so the provider does not publish the key it signed with: check `issuer` / `jwks_uri` in config.json and the provider's signing keys.",
+                    KeySearch::RefetchedRecently => "and the set was fetched again for another unknown key less than 30 seconds ago: try again in a minute; if it repeats, check `issuer` / `jwks_uri` in config.json and the provider's signing keys.",
+                }
             ).into()),
             Self::IdTokenKeyAmbiguous => ("id_token_key_ambiguous", "The ID token names no key (no kid) and several of the provider's keys fit, so this app will not guess: have the provider put `kid` in its ID tokens, or publish one signing key.".into()),
             Self::IdTokenSignatureInvalid => ("id_token_signature_invalid", "The ID token's signature does not verify with the provider's key, so its tokens were thrown away: sign in again, and check `issuer` and `jwks_uri` in config.json if it repeats.".into()),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256, Sha384};
 
 use super::error::AppError;
-use super::jwks::{Jwks, KeyLookup, PublicKey};
+use super::jwks::{Jwks, KeyLookup, KeySearch, PublicKey};
 use super::jws::{self, Alg, Jws};
 use super::authorize::Nonce;
 use super::issuer::Issuer;
@@ -164,13 +164,15 @@ pub struct Expectations<'a> {
     pub now_s: u64,
 }
 
-/// The provider's key set, fetched when asked. `refresh` asks for a newer set
-/// after an unknown `kid`; the source decides whether the minimum interval
-/// allows it ([`crate::core::jwks::may_refetch`]).
+/// The provider's key set for the ID token of one token response
+/// ([`crate::core::jwks::ResponseKeys`]).
 #[allow(async_fn_in_trait)]
 pub trait KeySource {
-    /// The key set, newer than the last one when `refresh` is set and allowed.
-    async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError>;
+    /// The set in hand, fetched when there is none yet.
+    async fn key_set(&self) -> Result<Jwks, AppError>;
+    /// After an unknown `kid`: the set fetched again, or why it is not
+    /// ([`crate::core::jwks::KeyCache::may_refetch`] decides).
+    async fn refetch(&self) -> Result<Result<Jwks, KeySearch>, AppError>;
 }
 
 /// Checks a signature (the browser: WebCrypto).
@@ -189,12 +191,17 @@ pub async fn verify(
     expected: &Expectations<'_>,
 ) -> Result<IdTokenClaims, AppError> {
     let jws = jws::parse(token.secret())?;
-    let key = match keys.key_set(false).await?.select(&jws) {
-        Err(KeyLookup::NotFound) => keys.key_set(true).await?.select(&jws),
-        found => found,
-    }
-    .map_err(|lookup| match lookup {
-        KeyLookup::NotFound => AppError::IdTokenKeyNotFound { kid: jws.kid.clone() },
+    // Core §10.1.1: an unfamiliar `kid` sends the verifier back to `jwks_uri`,
+    // once, when the rule of KeyCache::may_refetch allows it.
+    let (found, search) = match keys.key_set().await?.select(&jws) {
+        Err(KeyLookup::NotFound) => match keys.refetch().await? {
+            Ok(set) => (set.select(&jws), KeySearch::Refetched),
+            Err(search) => (Err(KeyLookup::NotFound), search),
+        },
+        found => (found, KeySearch::Refetched),
+    };
+    let key = found.map_err(|lookup| match lookup {
+        KeyLookup::NotFound => AppError::IdTokenKeyNotFound { kid: jws.kid.clone(), search },
         KeyLookup::Ambiguous => AppError::IdTokenKeyAmbiguous,
     })?;
     if !verifier.verify(jws.alg, &key, jws.signing_input.as_bytes(), &jws.signature).await? {
@@ -312,7 +319,9 @@ mod tests {
     use crate::core::jwks;
     use crate::core::jws::compact;
     use serde_json::json;
+    use crate::core::jwks::{KeyCache, ResponseKeys};
     use std::cell::Cell;
+    use std::sync::Mutex;
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
@@ -330,25 +339,68 @@ mod tests {
         }
     }
 
-    /// A key set that is `first` until refreshed, then `second`.
-    struct Keys {
-        first: &'static str,
-        second: &'static str,
-        refreshed: Cell<u32>,
+    /// The provider's `jwks_uri` as the tests serve it: `sets[n]` for the
+    /// n-th fetch (the last one from then on), with a clock they move.
+    struct Served {
+        sets: Vec<&'static str>,
+        fetches: Cell<usize>,
+        now_ms: Cell<u64>,
     }
 
-    impl KeySource for Keys {
-        async fn key_set(&self, refresh: bool) -> Result<Jwks, AppError> {
-            if refresh {
-                self.refreshed.set(self.refreshed.get() + 1);
-            }
-            let body = if self.refreshed.get() > 0 { self.second } else { self.first };
-            jwks::parse("u", 200, body)
+    impl jwks::Fetch for &Served {
+        async fn fetch(&self) -> Result<Jwks, AppError> {
+            let n = self.fetches.get();
+            self.fetches.set(n + 1);
+            jwks::parse("u", 200, self.sets[n.min(self.sets.len() - 1)])
+        }
+
+        fn now_ms(&self) -> u64 {
+            self.now_ms.get()
         }
     }
 
-    fn keys() -> Keys {
-        Keys { first: KEYS, second: KEYS, refreshed: Cell::new(0) }
+    fn served(sets: &[&'static str]) -> Served {
+        Served { sets: sets.to_vec(), fetches: Cell::new(0), now_ms: Cell::new(NOW * 1000) }
+    }
+
+    /// A page's key cache, and the key source of a token response that
+    /// arrives now, as flow.rs makes them.
+    struct Page {
+        cache: Mutex<KeyCache>,
+        served: Served,
+    }
+
+    impl Page {
+        fn new(sets: &[&'static str]) -> Self {
+            Self { cache: Mutex::default(), served: served(sets) }
+        }
+
+        /// The prefetch that runs in parallel with the code exchange.
+        fn prefetch(&self) {
+            run(jwks::prefetch(&self.cache, &&self.served));
+        }
+
+        /// A token response arrives: its ID token is checked.
+        fn response(&self, t: &IdToken) -> Result<IdTokenClaims, AppError> {
+            run(verify(t, &ResponseKeys::new(&self.cache, &self.served), &Sevens, &expected()))
+        }
+
+        fn fetches(&self) -> usize {
+            self.served.fetches.get()
+        }
+
+        fn wait_ms(&self, ms: u64) {
+            self.served.now_ms.set(self.served.now_ms.get() + ms);
+        }
+    }
+
+    const ROTATED: &str = r#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"},{"kty":"RSA","kid":"k2","n":"AQAB","e":"AQAB"}]}"#;
+
+    fn search_of(e: AppError) -> KeySearch {
+        match e {
+            AppError::IdTokenKeyNotFound { search, .. } => search,
+            other => panic!("not id_token_key_not_found: {other:?}"),
+        }
     }
 
     /// Accepts a signature of all 7s: the real check is WebCrypto's, tested in the browser.
@@ -383,7 +435,7 @@ mod tests {
     }
 
     fn check(t: &IdToken) -> Result<IdTokenClaims, AppError> {
-        run(verify(t, &keys(), &Sevens, &expected()))
+        Page::new(&[KEYS]).response(t)
     }
 
     fn code_of(t: &IdToken) -> String {
@@ -417,26 +469,62 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_kid_refreshes_the_key_set_once() {
-        let t = token_with(json!({"alg": "RS256", "kid": "k2"}), claims());
-        let rotated = Keys { first: KEYS, second: r#"{"keys":[{"kty":"RSA","kid":"k2","n":"AQAB","e":"AQAB"}]}"#, refreshed: Cell::new(0) };
-        assert!(run(verify(&t, &rotated, &Sevens, &expected())).is_ok());
-        assert_eq!(rotated.refreshed.get(), 1);
+    fn an_unknown_kid_after_a_prefetch_fetches_the_set_once_more() {
+        // Defect 5: the set fetched in parallel with the code exchange was
+        // asked for before the token response: the provider may have
+        // published the token's key since.
+        let page = Page::new(&[KEYS, ROTATED]);
+        page.prefetch();
+        assert!(page.response(&token_with(json!({"alg": "RS256", "kid": "k2"}), claims())).is_ok());
+        assert_eq!(page.fetches(), 2, "the prefetch and one refetch");
 
-        let never = keys();
-        assert_eq!(run(verify(&t, &never, &Sevens, &expected())).unwrap_err().code(), "id_token_key_not_found");
-        assert_eq!(never.refreshed.get(), 1, "one refresh, no loop");
+        let never = Page::new(&[KEYS]);
+        never.prefetch();
+        let e = never.response(&token_with(json!({"alg": "RS256", "kid": "k2"}), claims())).unwrap_err();
+        assert_eq!(never.fetches(), 2, "one refetch, no loop");
+        assert!(e.message().contains("even after fetching the set again"), "{}", e.message());
+        assert_eq!(search_of(e), KeySearch::Refetched);
+    }
+
+    #[test]
+    fn an_unknown_kid_does_not_refetch_a_set_fetched_after_the_response() {
+        // No prefetch (or a failed one): the set is fetched when the token is
+        // checked, after its response arrived, so it has every published key.
+        let page = Page::new(&[KEYS, ROTATED]);
+        let e = page.response(&token_with(json!({"alg": "RS256", "kid": "k2"}), claims())).unwrap_err();
+        assert_eq!(e.code(), "id_token_key_not_found");
+        assert_eq!(page.fetches(), 1);
+        assert!(!e.message().contains("even after"), "{}", e.message());
+        assert_eq!(search_of(e), KeySearch::FetchedAfterResponse);
+    }
+
+    #[test]
+    fn unknown_kids_refetch_at_most_once_per_interval() {
+        let page = Page::new(&[KEYS]);
+        page.prefetch();
+        let unknown = |kid: &str| token_with(json!({"alg": "RS256", "kid": kid}), claims());
+        assert_eq!(search_of(page.response(&unknown("x1")).unwrap_err()), KeySearch::Refetched);
+        assert_eq!(page.fetches(), 2);
+        // The next token response (a refresh, say) 10 s later: no refetch.
+        page.wait_ms(10_000);
+        let e = page.response(&unknown("x2")).unwrap_err();
+        assert_eq!(page.fetches(), 2, "one refetch in the interval");
+        assert!(e.message().contains("less than 30 seconds ago"), "{}", e.message());
+        assert_eq!(search_of(e), KeySearch::RefetchedRecently);
+        // Once the interval has passed, a new unknown kid fetches again.
+        page.wait_ms(jwks::MIN_REFETCH_INTERVAL_MS);
+        assert_eq!(search_of(page.response(&unknown("x3")).unwrap_err()), KeySearch::Refetched);
+        assert_eq!(page.fetches(), 3);
+        // A known kid never fetches.
+        assert!(page.response(&token(|_| {})).is_ok());
+        assert_eq!(page.fetches(), 3);
     }
 
     #[test]
     fn no_kid_and_several_fitting_keys_is_refused() {
-        let two = Keys {
-            first: r#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"},{"kty":"RSA","n":"AQAB","e":"AQAB"}]}"#,
-            second: r#"{"keys":[]}"#,
-            refreshed: Cell::new(0),
-        };
+        let two = Page::new(&[r#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"},{"kty":"RSA","n":"AQAB","e":"AQAB"}]}"#]);
         let t = token_with(json!({"alg": "RS256"}), claims());
-        assert_eq!(run(verify(&t, &two, &Sevens, &expected())).unwrap_err().code(), "id_token_key_ambiguous");
+        assert_eq!(two.response(&t).unwrap_err().code(), "id_token_key_ambiguous");
     }
 
     #[test]
@@ -461,7 +549,7 @@ mod tests {
         };
         let with = |tenants: Tenants, t: &IdToken| {
             let issuer = Issuer::new(template, tenants);
-            run(verify(t, &keys(), &Sevens, &Expectations { issuer: &issuer, ..expected() })).map(|_| ()).map_err(|e| e.code().to_owned())
+            run(verify(t, &ResponseKeys::new(&Mutex::default(), &served(&[KEYS])), &Sevens, &Expectations { issuer: &issuer, ..expected() })).map(|_| ()).map_err(|e| e.code().to_owned())
         };
         let common = || Tenants::Common { allowed: None };
         assert_eq!(with(common(), &entra(Some(guid))), Ok(()));
@@ -523,7 +611,9 @@ mod tests {
         let no_nonce_expected = Expectations { nonce: None, ..expected() };
         let longer = token(|c| { c.insert("nonce".into(), json!("n-1x")); });
         assert_eq!(code_of(&longer), "nonce_mismatch");
-        assert!(run(verify(&token(|c| { c.remove("nonce"); }), &keys(), &Sevens, &no_nonce_expected)).is_ok());
+        let page = Page::new(&[KEYS]);
+        let keys = ResponseKeys::new(&page.cache, &page.served);
+        assert!(run(verify(&token(|c| { c.remove("nonce"); }), &keys, &Sevens, &no_nonce_expected)).is_ok());
     }
 
     #[test]

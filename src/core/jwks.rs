@@ -1,40 +1,177 @@
 //! The provider's JSON Web Key Set (RFC 7517 §5) from `jwks_uri`: which key
 //! checks a token, and when the set may be fetched again.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use serde_json::{Map, Value};
 
 use super::error::AppError;
+use super::id_token::KeySource;
 use super::jws::{Alg, Jws};
 
 /// An unknown `kid` fetches the key set again (the provider may have rotated
-/// its keys), but not more often than this, so a stream of tokens with made-up
-/// `kid`s cannot make the app hammer the provider.
+/// its keys), but such refetches come at most once in this interval, so a
+/// stream of tokens with made-up `kid`s cannot make the app hammer the
+/// provider. The first fetch of the set does not count.
 pub const MIN_REFETCH_INTERVAL_MS: u64 = 30_000;
 
-/// Whether [`MIN_REFETCH_INTERVAL_MS`] has passed since the last fetch.
-pub fn may_refetch(last_fetch_ms: u64, now_ms: u64) -> bool {
-    now_ms.saturating_sub(last_fetch_ms) >= MIN_REFETCH_INTERVAL_MS
+/// Whether [`MIN_REFETCH_INTERVAL_MS`] has passed since `last_ms`.
+pub fn may_refetch(last_ms: u64, now_ms: u64) -> bool {
+    now_ms.saturating_sub(last_ms) >= MIN_REFETCH_INTERVAL_MS
 }
 
-/// The key set as last fetched, and when: fetched once per page, and again
-/// after an unknown `kid` at most every [`MIN_REFETCH_INTERVAL_MS`].
+/// A point in the order of this page's key-set events (a fetch starting, a
+/// token response arriving): whether a set was asked for after a response
+/// arrived is a question of order, which no clock reading can get wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment(u64);
+
+/// What was done about a `kid` the set in hand does not have, so the
+/// message of `id_token_key_not_found` says what is true.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySearch {
+    /// The set was fetched again after the token response arrived, and still
+    /// has no such key.
+    Refetched,
+    /// Not fetched again: the set in hand was asked for after the token
+    /// response arrived, so it lists every key the provider had published
+    /// when it signed the token.
+    FetchedAfterResponse,
+    /// Not fetched again: another unknown key had the set fetched again less
+    /// than [`MIN_REFETCH_INTERVAL_MS`] ago.
+    RefetchedRecently,
+}
+
+/// The key set in hand and when its fetch started, kept while the page lives.
+/// The rule for an unknown `kid` ([`KeyCache::may_refetch`]): one refetch,
+/// unless the set in hand was fetched after the token response arrived;
+/// refetches for unknown keys at most once per [`MIN_REFETCH_INTERVAL_MS`].
 #[derive(Debug, Default)]
 pub struct KeyCache {
-    fetched: Option<(Jwks, u64)>,
+    /// The set, and the moment its fetch started.
+    fetched: Option<(Jwks, Moment)>,
+    /// When the last refetch for an unknown key started, in ms.
+    last_refetch_ms: Option<u64>,
+    /// The events so far, behind [`Moment`].
+    events: u64,
 }
 
 impl KeyCache {
-    /// The set to use without fetching, or `None` when it must be fetched:
-    /// nothing fetched yet, or a newer set asked for (`refresh`, after an
-    /// unknown `kid`) and the minimum interval has passed.
-    pub fn usable(&self, refresh: bool, now_ms: u64) -> Option<Jwks> {
-        let (set, at_ms) = self.fetched.as_ref()?;
-        (!refresh || !may_refetch(*at_ms, now_ms)).then(|| set.clone())
+    fn next(&mut self) -> Moment {
+        self.events += 1;
+        Moment(self.events)
     }
 
-    /// Keeps a freshly fetched set, with the time it was fetched.
-    pub fn store(&mut self, set: Jwks, now_ms: u64) {
-        self.fetched = Some((set, now_ms));
+    /// Notes that a token response has arrived; its ID token is checked
+    /// against this moment.
+    pub fn response_arrived(&mut self) -> Moment {
+        self.next()
+    }
+
+    /// The set in hand, when one was fetched.
+    pub fn in_hand(&self) -> Option<Jwks> {
+        self.fetched.as_ref().map(|(set, _)| set.clone())
+    }
+
+    /// Notes that a fetch starts now; a refetch for an unknown key
+    /// (`for_unknown_kid`) counts against [`MIN_REFETCH_INTERVAL_MS`] from
+    /// now, whether it succeeds or not.
+    pub fn fetch_starts(&mut self, for_unknown_kid: bool, now_ms: u64) -> Moment {
+        if for_unknown_kid {
+            self.last_refetch_ms = Some(now_ms);
+        }
+        self.next()
+    }
+
+    /// Keeps a set whose fetch started at `started`, unless one whose fetch
+    /// started later is already kept.
+    pub fn store(&mut self, set: Jwks, started: Moment) {
+        if self.fetched.as_ref().is_none_or(|(_, kept)| *kept < started) {
+            self.fetched = Some((set, started));
+        }
+    }
+
+    /// Whether the ID token of the response that arrived at `response`, whose
+    /// `kid` the set in hand does not have, may fetch the set again. Not when
+    /// the set was asked for after that response arrived: the provider
+    /// publishes a key before it signs with it (OpenID Connect Core §10.1.1:
+    /// keys are added to the set, then used), so a newer set would list no
+    /// more. Not within
+    /// [`MIN_REFETCH_INTERVAL_MS`] of the last refetch for an unknown key.
+    /// A set asked for before the response, even a moment before (fetched
+    /// in parallel with the code exchange), may predate the key.
+    pub fn may_refetch(&self, response: Moment, now_ms: u64) -> Result<(), KeySearch> {
+        if self.fetched.as_ref().is_some_and(|(_, started)| *started > response) {
+            return Err(KeySearch::FetchedAfterResponse);
+        }
+        if self.last_refetch_ms.is_some_and(|last| !may_refetch(last, now_ms)) {
+            return Err(KeySearch::RefetchedRecently);
+        }
+        Ok(())
+    }
+}
+
+/// Fetching the set at `jwks_uri` (the browser: a GET), and the clock.
+#[allow(async_fn_in_trait)]
+pub trait Fetch {
+    /// The set as the provider serves it now.
+    async fn fetch(&self) -> Result<Jwks, AppError>;
+    /// The page's clock, in ms since the Unix epoch.
+    fn now_ms(&self) -> u64;
+}
+
+fn lock(cache: &Mutex<KeyCache>) -> MutexGuard<'_, KeyCache> {
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn fetch_into(cache: &Mutex<KeyCache>, fetch: &impl Fetch, for_unknown_kid: bool) -> Result<Jwks, AppError> {
+    let started = lock(cache).fetch_starts(for_unknown_kid, fetch.now_ms());
+    let set = fetch.fetch().await?;
+    lock(cache).store(set.clone(), started);
+    Ok(set)
+}
+
+/// Fetches the set while the code is exchanged, when none is in hand (the
+/// first fetch: not counted as a refetch). A failure is met again, and
+/// reported, when the ID token is checked.
+pub async fn prefetch(cache: &Mutex<KeyCache>, fetch: &impl Fetch) {
+    if lock(cache).in_hand().is_none() {
+        let _ = fetch_into(cache, fetch, false).await;
+    }
+}
+
+/// The key source for the ID token of one token response: made once that
+/// response has arrived, which it notes ([`KeyCache::response_arrived`]).
+pub struct ResponseKeys<'a, F> {
+    cache: &'a Mutex<KeyCache>,
+    arrived: Moment,
+    fetch: F,
+}
+
+impl<'a, F: Fetch> ResponseKeys<'a, F> {
+    /// Make this after the token response is read, never before: a set
+    /// fetched after this moment is taken to list the token's key.
+    pub fn new(cache: &'a Mutex<KeyCache>, fetch: F) -> Self {
+        let arrived = lock(cache).response_arrived();
+        Self { cache, arrived, fetch }
+    }
+}
+
+impl<F: Fetch> KeySource for ResponseKeys<'_, F> {
+    async fn key_set(&self) -> Result<Jwks, AppError> {
+        let in_hand = lock(self.cache).in_hand();
+        match in_hand {
+            Some(set) => Ok(set),
+            None => fetch_into(self.cache, &self.fetch, false).await,
+        }
+    }
+
+    async fn refetch(&self) -> Result<Result<Jwks, KeySearch>, AppError> {
+        let allowed = lock(self.cache).may_refetch(self.arrived, self.fetch.now_ms());
+        match allowed {
+            Ok(()) => fetch_into(self.cache, &self.fetch, true).await.map(Ok),
+            Err(search) => Ok(Err(search)),
+        }
     }
 }
 
@@ -200,18 +337,72 @@ mod tests {
         assert_eq!(parse("u", 200, "<html>").unwrap_err().code(), "jwks_unavailable");
     }
 
+    const T: u64 = 1_000_000;
+
     #[test]
-    fn the_cache_fetches_once_then_again_only_after_the_interval() {
+    fn the_set_in_hand_is_kept_while_the_page_lives() {
         let mut cache = KeyCache::default();
-        let t = 1_000_000;
-        assert_eq!(cache.usable(false, t), None, "nothing fetched yet");
-        assert_eq!(cache.usable(true, t), None);
-        cache.store(set(), t);
-        assert_eq!(cache.usable(false, t + 3_600_000), Some(set()), "kept while the page lives");
-        assert_eq!(cache.usable(true, t + MIN_REFETCH_INTERVAL_MS - 1), Some(set()), "an unknown kid within 30 s: no new fetch");
-        assert_eq!(cache.usable(true, t + MIN_REFETCH_INTERVAL_MS), None, "an unknown kid after 30 s: fetch again");
-        cache.store(parse("u", 200, r#"{"keys":[]}"#).unwrap(), t + MIN_REFETCH_INTERVAL_MS);
-        assert_eq!(cache.usable(true, t + MIN_REFETCH_INTERVAL_MS + 1), Some(parse("u", 200, r#"{"keys":[]}"#).unwrap()));
+        assert_eq!(cache.in_hand(), None, "nothing fetched yet");
+        let started = cache.fetch_starts(false, T);
+        cache.store(set(), started);
+        assert_eq!(cache.in_hand(), Some(set()));
+        // A fetch that started earlier but ended later does not replace a newer set.
+        let older = cache.fetch_starts(false, T);
+        let newer = cache.fetch_starts(false, T);
+        cache.store(parse("u", 200, r#"{"keys":[]}"#).unwrap(), newer);
+        cache.store(set(), older);
+        assert_eq!(cache.in_hand(), Some(parse("u", 200, r#"{"keys":[]}"#).unwrap()));
+    }
+
+    #[test]
+    fn a_first_fetch_started_before_the_response_allows_one_refetch() {
+        // The prefetch runs in parallel with the code exchange: it starts
+        // before the token response arrives, and may end before or after.
+        for ends_after_response in [false, true] {
+            let mut cache = KeyCache::default();
+            let started = cache.fetch_starts(false, T);
+            if !ends_after_response {
+                cache.store(set(), started);
+            }
+            let response = cache.response_arrived();
+            if ends_after_response {
+                cache.store(set(), started);
+            }
+            assert_eq!(cache.may_refetch(response, T + 1), Ok(()), "the first fetch is no refetch");
+            let again = cache.fetch_starts(true, T + 1);
+            cache.store(set(), again);
+            assert_eq!(cache.may_refetch(response, T + 2), Err(KeySearch::FetchedAfterResponse), "once");
+        }
+    }
+
+    #[test]
+    fn a_set_fetched_after_the_response_is_not_fetched_again() {
+        let mut cache = KeyCache::default();
+        let response = cache.response_arrived();
+        let started = cache.fetch_starts(false, T);
+        cache.store(set(), started);
+        assert_eq!(cache.may_refetch(response, T), Err(KeySearch::FetchedAfterResponse));
+        assert_eq!(cache.may_refetch(response, T + 3_600_000), Err(KeySearch::FetchedAfterResponse), "whatever the time");
+    }
+
+    #[test]
+    fn refetches_for_unknown_keys_come_at_most_once_per_interval() {
+        let mut cache = KeyCache::default();
+        let first = cache.fetch_starts(false, T);
+        cache.store(set(), first);
+        let response = cache.response_arrived();
+        assert_eq!(cache.may_refetch(response, T), Ok(()));
+        let refetch = cache.fetch_starts(true, T);
+        cache.store(set(), refetch);
+        // A later response (a refresh) with another unknown kid.
+        let later = cache.response_arrived();
+        assert_eq!(cache.may_refetch(later, T + MIN_REFETCH_INTERVAL_MS - 1), Err(KeySearch::RefetchedRecently));
+        assert_eq!(cache.may_refetch(later, T + MIN_REFETCH_INTERVAL_MS), Ok(()));
+        // A refetch that failed counts too: it asked the provider.
+        let mut failed = KeyCache::default();
+        let response = failed.response_arrived();
+        failed.fetch_starts(true, T);
+        assert_eq!(failed.may_refetch(response, T + 1), Err(KeySearch::RefetchedRecently));
     }
 
     #[test]

@@ -1082,7 +1082,7 @@ mod tests {
     fn a_refused_2xx_answer_ends_the_session_and_its_token_is_never_sent_again() {
         let refusals = [
             AppError::IdTokenSignatureInvalid,
-            AppError::IdTokenKeyNotFound { kid: Some("new".into()) },
+            AppError::IdTokenKeyNotFound { kid: Some("new".into()), search: crate::core::jwks::KeySearch::Refetched },
             AppError::TokenResponseInvalid { problem: "x".into() },
             AppError::DpopNotHonoured,
         ];
