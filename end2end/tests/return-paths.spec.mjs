@@ -61,11 +61,10 @@ test('a redirect_uri at another path completes the sign-in there', async ({ page
   // before config.json is read: config.json is held back until both are gone.
   let release;
   const held = new Promise((resolve) => { release = resolve; });
-  const holdConfig = async (route) => {
+  await page.route(`${APP_ORIGIN}/config.json`, async (route) => {
     await held;
     await route.continue();
-  };
-  await page.route(`${APP_ORIGIN}/config.json`, holdConfig);
+  });
   await submitLogin(page, 'alice');
   await expect.poll(() => callbacks.length, { message: 'the provider sent the person to /signin-return' }).toBe(1);
   expect(new URL(callbacks[0]).searchParams.has('code')).toBe(true);
@@ -73,7 +72,6 @@ test('a redirect_uri at another path completes the sign-in there', async ({ page
     { message: 'the answer out of the address bar, config.json still held' }).toBe('/signin-return');
   await expect.poll(() => pendingKeys(page).catch(() => null), { message: 'the pending sign-in consumed' }).toEqual([]);
   release();
-  await page.unroute(`${APP_ORIGIN}/config.json`, holdConfig);
 
   // Signed in, through one token request that sent the same redirect_uri.
   await expect(signedInHeading(page)).toBeVisible({ timeout: 15_000 });
