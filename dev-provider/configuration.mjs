@@ -12,7 +12,7 @@ import * as crypto from 'node:crypto';
 import { escapeHtml, page } from './html.mjs';
 import { interactionUrl } from './login.mjs';
 import { layoutClaims } from './provider-layouts.mjs';
-import { APP_BASES } from './settings.mjs';
+import { APP_BASES, CALLBACK_PAGES, SIGNED_OUT_PAGES } from './settings.mjs';
 
 /** Every account's claims, derived from its name (plus the layout's, e.g. Entra's tid). */
 function accounts(layout) {
@@ -60,15 +60,16 @@ ${Object.entries(out).map(([key, value]) => `<p><strong>${escapeHtml(key)}</stro
  */
 export const DPOP_ALGS = Object.freeze(['ES256', 'Ed25519', 'EdDSA']);
 
-/** The client's redirect URIs for the app origins: O + each of APP_BASES + callback. */
+/** The client's redirect URIs for the app origins: O + each of APP_BASES + each of CALLBACK_PAGES. */
 export function redirectUris(appOrigins) {
-  return appOrigins.flatMap((o) => APP_BASES.map((base) => `${o}${base}callback`));
+  return appOrigins.flatMap((o) => APP_BASES.flatMap((base) => CALLBACK_PAGES.map((page) => `${o}${base}${page}`)));
 }
 
 /**
  * The configuration for one provider instance. `name`/`layout`: the layout
  * (provider-layouts.mjs); `appOrigins`: each origin O gets redirect URIs
- * O<base>callback and post-logout redirect URIs O<base> for each of APP_BASES.
+ * O<base>callback and O<base>signin-return, and post-logout redirect URIs
+ * O<base> and O<base>signed-out, for each of APP_BASES.
  */
 export function configuration({ name, layout, clientId, appOrigins, accessTokenTtl, signingKey }) {
   const allowed = new Set(appOrigins);
@@ -83,7 +84,7 @@ export function configuration({ name, layout, clientId, appOrigins, accessTokenT
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: redirectUris(appOrigins),
-      post_logout_redirect_uris: appOrigins.flatMap((o) => APP_BASES.map((base) => `${o}${base}`)),
+      post_logout_redirect_uris: appOrigins.flatMap((o) => APP_BASES.flatMap((base) => SIGNED_OUT_PAGES.map((page) => `${o}${base}${page}`))),
       // Every token request must carry a DPoP proof (RFC 9449 section 5.2):
       // a public client's tokens are then worth nothing without its key.
       ...(dpop ? { dpop_bound_access_tokens: true } : {}),

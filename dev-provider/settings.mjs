@@ -15,9 +15,18 @@ export const DEV_APP_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080'
 /**
  * The paths the app is served under on each app origin: its one release
  * build works unchanged at each (the end-to-end tests serve it at all three).
- * Each gets a redirect URI (base + callback) and a post-logout redirect URI.
+ * Each gets redirect URIs (base + CALLBACK_PAGES) and post-logout redirect
+ * URIs (base + SIGNED_OUT_PAGES).
  */
 export const APP_BASES = ['/', '/app/', '/pr/42/'];
+/**
+ * The pages under each base the provider may send the person back to: the
+ * default callback and one at another path (`redirect_uri`), the base itself
+ * and a page of its own after the provider's sign-out
+ * (`post_logout_redirect_uri`); the end-to-end tests use the other paths.
+ */
+export const CALLBACK_PAGES = ['callback', 'signin-return'];
+export const SIGNED_OUT_PAGES = ['', 'signed-out'];
 /** Default access token lifetime (s): `make dev` shows a refresh within a minute. */
 export const DEFAULT_ACCESS_TOKEN_TTL = 60;
 

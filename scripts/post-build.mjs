@@ -22,7 +22,8 @@
 //    what it does not run.
 //    The loader also starts the GETs the app makes first while the wasm is
 //    still on its way (EARLY below): config.json, and at any page but the
-//    callback the discovery document it names. The app's fetch takes them by
+//    callback (`/callback`, or config.json's `redirect_uri`) the discovery
+//    document it names. The app's fetch takes them by
 //    URL (src/browser/http.rs); the app reads and checks them as always.
 //    <link rel=preload> cannot do it: it cannot send the app's
 //    `credentials: 'omit'` and `cache: 'no-store'`, so fetch would not match.
@@ -67,11 +68,22 @@ const EARLY = `let earlyStarted;
     early.set(url, { response, controller });
     return response.catch(() => {}); // a failure is the app's to report, if it takes it
   };
+  // Not at the callback (/callback or config.json's redirect_uri): it uses
+  // the document kept when the sign-in started.
+  const atCallback = (c) => {
+    if (/\\/callback\\/?$/.test(location.pathname)) return true;
+    try {
+      const r = new URL(c.redirect_uri, base);
+      return r.origin === location.origin && r.pathname === location.pathname;
+    } catch {
+      return false;
+    }
+  };
   // config.json reaches the app only once the discovery request has started.
   earlyStarted = get(new URL('config.json', base).href, (response) => response
-    .then((r) => (r.ok && !/\\/callback\\/?$/.test(location.pathname) ? r.clone().json() : null))
+    .then((r) => (r.ok ? r.clone().json() : null))
     .then((c) => {
-      if (c && typeof c.issuer === 'string' && !c.provider && !(c.authorization_endpoint && c.token_endpoint)) {
+      if (c && !atCallback(c) && typeof c.issuer === 'string' && !c.provider && !(c.authorization_endpoint && c.token_endpoint)) {
         get(c.issuer.replace(/\\/+$/, '') + '/.well-known/openid-configuration');
       }
     })
@@ -166,7 +178,10 @@ if (process.env.TRUNK_PROFILE === 'release') {
 
 const meta = /<meta name="pkce-spa-public-url" content="[^"]*"\s*\/?>/;
 if (!meta.test(html)) throw new Error('index.html lacks <meta name="pkce-spa-public-url">');
-html = html.replace(meta, `<meta name="pkce-spa-public-url" content="${publicUrl}" />`);
+// data-relative: the app then knows it starts only in its own folder
+// (src/browser/page.rs relative_build, core::route::ReturnPaths::check).
+const relative = publicUrl.startsWith('/') ? '' : ' data-relative';
+html = html.replace(meta, `<meta name="pkce-spa-public-url" content="${publicUrl}"${relative} />`);
 // The comments of index.html are for its readers, not for every visitor.
 html = html.replace(/<!--[\s\S]*?-->\s*/g, '');
 writeFileSync(htmlPath, html);

@@ -20,7 +20,8 @@ use crate::core::session::{Deployment, Session};
 use crate::core::dpop::Sent;
 use crate::core::pending::KeptDiscovery;
 use crate::core::token::{self, TokenRequest, TokenResponse};
-use crate::core::{par, return_to, sign_in, url, AppError};
+use crate::core::url::UrlParser;
+use crate::core::{par, return_to, route, sign_in, url, AppError};
 
 /// What the app knows before anyone signs in.
 #[derive(Clone, Debug)]
@@ -56,9 +57,25 @@ pub fn parse_config(json: &str) -> Result<Config, AppError> {
     config::parse(json, &page::base_url(), &BrowserUrls)
 }
 
-/// Applies what of `config` the browser layer needs before any request.
-pub fn use_config(config: &Config) {
+/// Applies what of `config` the browser layer needs before any request,
+/// and places the callback and the sign-out return where it says; refused
+/// when this build cannot show them there ([`ReturnPaths::check`]).
+///
+/// [`ReturnPaths::check`]: crate::core::route::ReturnPaths::check
+pub fn use_config(config: &Config) -> Result<(), AppError> {
     http::set_timeout_ms(config.request_timeout_ms);
+    config.return_paths.check(&page::base_path(), page::relative_build())?;
+    page::set_return_paths(config.return_paths.clone());
+    Ok(())
+}
+
+/// Whether this page is the callback before config.json is read
+/// ([`route::callback_at_start`]): `<base>/callback`, or the redirect URI of
+/// a sign-in this tab has pending.
+pub fn callback_at_start() -> bool {
+    let Some(here) = page::here_url() else { return false };
+    let pending: Vec<_> = storage::pending_redirect_uris(page::now_ms()).iter().filter_map(|u| BrowserUrls.parse(u)).collect();
+    route::callback_at_start(&page::base_path(), &here, &pending)
 }
 
 /// Reads the provider's discovery document, unless config.json names both
@@ -210,7 +227,7 @@ impl std::fmt::Debug for CallbackResponse {
     }
 }
 
-/// The very first thing `/callback` does, before config.json or the
+/// The very first thing the callback does, before config.json or the
 /// provider is loaded: takes `code`, `state`, `iss` and the error parameters
 /// out of the address bar and the history entry (RFC 9700 §4.2.4), then
 /// consumes every pending sign-in the response names, so that whatever goes

@@ -19,6 +19,8 @@ impl UrlParser for Whatwg {
             has_credentials: !u.username().is_empty() || u.password().is_some(),
             host: u.host_str().unwrap_or_default().to_owned(),
             has_fragment: u.fragment().is_some(),
+            origin: u.origin().ascii_serialization(),
+            path: u.path().to_owned(),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Sign-in for a Leptos 0.8 client-side app: the public API.
 //!
-//! Wrap the app in [`AuthProvider`], give `/callback` the [`AuthCallback`]
-//! component, put the pages that need a signed-in person in [`RequireAuth`],
+//! Wrap the app in [`AuthProvider`], give `/callback` (or wherever
+//! config.json's `redirect_uri` points) the [`AuthCallback`] component, put the pages that need a signed-in person in [`RequireAuth`],
 //! and read the state or act through [`use_auth`]:
 //!
 //! ```no_run
@@ -56,7 +56,6 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::browser::page;
-use crate::core::route::Route;
 use crate::flow::{self, AppSetup, CallbackResponse};
 use crate::session_flow;
 use crate::session_runner::SessionRunner;
@@ -158,9 +157,12 @@ pub fn config_from_json(json: &str) -> Result<Config, AppError> {
     flow::parse_config(json)
 }
 
-/// Whether the address bar shows the app's `/callback` (under its base).
-fn at_callback() -> bool {
-    page::route() == Route::Callback
+/// Whether the page is the callback before config.json is read: the app's
+/// `/callback`, the redirect URI of a sign-in this tab has pending, or that
+/// of `config` when the app gives one in code.
+fn at_callback(config: Option<&Config>) -> bool {
+    let configured = config.is_some_and(|c| page::pathname() == c.return_paths.callback);
+    configured || flow::callback_at_start()
 }
 
 impl Auth {
@@ -193,10 +195,11 @@ impl Auth {
         self.setup_error.get().or_else(|| self.failure.get())
     }
 
-    /// Whether the page is the app's `/callback`, where the provider sends
-    /// the person back, and the callback is not done yet (reactive): an app
+    /// Whether the page is the callback, where the provider sends the person
+    /// back (the path of config.json's `redirect_uri`, by default
+    /// `/callback`), and the callback is not done yet (reactive): an app
     /// without a router shows [`AuthCallback`] while this holds. (With
-    /// leptos_router, give `/callback` the `AuthCallback` view instead.)
+    /// leptos_router, give that path the `AuthCallback` view instead.)
     pub fn on_callback(&self) -> bool {
         self.on_callback.get()
     }

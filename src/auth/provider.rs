@@ -21,9 +21,13 @@ use crate::session_runner::{Event, SessionRunner};
 /// config.json beside index.html, unless `config` is given (see
 /// [`super::config_from_json`]); the children render at once, while it loads.
 ///
-/// On `/callback`, the very first thing it does is take the provider's
-/// answer out of the address bar and history (RFC 9700 §4.2.4) and its
-/// pending sign-in out of storage, whatever happens next.
+/// At the callback (`/callback`, or the redirect URI of a sign-in this tab
+/// has pending), the very first thing it does is take the provider's answer
+/// out of the address bar and history (RFC 9700 §4.2.4) and its pending
+/// sign-in out of storage, whatever happens next; at `redirect_uri`'s path
+/// with no sign-in pending there, as soon as config.json is read. At the
+/// root or `post_logout_redirect_uri`'s path, it checks the `state` of a
+/// return from the provider's sign-out.
 #[component]
 pub fn AuthProvider(
     /// A configuration built in code, instead of config.json.
@@ -31,7 +35,7 @@ pub fn AuthProvider(
     config: Option<Config>,
     children: Children,
 ) -> impl IntoView {
-    provide(config, super::at_callback(), start_session);
+    provide(config, true, start_session);
     children()
 }
 
@@ -56,8 +60,10 @@ pub fn SignInProvider(
 }
 
 /// Provides the [`Auth`] handle and starts loading: `start` runs once the
-/// provider's metadata is in.
-fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSetup>)) {
+/// provider's metadata is in. `callbacks`: whether this page takes an
+/// authorization response at all ([`SignInProvider`] never does).
+fn provide(config: Option<Config>, callbacks: bool, start: fn(Auth, Arc<AppSetup>)) {
+    let on_callback = callbacks && super::at_callback(config.as_ref());
     let auth = Auth {
         config: RwSignal::new_local(None),
         setup: RwSignal::new_local(None),
@@ -73,7 +79,7 @@ fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSet
     };
     provide_context(auth);
     leptos::task::spawn_local(async move {
-        match load(auth, config, on_callback).await {
+        match load(auth, config, callbacks).await {
             Ok(setup) => start(auth, Arc::new(setup)),
             Err(e) => {
                 // The response can no longer be used: drop its verifier.
@@ -84,16 +90,22 @@ fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSet
     });
 }
 
-/// config.json, then the provider's metadata (on `/callback`, the document
+/// config.json, then the provider's metadata (at the callback, the document
 /// kept when the sign-in started).
-async fn load(auth: Auth, config: Option<Config>, on_callback: bool) -> Result<AppSetup, AppError> {
+async fn load(auth: Auth, config: Option<Config>, callbacks: bool) -> Result<AppSetup, AppError> {
     let config = match config {
         Some(config) => config,
         None => flow::load_config().await?,
     };
-    flow::use_config(&config);
+    flow::use_config(&config)?;
+    // At redirect_uri's path with no sign-in of this tab pending there: a
+    // stale or forged answer, taken out now and refused by the callback.
+    if callbacks && auth.on_callback.try_get_untracked() == Some(false) && page::route() == Route::Callback {
+        auth.taken.try_set_value(Some(flow::take_callback_response()));
+        auth.on_callback.try_set(true);
+    }
     auth.config.try_set(Some(Arc::new(config.clone())));
-    flow::load_provider(config, on_callback).await
+    flow::load_provider(config, auth.on_callback.try_get_untracked().unwrap_or(false)).await
 }
 
 fn start_session(auth: Auth, setup: Arc<AppSetup>) {
@@ -116,13 +128,14 @@ fn start_session(auth: Auth, setup: Arc<AppSetup>) {
     });
     auth.runner.try_set_value(Some(runner));
     auth.setup.try_set(Some(setup));
-    if page::route() == Route::Home {
+    if matches!(page::route(), Route::Home | Route::SignedOut) {
         finish_sign_out(auth);
     }
 }
 
-/// Back from the provider's sign-out at the app's root: check the `state`
-/// it returns (RP-Initiated Logout §3).
+/// Back from the provider's sign-out, at the app's root or the path of
+/// `post_logout_redirect_uri`: check the `state` it returns (RP-Initiated
+/// Logout §3).
 fn finish_sign_out(auth: Auth) {
     match session_flow::finish_sign_out(&page::query()) {
         Ok(true) => match storage::take_sign_out_problem() {

@@ -1,8 +1,16 @@
 //! Where the app is (its base URL under any public path), the address bar,
 //! navigation away, and the clock.
 
-use crate::core::route::Route;
+use std::cell::RefCell;
+
+use crate::core::route::{ReturnPaths, Route};
+use crate::core::url::{ParsedUrl, UrlParser};
 use crate::core::AppError;
+
+thread_local! {
+    /// Where config.json puts the callback and the sign-out return, once read.
+    static RETURN_PATHS: RefCell<Option<ReturnPaths>> = const { RefCell::new(None) };
+}
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -31,6 +39,37 @@ pub fn base_url() -> String {
     }
 }
 
+/// Whether the build finds its files relative to the page (trunk's
+/// `public_url = "./"`): the loader then writes the base into the
+/// `<meta name="pkce-spa-public-url">` that scripts/post-build.mjs marks
+/// `data-relative`; without that meta, the base is the page's folder too.
+pub fn relative_build() -> bool {
+    let meta = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name=pkce-spa-public-url]").ok().flatten());
+    meta.is_none_or(|m| m.has_attribute("data-relative"))
+}
+
+/// The address bar's origin and path, as the URL parser reads them.
+pub fn here_url() -> Option<ParsedUrl> {
+    crate::browser::url::BrowserUrls.parse(&window()?.location().href().ok()?)
+}
+
+/// From now on, [`route`] places the callback and the sign-out return at
+/// `paths` (config.json's `redirect_uri` and `post_logout_redirect_uri`).
+pub fn set_return_paths(paths: ReturnPaths) {
+    RETURN_PATHS.with(|r| *r.borrow_mut() = Some(paths));
+}
+
+/// The page `pathname` shows: [`Route::at`] once config.json placed the
+/// return paths, [`Route::of`] before.
+fn route_of(base_path: &str, pathname: &str) -> Route {
+    RETURN_PATHS.with(|r| match &*r.borrow() {
+        Some(paths) => Route::at(base_path, pathname, paths),
+        None => Route::of(base_path, pathname),
+    })
+}
+
 /// The app's base path: `""` at the root, `"/app"` under `/app/`.
 pub fn base_path() -> String {
     let url = base_url();
@@ -46,7 +85,7 @@ pub fn pathname() -> String {
 
 /// The page of the app the address bar shows.
 pub fn route() -> Route {
-    Route::of(&base_path(), &pathname())
+    route_of(&base_path(), &pathname())
 }
 
 /// The address bar's path, query and fragment: where to return after a sign-in.
@@ -99,7 +138,7 @@ pub fn follow_links_in_app(show: impl Fn(Route) + 'static) {
                 return;
             }
             let path = a.pathname();
-            let route = Route::of(&base, &path);
+            let route = route_of(&base, &path);
             if route == Route::NotFound {
                 return;
             }
@@ -114,7 +153,7 @@ pub fn follow_links_in_app(show: impl Fn(Route) + 'static) {
             show(route);
         })
     };
-    let on_popstate = Closure::<dyn Fn()>::new(move || show(Route::of(&base, &pathname())));
+    let on_popstate = Closure::<dyn Fn()>::new(move || show(route_of(&base, &pathname())));
     let _ = w.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     let _ = w.add_event_listener_with_callback("popstate", on_popstate.as_ref().unchecked_ref());
     // The app's pages live as long as the page: nothing removes them.

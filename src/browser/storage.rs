@@ -80,6 +80,19 @@ fn our_keys() -> Result<Vec<String>, AppError> {
     Ok((0..length).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with("pkce-spa.")).collect())
 }
 
+/// The redirect URIs of the sign-ins this tab has pending and not expired:
+/// where the provider was asked to send its answers. None when storage is
+/// blocked.
+pub fn pending_redirect_uris(now_ms: u64) -> Vec<String> {
+    let Ok(keys) = our_keys() else { return Vec::new() };
+    keys.iter()
+        .filter(|k| k.starts_with(pending::KEY_PREFIX))
+        .filter_map(|k| get_text(k).and_then(|text| PendingRequest::from_json(&text)))
+        .filter(|p| !pending::is_expired(p.created_at_ms, now_ms))
+        .map(|p| p.redirect_uri)
+        .collect()
+}
+
 /// Did this tab handle a response lately?
 pub fn any_handled() -> Result<bool, AppError> {
     Ok(our_keys()?.iter().any(|k| k.starts_with(pending::HANDLED_PREFIX)))

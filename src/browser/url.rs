@@ -17,6 +17,8 @@ impl UrlParser for BrowserUrls {
             host: url.hostname(),
             // `hash` is "" for an empty fragment too; the core also looks for `#`.
             has_fragment: !url.hash().is_empty(),
+            origin: url.origin(),
+            path: url.pathname(),
         })
     }
 }

@@ -10,6 +10,7 @@ use super::endpoints::{Endpoint, Endpoints};
 use super::fields::{self, not_a_field};
 use super::issuer::IssuerRule;
 use super::presets;
+use super::route::ReturnPaths;
 use super::url::{self, UrlParser};
 
 /// The scope asked for when config.json names none.
@@ -88,6 +89,9 @@ pub struct Config {
     /// Where the provider sends the person after its sign-out; default: the
     /// app's own address.
     pub post_logout_redirect_uri: String,
+    /// The paths of `redirect_uri` and `post_logout_redirect_uri`, both on
+    /// the app's origin: where the app takes the provider's answers.
+    pub return_paths: ReturnPaths,
     /// What the discovered issuer must be (exactly `issuer`, but for Entra).
     pub issuer_rule: IssuerRule,
     /// The longest any request may take (`request_timeout_s`, 1 to 120).
@@ -172,6 +176,10 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
     if let Some(url) = &api_url {
         check_url("api_url", url)?;
     }
+    let return_paths = ReturnPaths {
+        callback: path_on_app_origin("redirect_uri", &redirect_uri, app_base_url, urls)?,
+        signed_out: path_on_app_origin("post_logout_redirect_uri", &post_logout_redirect_uri, app_base_url, urls)?,
+    };
     let request_timeout_ms = request_timeout_ms(&obj)?;
     Ok(Config {
         issuer,
@@ -182,6 +190,7 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         token_storage,
         api_url,
         post_logout_redirect_uri,
+        return_paths,
         issuer_rule,
         request_timeout_ms,
         reconnect_limit_ms: reconnect_limit_ms(&obj)?,
@@ -189,6 +198,20 @@ pub fn parse(text: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<Con
         dpop: switch(&obj, "dpop")?,
         par: switch(&obj, "par")?,
     })
+}
+
+/// The path of `uri`, a page the provider sends the person back to: it must
+/// be on the app's own origin (`app_base_url`'s), where the app can take the
+/// answer and check its `state` (RFC 6749 §10.12, RP-Initiated Logout §3).
+fn path_on_app_origin(field: &str, uri: &str, app_base_url: &str, urls: &dyn UrlParser) -> Result<String, AppError> {
+    let (Some(uri), Some(app)) = (urls.parse(uri), urls.parse(app_base_url)) else {
+        return Err(invalid(field, &format!("cannot be compared with the app's address {app_base_url}")));
+    };
+    if uri.origin != app.origin {
+        let problem = format!("must be on the app's own origin {}: the app takes the provider's answer there", app.origin);
+        return Err(invalid(field, &problem));
+    }
+    Ok(uri.path)
 }
 
 fn switch(obj: &Map<String, Value>, name: &str) -> Result<Switch, AppError> {
@@ -299,6 +322,7 @@ mod tests {
         assert_eq!(c.scope, "openid profile");
         assert_eq!(c.redirect_uri, "http://127.0.0.1:8080/app/callback");
         assert_eq!(c.post_logout_redirect_uri, BASE);
+        assert_eq!(c.return_paths, ReturnPaths::defaults("/app"));
         assert_eq!(c.token_storage, TokenStorage::Memory);
         assert_eq!(c.api_url, None);
         assert!(!c.has_endpoints());
@@ -308,13 +332,14 @@ mod tests {
     fn all_fields_are_read() {
         let c = parse(
             r#"{"issuer":"https://i.example","client_id":"abc","scope":" openid   email ",
-                "redirect_uri":"https://app.example/cb","authorization_endpoint":"https://i.example/a",
+                "redirect_uri":"http://127.0.0.1:8080/app/cb","authorization_endpoint":"https://i.example/a",
                 "token_endpoint":"https://i.example/t","jwks_uri":"https://i.example/keys"}"#,
             BASE,
         )
         .unwrap();
         assert_eq!(c.scope, "openid email");
-        assert_eq!(c.redirect_uri, "https://app.example/cb");
+        assert_eq!(c.redirect_uri, "http://127.0.0.1:8080/app/cb");
+        assert_eq!(c.return_paths, ReturnPaths { callback: "/app/cb".into(), signed_out: "/app/".into() });
         assert_eq!(c.endpoints.jwks_uri.as_deref(), Some("https://i.example/keys"));
         assert!(c.has_endpoints());
     }
@@ -323,13 +348,14 @@ mod tests {
     fn session_fields() {
         let c = parse(
             r#"{"issuer":"https://i.example","client_id":"a","token_storage":"session","api_url":"https://api.example/v1",
-                "post_logout_redirect_uri":"https://app.example/bye"}"#,
+                "post_logout_redirect_uri":"http://127.0.0.1:8080/bye"}"#,
             BASE,
         )
         .unwrap();
         assert_eq!(c.token_storage, TokenStorage::Session);
         assert_eq!(c.api_url.as_deref(), Some("https://api.example/v1"));
-        assert_eq!(c.post_logout_redirect_uri, "https://app.example/bye");
+        assert_eq!(c.post_logout_redirect_uri, "http://127.0.0.1:8080/bye");
+        assert_eq!(c.return_paths.signed_out, "/bye");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","token_storage":"local"}"#).0, "token_storage");
         assert_eq!(field_error(r#"{"issuer":"https://i.example","client_id":"a","api_url":"http://api.example"}"#).0, "api_url");
     }
@@ -467,6 +493,20 @@ mod tests {
         }
         assert_eq!(field_error(r#"{"issuer":"http://127.0.0.1.nip.io","client_id":"a"}"#).0, "issuer");
         assert_eq!(field_error(r#"{"provider":{"name":"keycloak","realm":"r","base_url":"http://localhost.evil.example"},"client_id":"a"}"#).0, "provider");
+    }
+
+    #[test]
+    fn the_return_addresses_must_be_on_the_app_s_origin() {
+        for field in ["redirect_uri", "post_logout_redirect_uri"] {
+            for url in ["https://app.example/cb", "http://localhost:8080/app/cb", "http://127.0.0.1:8081/app/cb", "https://127.0.0.1:8080/app/cb"] {
+                let (named, problem) = field_error(&format!(r#"{{"issuer":"https://i.example","client_id":"a","{field}":"{url}"}}"#));
+                assert_eq!(named, field, "{url}");
+                assert!(problem.contains("http://127.0.0.1:8080"), "{problem}");
+            }
+        }
+        let c = parse(r#"{"issuer":"https://i.example","client_id":"a","redirect_uri":"http://127.0.0.1:8080/signin-oidc",
+            "post_logout_redirect_uri":"http://127.0.0.1:8080/app/signed-out?x=1"}"#, BASE).unwrap();
+        assert_eq!(c.return_paths, ReturnPaths { callback: "/signin-oidc".into(), signed_out: "/app/signed-out".into() });
     }
 
     #[test]

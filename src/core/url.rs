@@ -16,6 +16,11 @@ pub struct ParsedUrl {
     pub host: String,
     /// A fragment is present (even an empty one).
     pub has_fragment: bool,
+    /// The origin as the parser serializes it (`https://host[:port]`, the
+    /// default port left out).
+    pub origin: String,
+    /// The path as the parser serializes it (`location.pathname`'s form).
+    pub path: String,
 }
 
 /// A WHATWG URL parser: `None` when the input is not an absolute URL.
@@ -110,6 +115,8 @@ pub(crate) mod testing {
                 has_credentials: !u.username().is_empty() || u.password().is_some(),
                 host: u.host_str().unwrap_or_default().to_owned(),
                 has_fragment: u.fragment().is_some(),
+                origin: u.origin().ascii_serialization(),
+                path: u.path().to_owned(),
             })
         }
     }

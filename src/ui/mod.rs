@@ -92,6 +92,9 @@ fn waiting(phase: Phase, auth: Auth) -> AnyView {
 
 /// The pages. `/check` needs only the configuration, so it works even when
 /// the provider cannot be loaded; the sign-in pages wait for the provider.
+/// The callback and the sign-out return are where config.json's
+/// `redirect_uri` and `post_logout_redirect_uri` put them, so the page is
+/// read again once it is loaded.
 /// Links to the app's pages and the back button change the page without
 /// loading it again, and the callback puts `Home` in its place once signed in.
 #[component]
@@ -99,12 +102,22 @@ fn Pages() -> impl IntoView {
     let auth = use_auth();
     let route = RwSignal::new(page::route());
     page::follow_links_in_app(move |r| route.set(r));
+    Effect::new(move |_| {
+        if auth.config().is_some() {
+            route.set(page::route());
+        }
+    });
+    // The callback as decided at start (a pending sign-in's redirect URI)
+    // stays the callback where config.json now says otherwise.
+    let start = page::pathname();
+    let taken_here = move || auth.on_callback() && page::pathname() == start;
     let route = Memo::new(move |_| route.get());
     let phase = phase(auth);
     move || match (phase.get(), route.get()) {
         (Phase::ProviderFailed | Phase::LoadingProvider | Phase::Ready, Route::Check) => view! { <ProviderCheck /> }.into_any(),
-        (Phase::Ready, Route::Home) => view! { <home::Home /> }.into_any(),
+        (Phase::Ready, Route::Home | Route::SignedOut) => view! { <home::Home /> }.into_any(),
         (Phase::Ready, Route::Callback) => view! { <AuthCallback /> }.into_any(),
+        (Phase::Ready, Route::NotFound) if taken_here() => view! { <AuthCallback /> }.into_any(),
         (Phase::Ready, Route::NotFound) => view! { <NotFound /> }.into_any(),
         (phase, _) => waiting(phase, auth),
     }
