@@ -58,6 +58,8 @@ pub fn SignInProvider(
 /// Provides the [`Auth`] handle and starts loading: `start` runs once the
 /// provider's metadata is in.
 fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSetup>)) {
+    // This deployment's names (core::names), settled before anything uses them.
+    let _ = page::names();
     let auth = Auth {
         config: RwSignal::new_local(None),
         setup: RwSignal::new_local(None),
@@ -73,11 +75,21 @@ fn provide(config: Option<Config>, on_callback: bool, start: fn(Auth, Arc<AppSet
     provide_context(auth);
     leptos::task::spawn_local(async move {
         match load(auth, config, on_callback).await {
-            Ok(setup) => start(auth, Arc::new(setup)),
+            Ok(setup) => {
+                let setup = Arc::new(setup);
+                start(auth, setup.clone());
+                // Keys of sign-ins that never came back (after the start:
+                // a callback's own key is younger than any swept).
+                flow::sweep_proof_keys(&setup).await;
+            }
             Err(e) => {
-                // The response can no longer be used: drop its verifier.
-                auth.taken.try_set_value(None);
+                // The response can no longer be used: drop its verifier,
+                // and its DPoP key.
+                let taken = auth.taken.try_update_value(Option::take).flatten();
                 auth.setup_error.try_set(Some(e));
+                if let Some(response) = taken {
+                    flow::drop_callback_response(response).await;
+                }
             }
         }
     });

@@ -1,6 +1,7 @@
 //! Where the app is (its base URL under any public path), the address bar,
 //! navigation away, and the clock.
 
+use crate::core::names::{self, Names};
 use crate::core::route::Route;
 use crate::core::AppError;
 
@@ -37,6 +38,12 @@ pub fn base_path() -> String {
     let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
     let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
     path.trim_end_matches('/').to_owned()
+}
+
+/// The names of this deployment's storage keys, database, locks and channel
+/// (`core::names`), from the app's base path: the same for the whole page.
+pub fn names() -> Names {
+    names::here_or_init(|| Names::for_base(&base_path()))
 }
 
 /// The path in the address bar, as the browser encodes it.
