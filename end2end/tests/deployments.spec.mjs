@@ -78,7 +78,8 @@ test('the same build at / and /pr/42/ with two providers keeps one session each 
   // No request of one deployment went to the other's token endpoint.
   expect(sent.filter((s) => s.from === '/').map((s) => s.to), 'token requests from /').not.toContain(OKTA_TOKEN_URL);
   expect(sent.filter((s) => s.from === PR).map((s) => s.to), 'token requests from /pr/42/').not.toContain(TOKEN_URL);
-  expect(sent.filter((s) => s.from === PR && s.grant === 'authorization_code').map((s) => s.to)).toEqual([OKTA_TOKEN_URL]);
+  // (The code may go twice: once more with a DPoP nonce the endpoint asks for.)
+  expect([...new Set(sent.filter((s) => s.from === PR && s.grant === 'authorization_code').map((s) => s.to))]).toEqual([OKTA_TOKEN_URL]);
 
   // Each deployment's entries under its own names, and nothing unscoped.
   const { session, local } = await readStorage(page);
