@@ -143,7 +143,7 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
   // nonce (which it gives anyone): no token, no claim.
   const { local } = await readStorage(page);
   for (const [key, value] of local) {
-    expect(key).toMatch(/^pkce-spa\.(mark\.|dpop-nonce\.)/);
+    expect(key).toMatch(/^pkce-spa\{\/\}\.(mark\.|dpop-nonce\.)/);
     expect(value).not.toContain('alice');
     const secrets = capturedTokens(tokens);
     expect(secrets.some((secret) => value.includes(secret)), `localStorage[${JSON.stringify(key)}] holds a token`).toBe(false);
