@@ -6,7 +6,9 @@
 // no-referrer. Each base's config.json is generated: {"issuer",
 // "client_id"} and the fields of EXTRA_CONFIG (a JSON object), plus the
 // test-only override POST /__test/config {fields} (null removes one, {}
-// resets; 204).
+// resets every base; 204); POST /__test/config?base=/pr/42/ {fields}: the
+// same for that base only, over the one of every base (two deployments on
+// one origin with two providers).
 // NO_APP_MOUNT=1: the build at / only (the notes example): no subpath
 // mounts, config.json or redirects; those paths are the SPA's like any.
 // Defaults from addresses.mjs: APP_PORT, PROVIDER_ISSUER, CLIENT_ID.
@@ -76,12 +78,16 @@ function extraConfig(text) {
 const BASE_CONFIG = Object.freeze({ issuer: PROVIDER_ISSUER, client_id: CLIENT_ID, ...extraConfig(process.env.EXTRA_CONFIG) });
 // The current test override (POST /__test/config); {} = none.
 let configOverride = {};
+// The overrides of one base each (POST /__test/config?base=...).
+const baseOverrides = new Map();
 
-function configBody() {
+function configBody(base) {
   const config = { ...BASE_CONFIG };
-  for (const [key, value] of Object.entries(configOverride)) {
-    if (value === null) delete config[key];
-    else config[key] = value;
+  for (const override of [configOverride, baseOverrides.get(base) ?? {}]) {
+    for (const [key, value] of Object.entries(override)) {
+      if (value === null) delete config[key];
+      else config[key] = value;
+    }
   }
   return JSON.stringify(config);
 }
@@ -175,8 +181,18 @@ async function handleConfigControl(req, res) {
     plain(res, 400, 'expected a JSON object, e.g. {"token_storage": "session"} or {}\n');
     return;
   }
-  configOverride = input;
-  console.log(`serve: config override ${JSON.stringify(configOverride)}`);
+  const base = new URL(req.url, `http://${HOST}`).searchParams.get('base');
+  if (base !== null && base !== '/' && !SUBPATHS.includes(base)) {
+    plain(res, 400, `no app at ${JSON.stringify(base)}; one of: /, ${SUBPATHS.join(', ')}\n`);
+    return;
+  }
+  if (base === null) {
+    configOverride = input;
+    baseOverrides.clear();
+  } else {
+    baseOverrides.set(base, input);
+  }
+  console.log(`serve: config override${base === null ? '' : ` at ${base}`} ${JSON.stringify(input)}`);
   res.writeHead(204, { 'Cache-Control': 'no-store' });
   res.end();
 }
@@ -206,7 +222,7 @@ async function handle(req, res) {
 
   // The runtime configuration the app fetches at start.
   if (pathname === '/config.json' || SUBPATHS.some((base) => pathname === `${base}config.json`)) {
-    const body = configBody();
+    const body = configBody(pathname.slice(0, -'config.json'.length));
     res.writeHead(200, {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-store',

@@ -100,7 +100,9 @@ const EARLY = `let earlyStarted;
 // The sign-in page alone needs no session, callback or check: it starts at
 // the root (core::route: the base path itself), with no query (the return
 // from the provider's sign-out carries one), when this tab keeps no session
-// (core::pending::SESSION_KEY). Anything else, or no sessionStorage at all
+// (core::names: `pkce-spa{<base path>}.session`, this deployment's: the base
+// path as the app reads it, from <meta name="pkce-spa-public-url">; a test
+// of core::names checks this formula). Anything else, or no sessionStorage at all
 // (the whole app then says what is wrong), starts the whole app.
 // Once the sign-in page has run a second and the browser is idle, it
 // prefetches the whole app's glue and wasm for the next page (`/callback`
@@ -111,7 +113,10 @@ const EARLY = `let earlyStarted;
 const CHOICE = (signIn, whole) => `
 ${signIn ? `let signInOnly = false;
 try {
-  signInOnly = location.pathname === base.pathname && !location.search && sessionStorage.getItem('pkce-spa.session') === null;
+  const meta = document.querySelector('meta[name="pkce-spa-public-url"]')?.getAttribute('content') ?? '';
+  const scopePath = meta.startsWith('/') && meta.endsWith('/') ? meta : base.pathname;
+  const sessionKey = 'pkce-spa{' + scopePath.replace(/[{}]/g, (c) => (c === '{' ? '%7B' : '%7D')) + '}.session';
+  signInOnly = location.pathname === base.pathname && !location.search && sessionStorage.getItem(sessionKey) === null;
 } catch {}
 const [glue, wasm] = signInOnly ? ${JSON.stringify(signIn)} : ${JSON.stringify(whole)};
 const prefetchWhole = () => {

@@ -200,7 +200,8 @@ pub async fn begin_sign_in(setup: &AppSetup, return_to: Option<&str>) -> Result<
     page::go_to(&url)
 }
 
-/// A DPoP key for one sign-in, kept in IndexedDB until its callback.
+/// A DPoP key for one sign-in, kept in IndexedDB until its callback (or,
+/// when the sign-in never comes back, until [`sweep_proof_keys`]).
 async fn new_proof_key() -> Result<ProofKey, AppError> {
     let key = ProofKey::generate().await?;
     key.keep(true).await?;
@@ -214,6 +215,33 @@ pub struct CallbackResponse {
     query: String,
     cleared: Result<(), AppError>,
     found: Result<Found, AppError>,
+}
+
+impl CallbackResponse {
+    /// The thumbprint of the DPoP key of the sign-in this response answers.
+    pub fn proof_key(&self) -> Option<&str> {
+        match &self.found {
+            Ok(Found::Pending(pending)) => pending.dpop_jkt.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// A callback that will not complete (config.json or the provider could
+/// not be loaded): its DPoP key goes from IndexedDB at once.
+pub async fn drop_callback_response(response: CallbackResponse) {
+    if let Some(jkt) = response.proof_key() {
+        dpop::forget(jkt).await;
+    }
+}
+
+/// At a start, once the configuration is read: removes the DPoP keys of
+/// sign-ins that never came back ([`dpop::sweep`]), when the provider is
+/// one this app uses DPoP with (no key is made otherwise).
+pub async fn sweep_proof_keys(setup: &AppSetup) {
+    if matches!(setup.provider.uses_dpop(setup.config.dpop), Ok(true)) {
+        dpop::sweep(page::now_ms()).await;
+    }
 }
 
 impl std::fmt::Debug for CallbackResponse {
@@ -276,12 +304,22 @@ pub struct SignedIn {
 }
 
 /// Decides on the response ([`callback::validate`]) and, when it holds a
-/// code for a sign-in of this tab, exchanges it and validates what comes back.
+/// code for a sign-in of this tab, exchanges it and validates what comes
+/// back. When it fails, the sign-in's DPoP key is removed at once: no
+/// session will use it.
 pub async fn complete_sign_in(setup: &AppSetup, response: CallbackResponse) -> Result<SignedIn, AppError> {
+    let jkt = response.proof_key().map(str::to_owned);
     let CallbackResponse { query, cleared, found } = response;
-    cleared?;
-    let validated = callback::validate(callback::parse(&query), found?, &setup.provider, page::now_ms())?;
-    exchange(setup, validated).await
+    let outcome = async {
+        cleared?;
+        let validated = callback::validate(callback::parse(&query), found?, &setup.provider, page::now_ms())?;
+        exchange(setup, validated).await
+    }
+    .await;
+    if let (Err(_), Some(jkt)) = (&outcome, jkt) {
+        dpop::forget(&jkt).await;
+    }
+    outcome
 }
 
 async fn exchange(setup: &AppSetup, validated: ValidatedCallback) -> Result<SignedIn, AppError> {

@@ -234,6 +234,7 @@ impl SessionRunner {
     /// IndexedDB too, since no tab of the session can use it any more).
     async fn forget(&self) {
         storage::clear_session();
+        dpop::forget_nonces();
         let jkt = self.0.dpop_jkt.borrow_mut().take();
         if let Some(jkt) = jkt {
             dpop::forget(&jkt).await;

@@ -55,7 +55,7 @@ fn the_stored_entry_is_under_the_state_key() {
     SessionStorage::clear();
     let state = State::from_random([7; 32]);
     storage::save_pending(&state, &pending_request(7)).unwrap();
-    let key = pending::storage_key(&state);
+    let key = page::names().pending(&state);
     let raw: serde_json::Value = SessionStorage::get(&key).unwrap();
     assert_eq!(raw["redirect_uri"], "http://127.0.0.1:8080/callback");
     storage::take_pending(&state).unwrap();
@@ -66,7 +66,7 @@ fn the_stored_entry_is_under_the_state_key() {
 fn a_tampered_entry_counts_as_absent_and_is_removed() {
     SessionStorage::clear();
     let state = State::from_random([8; 32]);
-    let key = pending::storage_key(&state);
+    let key = page::names().pending(&state);
     SessionStorage::set(&key, serde_json::json!({"code_verifier": "short"})).unwrap();
     assert_eq!(storage::take_pending(&state).unwrap(), None);
     assert_eq!(SessionStorage::length(), 0);

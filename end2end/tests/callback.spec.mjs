@@ -21,6 +21,7 @@ import {
   startSignIn,
   startSignInWithoutLeaving,
   submitLogin,
+  appNames,
 } from './helpers.mjs';
 
 test.beforeEach(async ({ page }) => {
@@ -73,7 +74,7 @@ test('discovery failing on /callback leaves no code in the address bar and no pe
   await startSignIn(page);
   // On the way back, the provider's discovery document cannot be read, and
   // the one read at the start is gone (as after ten minutes).
-  await page.addInitScript(() => window.sessionStorage.removeItem('pkce-spa.discovery'));
+  await page.addInitScript((key) => window.sessionStorage.removeItem(key), `${appNames('/')}.discovery`);
   await page.route(DISCOVERY_URL, (route) => route.abort('connectionrefused'));
   await submitLogin(page, 'alice');
 

@@ -29,6 +29,7 @@ import {
   signedInHeading,
   submitLogin,
   userinfoClaim,
+  storedProofKeys,
 } from './helpers.mjs';
 
 const NEXT_REFRESH = { timeout: 15_000 };
@@ -180,13 +181,7 @@ test('two tabs of a "session" session keep refreshing with one key, and sign-out
   const [jkt] = keys;
   await expect(field(tab, 'binding')).toHaveText(`this page's DPoP key, thumbprint ${jkt}`);
   await expect(field(page, 'binding')).toHaveText(`this page's DPoP key, thumbprint ${jkt}`);
-  const stored = () => page.evaluate(() => new Promise((resolve) => {
-    const open = indexedDB.open('pkce-spa');
-    open.onsuccess = () => {
-      const request = open.result.transaction('keys').objectStore('keys').getAllKeys();
-      request.onsuccess = () => resolve(request.result);
-    };
-  }));
+  const stored = () => storedProofKeys(page);
   expect(await stored()).toEqual([jkt]);
 
   // Signing out: back from the provider's sign-out, the key is gone.
@@ -198,13 +193,7 @@ test('two tabs of a "session" session keep refreshing with one key, and sign-out
 
 test('"memory": the key leaves IndexedDB at the callback and lives in the page only', async ({ page }) => {
   await signInFully(page);
-  const stored = await page.evaluate(() => new Promise((resolve) => {
-    const open = indexedDB.open('pkce-spa');
-    open.onsuccess = () => {
-      const request = open.result.transaction('keys').objectStore('keys').getAllKeys();
-      request.onsuccess = () => resolve(request.result);
-    };
-  }));
+  const stored = await storedProofKeys(page);
   expect(stored).toEqual([]);
   await expect(field(page, 'binding')).toContainText('thumbprint');
 });

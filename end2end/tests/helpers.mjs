@@ -273,12 +273,54 @@ export async function flowSecrets(flow) {
   return Object.fromEntries(Object.entries(secrets).filter(([, value]) => typeof value === 'string' && value));
 }
 
-export const PENDING_PREFIX = 'pkce-spa.pending.';
+/**
+ * What every name of the deployment at `base` starts with: its storage keys
+ * (`<names>.pending.<state>`, `<names>.session`, ...), its BroadcastChannel
+ * (`<names>.session`) and its IndexedDB database (`<names>` itself). One
+ * origin may serve several deployments (src/core/names.rs).
+ */
+export function appNames(base = '/') {
+  return `pkce-spa{${base}}`;
+}
 
-/** The sessionStorage keys of pending sign-ins. */
+/** The root deployment's pending sign-ins' prefix. */
+export const PENDING_PREFIX = `${appNames('/')}.pending.`;
+/** A pending sign-in's key, of any deployment. */
+const PENDING_KEY = /^pkce-spa\{[^}]*\}\.pending\./;
+
+/**
+ * The thumbprints of the DPoP keys the deployment at `base` keeps in
+ * IndexedDB (its database `appNames(base)`, store `keys`); [] when there is
+ * no such database (never made here: the app makes it, with its store).
+ */
+export async function storedProofKeys(page, base = '/') {
+  return page.evaluate(async (name) => {
+    if (!(await indexedDB.databases()).some((db) => db.name === name)) return [];
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onerror = () => reject(new Error(`cannot open ${name}`));
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('keys')) {
+          db.close();
+          resolve([]);
+          return;
+        }
+        const request = db.transaction('keys').objectStore('keys').getAllKeys();
+        request.onsuccess = () => {
+          db.close();
+          resolve(request.result);
+        };
+        request.onerror = () => reject(new Error(`cannot read ${name}`));
+      };
+    });
+  }, appNames(base));
+}
+
+/** The sessionStorage keys of pending sign-ins (of any deployment). */
 export async function pendingKeys(page) {
   const { session } = await readStorage(page);
-  return session.map(([key]) => key).filter((key) => key.startsWith(PENDING_PREFIX));
+  return session.map(([key]) => key).filter((key) => PENDING_KEY.test(key));
 }
 
 /**
@@ -293,7 +335,7 @@ export async function expectNothingStored(page, flow, { names } = {}) {
     .filter(([name]) => names === undefined || names.includes(name)));
   const storage = await readStorage(page);
   expect(storage.local.map(([key]) => key), 'localStorage keys').toEqual([]);
-  expect(storage.session.map(([key]) => key).filter((key) => key.startsWith(PENDING_PREFIX)),
+  expect(storage.session.map(([key]) => key).filter((key) => PENDING_KEY.test(key)),
     'pending sign-ins left in sessionStorage').toEqual([]);
   for (const [key, value] of storage.session) {
     for (const [name, secret] of Object.entries(secrets)) {
@@ -320,16 +362,19 @@ export const DISCOVERY_URL = `${PROVIDER}/.well-known/openid-configuration`;
 export const API_URL = `${PROVIDER}/api/hello`;
 /** serve.mjs's test-only config override. */
 export const CONFIG_URL = `${APP_ORIGIN}/__test/config`;
-export const SESSION_PREFIX = 'pkce-spa.session';
+/** The root deployment's session and session key. */
+export const SESSION_PREFIX = `${appNames('/')}.session`;
 
 /**
- * Merges `fields` into the app's config.json (both mounts) until the next
- * call; `{}` goes back to the generated config. Set it before the page loads
+ * Merges `fields` into the app's config.json (every mount, or only the one
+ * at `base`, e.g. '/pr/42/') until the next call; `{}` without `base` goes
+ * back to the generated config everywhere. Set it before the page loads
  * the app: the app reads config.json at start.
  */
-export async function setAppConfig(request, fields) {
-  const response = await request.post(CONFIG_URL, { data: fields });
-  expect(response.status(), `POST ${CONFIG_URL} ${JSON.stringify(fields)}: ${await response.text()}`).toBe(204);
+export async function setAppConfig(request, fields, base = undefined) {
+  const url = base === undefined ? CONFIG_URL : `${CONFIG_URL}?base=${encodeURIComponent(base)}`;
+  const response = await request.post(url, { data: fields });
+  expect(response.status(), `POST ${url} ${JSON.stringify(fields)}: ${await response.text()}`).toBe(204);
 }
 
 export async function resetAppConfig(request) {

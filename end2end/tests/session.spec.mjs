@@ -44,6 +44,7 @@ import {
   startSignIn,
   TOKEN_URL,
   userinfoClaim,
+  SESSION_PREFIX,
 } from './helpers.mjs';
 
 // Generous: a refresh is due ~4.5 s after the previous token response.
@@ -131,7 +132,7 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
   await setAppConfig(request, { token_storage: 'session' });
   await context.clearCookies(); // a new provider session: its login page again
   await signInFully(page);
-  expect((await sessionKeys(page)).length, `a sessionStorage key starting with ${JSON.stringify('pkce-spa.session')}`)
+  expect((await sessionKeys(page)).length, `a sessionStorage key starting with ${JSON.stringify(SESSION_PREFIX)}`)
     .toBeGreaterThanOrEqual(1);
   await page.reload();
   await expect(signedInHeading(page)).toBeVisible();
@@ -142,7 +143,7 @@ test('memory storage forgets on reload, session storage keeps', async ({ page, c
   // nonce (which it gives anyone): no token, no claim.
   const { local } = await readStorage(page);
   for (const [key, value] of local) {
-    expect(key).toMatch(/^pkce-spa\.(mark\.|dpop-nonce\.)/);
+    expect(key).toMatch(/^pkce-spa\{\/\}\.(mark\.|dpop-nonce\.)/);
     expect(value).not.toContain('alice');
     const secrets = capturedTokens(tokens);
     expect(secrets.some((secret) => value.includes(secret)), `localStorage[${JSON.stringify(key)}] holds a token`).toBe(false);

@@ -24,13 +24,14 @@ import {
   signInButton,
   signInFully,
   signOutButton,
+  appNames,
   signedInHeading,
 } from './helpers.mjs';
 
 // The only BroadcastChannel the app may open. Every test records the names
 // the app really opens and checks them against this list, so a new channel
 // cannot slip past the listener.
-const APP_CHANNELS = ['pkce-spa.session'];
+const APP_CHANNELS = [`${appNames('/')}.session`];
 // AES-GCM output as the app posts it: base64url IV "." base64url ciphertext.
 const SEALED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const NEXT_REFRESH = { timeout: 15_000 };

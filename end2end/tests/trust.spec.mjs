@@ -23,6 +23,7 @@ import {
   signInButton,
   signedInHeading,
   submitLogin,
+  PENDING_PREFIX,
 } from './helpers.mjs';
 
 // mode -> the code the app shows at sign-in (state_tampered has its own
@@ -157,7 +158,7 @@ test('a pending sign-in older than ten minutes has expired', async ({ page }) =>
     pending.created_at_ms = Date.now() - ageMs;
     window.sessionStorage.setItem(keys[0], JSON.stringify(pending));
     return 'aged';
-  }, { prefix: 'pkce-spa.pending.', ageMs: 11 * 60 * 1000 });
+  }, { prefix: PENDING_PREFIX, ageMs: 11 * 60 * 1000 });
   expect(aged).toBe('aged');
 
   // Now really go to the provider with that same authorization request.

@@ -63,6 +63,8 @@ pub fn SignInProvider(
 /// provider's metadata is in. `callbacks`: whether this page takes an
 /// authorization response at all ([`SignInProvider`] never does).
 fn provide(config: Option<Config>, callbacks: bool, start: fn(Auth, Arc<AppSetup>)) {
+    // This deployment's names (core::names), settled before anything uses them.
+    let _ = page::names();
     let on_callback = callbacks && super::at_callback(config.as_ref());
     let auth = Auth {
         config: RwSignal::new_local(None),
@@ -80,11 +82,21 @@ fn provide(config: Option<Config>, callbacks: bool, start: fn(Auth, Arc<AppSetup
     provide_context(auth);
     leptos::task::spawn_local(async move {
         match load(auth, config, callbacks).await {
-            Ok(setup) => start(auth, Arc::new(setup)),
+            Ok(setup) => {
+                let setup = Arc::new(setup);
+                start(auth, setup.clone());
+                // Keys of sign-ins that never came back (after the start:
+                // a callback's own key is younger than any swept).
+                flow::sweep_proof_keys(&setup).await;
+            }
             Err(e) => {
-                // The response can no longer be used: drop its verifier.
-                auth.taken.try_set_value(None);
+                // The response can no longer be used: drop its verifier,
+                // and its DPoP key.
+                let taken = auth.taken.try_update_value(Option::take).flatten();
                 auth.setup_error.try_set(Some(e));
+                if let Some(response) = taken {
+                    flow::drop_callback_response(response).await;
+                }
             }
         }
     });

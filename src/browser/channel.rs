@@ -2,6 +2,8 @@
 //! the session's key: same origin only by the platform's rule, and readable
 //! and believable only by tabs that hold the session's key. Used only with
 //! `token_storage: "session"`; a `"memory"` session never opens a channel.
+//! The channel is this deployment's (`core::names`): another deployment on
+//! the origin never hears it.
 
 use std::rc::Rc;
 
@@ -9,10 +11,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
+use super::page;
 use super::webcrypto::{Purpose, SessionKey};
 use crate::core::session::SessionMessage;
-
-const NAME: &str = "pkce-spa.session";
 
 /// The session's channel, open while it lives; dropping it closes it.
 /// Messages go out through the same channel that listens, so a tab never
@@ -36,7 +37,7 @@ impl Drop for Channel {
 /// simply do not hear each other; the shared mark still keeps them from
 /// sending a rotated-out refresh token.
 pub fn open(key: SessionKey, on_message: impl Fn(SessionMessage) + 'static) -> Option<Channel> {
-    let channel = BroadcastChannel::new(NAME).ok()?;
+    let channel = BroadcastChannel::new(&page::names().channel()).ok()?;
     let on_message = Rc::new(on_message);
     let opener = key.clone();
     let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {

@@ -5,7 +5,9 @@
 //! IndexedDB (as the `CryptoKey` objects, never as bytes) from the
 //! authorization request to the callback, then with `token_storage:
 //! "session"` for the tabs of the session, or only in the page with
-//! `"memory"`. Every decision (what a proof says, whether to retry with a
+//! `"memory"`. A key kept for a sign-in that never came back (abandoned at
+//! the provider, a callback that failed before it could remove it) is
+//! swept at a later start ([`sweep`]). Every decision (what a proof says, whether to retry with a
 //! nonce) is `core::dpop`'s.
 
 use std::cell::RefCell;
@@ -58,6 +60,9 @@ impl Nonces {
     }
 
     fn keep(self, url: &str, nonce: &str) {
+        if !dpop::is_nonce(nonce) {
+            return;
+        }
         for slot in dpop::nonce_slots(url) {
             NONCES.with(|n| {
                 let mut n = n.borrow_mut();
@@ -140,7 +145,9 @@ impl ProofKey {
         Ok(dpop::proof(&input, &js_sys::Uint8Array::new(&signature).to_vec()))
     }
 
-    /// Keeps the key in this page, and in IndexedDB when `lasting`.
+    /// Keeps the key in this page, and in IndexedDB when `lasting` (a
+    /// sign-in's key until its callback), with its creation time and not
+    /// settled yet ([`settle`]).
     pub async fn keep(&self, lasting: bool) -> Result<(), AppError> {
         KEYS.with(|keys| {
             let mut keys = keys.borrow_mut();
@@ -148,12 +155,20 @@ impl ProofKey {
             keys.push(self.clone());
         });
         if lasting {
-            let record = Object::new();
-            set(&record, "privateKey", &self.private);
-            set(&record, "publicKey", &self.public);
-            idb::put(&self.jkt, &record).await?;
+            self.store(false).await?;
         }
         Ok(())
+    }
+
+    /// Writes the key's record: the two `CryptoKey`s, when it was kept and
+    /// whether a session took it.
+    async fn store(&self, settled: bool) -> Result<(), AppError> {
+        let record = Object::new();
+        set(&record, "privateKey", &self.private);
+        set(&record, "publicKey", &self.public);
+        set(&record, CREATED_AT, &JsValue::from_f64(page::now_ms() as f64));
+        set(&record, SETTLED, &JsValue::from_bool(settled));
+        idb::put(&self.jkt, &record).await
     }
 }
 
@@ -179,18 +194,45 @@ pub async fn stored(jkt: &str) -> Result<ProofKey, AppError> {
 }
 
 /// After the callback: the key stays in IndexedDB for the session's tabs
-/// (`lasting`), or leaves it and lives in this page only.
+/// (`lasting`), marked settled so that no sweep takes it, or leaves it and
+/// lives in this page only.
 pub async fn settle(jkt: &str, lasting: bool) -> Result<(), AppError> {
     if !lasting {
-        idb::delete(jkt).await?;
+        return idb::delete(jkt).await;
     }
-    Ok(())
+    find(jkt).await?.store(true).await
 }
 
-/// The session ended: the key goes, from the page and from IndexedDB.
+/// The session ended, or its sign-in failed: the key goes, from the page
+/// and from IndexedDB.
 pub async fn forget(jkt: &str) {
     KEYS.with(|keys| keys.borrow_mut().retain(|k| k.jkt != jkt));
     let _ = idb::delete(jkt).await;
+}
+
+/// The record's creation time, in milliseconds since the Unix epoch.
+const CREATED_AT: &str = "createdAtMs";
+/// Whether a session took the key (the callback settled it).
+const SETTLED: &str = "settled";
+
+/// At a start: removes from IndexedDB the keys of sign-ins that never came
+/// back ([`dpop::kept_key_is_stale`]); a session's key stays. Best effort.
+pub async fn sweep(now_ms: u64) {
+    let Ok(entries) = idb::entries().await else { return };
+    for (jkt, record) in entries {
+        let created = get(&record, CREATED_AT).as_f64().filter(|t| t.is_finite() && *t >= 0.0).map(|t| t as u64);
+        let settled = get(&record, SETTLED).as_bool() == Some(true);
+        if dpop::kept_key_is_stale(created, settled, now_ms) {
+            let _ = idb::delete(&jkt).await;
+        }
+    }
+}
+
+/// The session is over: the servers' nonces this page and (for a
+/// `"session"` session) its tabs kept go with it.
+pub fn forget_nonces() {
+    NONCES.with(|n| n.borrow_mut().clear());
+    storage::forget_dpop_nonces();
 }
 
 /// Sends `outgoing` with a proof, once more with the server's nonce when
@@ -210,6 +252,7 @@ async fn attempt(key: &ProofKey, nonces: Nonces, outgoing: &mut Outgoing<'_>, no
     outgoing.proof = Some(key.proof(outgoing.method(), outgoing.url, nonce, outgoing.access_token).await?);
     let reply = http::send(outgoing).await?;
     if let Some(fresh) = &reply.dpop_nonce {
+        // Kept only when it is a nonce's syntax (RFC 9449 §8.1).
         nonces.keep(outgoing.url, fresh);
     }
     Ok(reply)

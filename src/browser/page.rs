@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use crate::core::names::{self, Names};
 use crate::core::route::{ReturnPaths, Route};
 use crate::core::url::{ParsedUrl, UrlParser};
 use crate::core::AppError;
@@ -76,6 +77,12 @@ pub fn base_path() -> String {
     let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
     let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
     path.trim_end_matches('/').to_owned()
+}
+
+/// The names of this deployment's storage keys, database, locks and channel
+/// (`core::names`), from the app's base path: the same for the whole page.
+pub fn names() -> Names {
+    names::here_or_init(|| Names::for_base(&base_path()))
 }
 
 /// The path in the address bar, as the browser encodes it.

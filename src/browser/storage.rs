@@ -5,14 +5,18 @@
 //! session and its key. In localStorage only the sealed mark the tabs of a
 //! session share and, for such a session, the servers' DPoP nonces; never a
 //! token. (The DPoP key
-//! is in IndexedDB: `browser::dpop`.)
+//! is in IndexedDB: `browser::dpop`.) Every key is this deployment's
+//! (`core::names`, from the app's base path): another deployment on the
+//! origin has its own, and nothing here reads or removes another's.
 
 use gloo_storage::{SessionStorage, Storage};
 
 use crate::core::authorize::State;
 use crate::core::session::Session;
 use crate::core::pending::{self, KeptDiscovery, PendingRequest};
-use crate::core::AppError;
+use crate::core::{dpop, AppError};
+
+use super::page::names;
 
 /// gloo-storage throws when the storage object is missing (some privacy
 /// modes), so look first.
@@ -30,10 +34,10 @@ fn raw() -> Result<web_sys::Storage, AppError> {
     Ok(SessionStorage::raw())
 }
 
-/// Keeps the pending sign-in under its `state` ([`pending::storage_key`]) for
+/// Keeps the pending sign-in under its `state` (`Names::pending`) for
 /// the callback.
 pub fn save_pending(state: &State, request: &PendingRequest) -> Result<(), AppError> {
-    set_text(&pending::storage_key(state), &request.to_json())
+    set_text(&names().pending(state), &request.to_json())
 }
 
 /// Removes the pending request for `state` and returns it: whatever happens
@@ -41,18 +45,18 @@ pub fn save_pending(state: &State, request: &PendingRequest) -> Result<(), AppEr
 /// (edited by hand) counts as absent.
 pub fn take_pending(state: &State) -> Result<Option<PendingRequest>, AppError> {
     available()?;
-    let key = pending::storage_key(state);
+    let key = names().pending(state);
     Ok(take_text(&key).and_then(|text| PendingRequest::from_json(&text)))
 }
 
-/// Marks the response for `state` as handled (see [`pending::handled_key`]).
+/// Marks the response for `state` as handled (see `Names::handled`).
 pub fn mark_handled(state: &State, now_ms: u64) -> Result<(), AppError> {
-    set_text(&pending::handled_key(state), &now_ms.to_string())
+    set_text(&names().handled(state), &now_ms.to_string())
 }
 
 /// Whether this tab already handled a response with `state`.
 pub fn was_handled(state: &State) -> Result<bool, AppError> {
-    Ok(raw()?.get_item(&pending::handled_key(state)).ok().flatten().is_some_and(|v| v.parse::<u64>().is_ok()))
+    Ok(raw()?.get_item(&names().handled(state)).ok().flatten().is_some_and(|v| v.parse::<u64>().is_ok()))
 }
 
 /// A value that is plain text (a time, a key, a sentence): stored as is,
@@ -74,10 +78,15 @@ fn take_text(key: &str) -> Option<String> {
     value
 }
 
-fn our_keys() -> Result<Vec<String>, AppError> {
-    let storage = raw()?;
+/// This deployment's keys in `storage`.
+fn keys_of(storage: &web_sys::Storage, prefix: &str) -> Vec<String> {
     let length = storage.length().unwrap_or(0);
-    Ok((0..length).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with("pkce-spa.")).collect())
+    (0..length).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(prefix)).collect()
+}
+
+fn our_keys() -> Result<Vec<String>, AppError> {
+    let names = names();
+    Ok(keys_of(&raw()?, "").into_iter().filter(|k| names.owns(k)).collect())
 }
 
 /// The redirect URIs of the sign-ins this tab has pending and not expired:
@@ -85,8 +94,9 @@ fn our_keys() -> Result<Vec<String>, AppError> {
 /// blocked.
 pub fn pending_redirect_uris(now_ms: u64) -> Vec<String> {
     let Ok(keys) = our_keys() else { return Vec::new() };
+    let prefix = names().pending_prefix();
     keys.iter()
-        .filter(|k| k.starts_with(pending::KEY_PREFIX))
+        .filter(|k| k.starts_with(&prefix))
         .filter_map(|k| get_text(k).and_then(|text| PendingRequest::from_json(&text)))
         .filter(|p| !pending::is_expired(p.created_at_ms, now_ms))
         .map(|p| p.redirect_uri)
@@ -95,16 +105,17 @@ pub fn pending_redirect_uris(now_ms: u64) -> Vec<String> {
 
 /// Did this tab handle a response lately?
 pub fn any_handled() -> Result<bool, AppError> {
-    Ok(our_keys()?.iter().any(|k| k.starts_with(pending::HANDLED_PREFIX)))
+    Ok(our_keys()?.iter().any(|k| k.starts_with(&names().handled_prefix())))
 }
 
 /// Removes pending requests and handled marks past their lifetime, so an
 /// abandoned sign-in's verifier does not stay in the tab.
 pub fn sweep(now_ms: u64) -> Result<(), AppError> {
     let storage = raw()?;
+    let names = names();
     for key in our_keys()? {
         let value = storage.get_item(&key).ok().flatten().unwrap_or_default();
-        if pending::is_stale(&key, &value, now_ms) {
+        if pending::is_stale(&names, &key, &value, now_ms) {
             let _ = storage.remove_item(&key);
         }
     }
@@ -114,45 +125,42 @@ pub fn sweep(now_ms: u64) -> Result<(), AppError> {
 /// Keeps the discovery document for this tab's `/callback`.
 pub fn keep_discovery(kept: &KeptDiscovery) {
     if let Ok(storage) = raw() {
-        let _ = storage.set_item(pending::DISCOVERY_KEY, &kept.to_text());
+        let _ = storage.set_item(&names().discovery(), &kept.to_text());
     }
 }
 
 /// The discovery document kept by [`keep_discovery`], if any and readable.
 pub fn kept_discovery() -> Option<KeptDiscovery> {
-    KeptDiscovery::from_text(&get_text(pending::DISCOVERY_KEY)?)
+    KeptDiscovery::from_text(&get_text(&names().discovery())?)
 }
 
 /// Keeps the session in this tab's sessionStorage (`token_storage: "session"`).
 pub fn save_session(session: &Session) -> Result<(), AppError> {
-    set_text(pending::SESSION_KEY, &session.to_json())
+    set_text(&names().session(), &session.to_json())
 }
 
 /// The session a reload of this tab left, if any and readable.
 pub fn load_session() -> Option<Session> {
-    Session::from_json(&get_text(pending::SESSION_KEY)?)
+    Session::from_json(&get_text(&names().session())?)
 }
 
 /// Forgets the session and its key in this tab.
 pub fn clear_session() {
     if available().is_ok() {
-        SessionStorage::delete(pending::SESSION_KEY);
-        SessionStorage::delete(SESSION_KEY_KEY);
+        SessionStorage::delete(names().session());
+        SessionStorage::delete(names().session_key());
     }
 }
 
-/// Where the session's AES-GCM key is kept, beside the session (a
+/// Keeps the session's AES-GCM key beside the session, base64url (a
 /// duplicated tab inherits both; no other tab has them).
-const SESSION_KEY_KEY: &str = "pkce-spa.session-key";
-
-/// Keeps the session's AES-GCM key beside the session, base64url.
 pub fn save_session_key(key: &[u8; 32]) -> Result<(), AppError> {
-    set_text(SESSION_KEY_KEY, &crate::core::b64::encode(key))
+    set_text(&names().session_key(), &crate::core::b64::encode(key))
 }
 
 /// The session's key, if this tab (or the tab it was duplicated from) kept one.
 pub fn load_session_key() -> Option<[u8; 32]> {
-    crate::core::b64::decode(&get_text(SESSION_KEY_KEY)?)?.try_into().ok()
+    crate::core::b64::decode(&get_text(&names().session_key())?)?.try_into().ok()
 }
 
 /// The mark the tabs of a session share (see `core::session_engine::Mark`),
@@ -187,31 +195,28 @@ impl StoredMark {
     }
 }
 
-const MARK_PREFIX: &str = "pkce-spa.mark.";
-
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// The mark of `session_id`, still sealed; `None` without localStorage or mark.
 pub fn read_mark(session_id: &str) -> Option<StoredMark> {
-    let text = local()?.get_item(&format!("{MARK_PREFIX}{session_id}")).ok()??;
+    let text = local()?.get_item(&format!("{}{session_id}", names().mark_prefix())).ok()??;
     StoredMark::from_text(&text)
 }
 
 /// Writes the mark; without localStorage, tabs fall back to the messages.
 pub fn write_mark(session_id: &str, mark: &StoredMark) {
     if let Some(storage) = local() {
-        let _ = storage.set_item(&format!("{MARK_PREFIX}{session_id}"), &mark.to_text());
+        let _ = storage.set_item(&format!("{}{session_id}", names().mark_prefix()), &mark.to_text());
     }
 }
 
-/// Removes the marks that `stale(ended, at)` says are no longer needed.
+/// Removes the marks of this deployment that `stale(ended, at)` says are
+/// no longer needed.
 pub fn sweep_marks(stale: impl Fn(bool, u64) -> bool) {
     let Some(storage) = local() else { return };
-    let keys: Vec<String> =
-        (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(MARK_PREFIX)).collect();
-    for key in keys {
+    for key in keys_of(&storage, &names().mark_prefix()) {
         let value = storage.get_item(&key).ok().flatten().unwrap_or_default();
         let stale = StoredMark::from_text(&value).is_none_or(|m| stale(m.ended, m.at));
         if stale {
@@ -220,43 +225,49 @@ pub fn sweep_marks(stale: impl Fn(bool, u64) -> bool) {
     }
 }
 
-const DPOP_NONCE_PREFIX: &str = "pkce-spa.dpop-nonce.";
-
-/// The latest DPoP nonce of an endpoint (RFC 9449 §8.2), in localStorage
+/// The latest DPoP nonce of a server (RFC 9449 §8.2) for `slot`
+/// (`core::dpop::nonce_slots`: its endpoint, its origin), in localStorage
 /// so that the tabs of a `"session"` session share it. A nonce is not a
-/// secret: the server gives it to anyone who asks.
-pub fn dpop_nonce(endpoint: &str) -> Option<String> {
-    local()?.get_item(&format!("{DPOP_NONCE_PREFIX}{endpoint}")).ok()?
+/// secret: the server gives it to anyone who asks. Any page of the origin
+/// can write localStorage: a value that is not a nonce's syntax (RFC 9449
+/// §8.1, `core::dpop::is_nonce`) is not one.
+pub fn dpop_nonce(slot: &str) -> Option<String> {
+    local()?.get_item(&names().dpop_nonce(slot)).ok()?.filter(|n| dpop::is_nonce(n))
 }
 
-/// Keeps an endpoint's latest DPoP nonce for the session's tabs; best effort.
-pub fn save_dpop_nonce(endpoint: &str, nonce: &str) {
-    if let Some(storage) = local() {
-        let _ = storage.set_item(&format!("{DPOP_NONCE_PREFIX}{endpoint}"), nonce);
+/// Keeps a server's latest DPoP nonce for the session's tabs; best effort.
+pub fn save_dpop_nonce(slot: &str, nonce: &str) {
+    if let (Some(storage), true) = (local(), dpop::is_nonce(nonce)) {
+        let _ = storage.set_item(&names().dpop_nonce(slot), nonce);
+    }
+}
+
+/// Removes every DPoP nonce this deployment kept: the session is over.
+pub fn forget_dpop_nonces() {
+    let Some(storage) = local() else { return };
+    for key in keys_of(&storage, &names().dpop_nonce_prefix()) {
+        let _ = storage.remove_item(&key);
     }
 }
 
 /// Keeps the `state` sent to the provider's end-session endpoint.
 pub fn save_logout_state(state: &State, now_ms: u64) -> Result<(), AppError> {
-    set_text(&format!("{}{}", pending::LOGOUT_PREFIX, state.as_str()), &now_ms.to_string())
+    set_text(&format!("{}{}", names().logout_prefix(), state.as_str()), &now_ms.to_string())
 }
 
 /// Removes and reports the logout `state`, if this tab sent it.
 pub fn take_logout_state(state: &str) -> Result<bool, AppError> {
     raw()?;
-    Ok(take_text(&format!("{}{state}", pending::LOGOUT_PREFIX)).is_some_and(|v| v.parse::<u64>().is_ok()))
+    Ok(take_text(&format!("{}{state}", names().logout_prefix())).is_some_and(|v| v.parse::<u64>().is_ok()))
 }
 
-/// A revocation problem, kept across the trip to the provider's sign-out
-/// so the page it returns to can report it.
-const SIGN_OUT_PROBLEM_KEY: &str = "pkce-spa.sign-out-problem";
-
-/// Keeps the revocation problem for the page the provider's sign-out returns to.
+/// Keeps the revocation problem for the page the provider's sign-out
+/// returns to, so that page can report it.
 pub fn save_sign_out_problem(problem: &str) -> Result<(), AppError> {
-    set_text(SIGN_OUT_PROBLEM_KEY, problem)
+    set_text(&names().sign_out_problem(), problem)
 }
 
 /// Removes and returns the kept revocation problem, once.
 pub fn take_sign_out_problem() -> Option<String> {
-    take_text(SIGN_OUT_PROBLEM_KEY)
+    take_text(&names().sign_out_problem())
 }

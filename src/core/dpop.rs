@@ -84,6 +84,17 @@ pub fn nonce_slots(url: &str) -> [&str; 2] {
     [endpoint, super::url::origin(endpoint).unwrap_or(endpoint)]
 }
 
+/// Whether a DPoP key kept in IndexedDB is to be swept at a start: a key
+/// made for a sign-in (`created_at_ms`) that no session took (`settled`:
+/// the callback kept it for a `"session"` session) and that is past a
+/// pending sign-in's lifetime ([`pending::MAX_AGE_MS`](super::pending::MAX_AGE_MS))
+/// belongs to a sign-in abandoned at the provider or whose callback never
+/// ran; a record with no creation time is no key of this app. A settled
+/// key is never swept: its session may live in any tab.
+pub fn kept_key_is_stale(created_at_ms: Option<u64>, settled: bool, now_ms: u64) -> bool {
+    !settled && created_at_ms.is_none_or(|at| super::pending::is_expired(at, now_ms))
+}
+
 /// What one proof asserts (RFC 9449 §4.2).
 #[derive(Clone, Debug)]
 pub struct ProofClaims<'a> {
@@ -145,8 +156,11 @@ pub fn nonce_asked(status: u16, body: &str, www_authenticate: Option<&str>, nonc
     (from_token_endpoint || from_resource).then(|| nonce.to_owned())
 }
 
-/// RFC 9449 §8.1: a nonce is 1*NQCHAR (%x21 / %x23-5B / %x5D-7E).
-fn is_nonce(value: &str) -> bool {
+/// RFC 9449 §8.1: a nonce is 1*NQCHAR (%x21 / %x23-5B / %x5D-7E). Checked
+/// on every nonce the app keeps and on every nonce it reads back from
+/// storage, which any page of the origin can write: a value that is not
+/// one is never put into a proof.
+pub fn is_nonce(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
@@ -312,6 +326,26 @@ mod tests {
         assert_eq!(nonce_asked(400, asks, None, Some("bad nonce")), None, "not NQCHAR");
         assert_eq!(nonce_asked(401, "", Some(r#"DPoP error="invalid_token""#), Some("n")), None);
         assert_eq!(nonce_asked(200, "{}", None, Some("n")), None, "a fresh nonce on success is kept, not retried");
+    }
+
+    #[test]
+    fn only_nqchar_nonces_are_believed() {
+        assert!(is_nonce("eyJ7S_zG.3r-!~#[]"));
+        for bad in ["", "a b", "a\"b", "a\\b", "caf\u{e9}", "a\nb", "a\u{7f}"] {
+            assert!(!is_nonce(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_abandoned_sign_ins_keys_are_swept() {
+        let t = 1_700_000_000_000u64;
+        let max = crate::core::pending::MAX_AGE_MS;
+        assert!(!kept_key_is_stale(Some(t), false, t + 1_000), "a sign-in still in flight");
+        assert!(kept_key_is_stale(Some(t), false, t + max + 1), "abandoned, or its callback failed");
+        assert!(kept_key_is_stale(None, false, t), "no creation time: not a key of ours");
+        assert!(kept_key_is_stale(Some(t + 3_600_000), false, t), "made an hour in the future");
+        assert!(!kept_key_is_stale(Some(t), true, t + 30 * max), "a session's key stays, however old");
+        assert!(!kept_key_is_stale(None, true, t));
     }
 
     #[test]

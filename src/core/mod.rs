@@ -20,6 +20,7 @@ pub mod issuer;
 pub mod json;
 pub mod jwks;
 pub mod jws;
+pub mod names;
 pub mod pending;
 pub mod logout;
 pub mod par;

@@ -1,44 +1,20 @@
 //! A sign-in that has left for the provider and not come back yet. It lives
-//! in sessionStorage under a key made from its `state`, so two sign-ins
+//! in sessionStorage under a key made from its `state` (`names::Names::pending`), so two sign-ins
 //! started in one tab never overwrite each other, and it is removed before
 //! its code is exchanged, so it is used once.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use super::authorize::{Nonce, State};
-use super::b64;
-use super::pkce::CodeVerifier;
+use super::authorize::Nonce;
 use super::json::{optional_string, string, u64_field, Object};
+use super::names::Names;
+use super::pkce::CodeVerifier;
 
-/// The prefix of every pending-request key in sessionStorage.
-pub const KEY_PREFIX: &str = "pkce-spa.pending.";
-/// The prefix of the marks left by handled responses.
-pub const HANDLED_PREFIX: &str = "pkce-spa.handled.";
-/// The prefix of the `state` kept while the provider signs the person out.
-pub const LOGOUT_PREFIX: &str = "pkce-spa.logout.";
-/// The discovery document read when the last sign-in started, for its
-/// `/callback` ([`KeptDiscovery`]).
-pub const DISCOVERY_KEY: &str = "pkce-spa.discovery";
-/// The signed-in session, when config.json says `token_storage: "session"`.
-pub const SESSION_KEY: &str = "pkce-spa.session";
 /// A sign-in not completed within ten minutes is abandoned: the provider's
 /// codes live far shorter, and an old verifier should not linger.
 pub const MAX_AGE_MS: u64 = 10 * 60 * 1000;
 /// How far in the future a creation time may be (a clock set back).
 const CLOCK_LEEWAY_MS: u64 = 60 * 1000;
-
-/// The sessionStorage key of the pending request for `state`.
-pub fn storage_key(state: &State) -> String {
-    format!("{KEY_PREFIX}{}", state.as_str())
-}
-
-/// The mark that a response with this state was handled, so that a second
-/// look at it says "already handled" rather than "unknown state". The key is
-/// a hash of the state: no state stays in storage after its callback.
-pub fn handled_key(state: &State) -> String {
-    format!("{HANDLED_PREFIX}{}", b64::encode(&Sha256::digest(state.as_str().as_bytes())))
-}
 
 /// Whether something created at `created_at_ms` is past [`MAX_AGE_MS`], or
 /// claims a creation time too far in the future to trust.
@@ -46,15 +22,16 @@ pub fn is_expired(created_at_ms: u64, now_ms: u64) -> bool {
     now_ms.saturating_sub(created_at_ms) > MAX_AGE_MS || created_at_ms > now_ms.saturating_add(CLOCK_LEEWAY_MS)
 }
 
-/// Whether a sessionStorage entry of ours should be swept: a pending request
-/// or handled mark past its lifetime, or one that no longer parses. Keys of
-/// others are never touched.
-pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
-    let created = if key.starts_with(KEY_PREFIX) {
+/// Whether a sessionStorage entry of this deployment (`names`) should be
+/// swept: a pending request or handled mark past its lifetime, or one that
+/// no longer parses. Keys of others, other deployments' among them, are
+/// never touched.
+pub fn is_stale(names: &Names, key: &str, value: &str, now_ms: u64) -> bool {
+    let created = if key.starts_with(&names.pending_prefix()) {
         PendingRequest::from_json(value).map(|p| p.created_at_ms)
-    } else if key == DISCOVERY_KEY {
+    } else if key == names.discovery() {
         KeptDiscovery::from_text(value).map(|d| d.fetched_at_ms)
-    } else if key.starts_with(HANDLED_PREFIX) || key.starts_with(LOGOUT_PREFIX) {
+    } else if key.starts_with(&names.handled_prefix()) || key.starts_with(&names.logout_prefix()) {
         value.parse::<u64>().ok()
     } else {
         return false;
@@ -98,7 +75,7 @@ impl KeptDiscovery {
 }
 
 /// What the callback needs from the sign-in that sent the request: kept
-/// under [`storage_key`] until the response comes back.
+/// under `Names::pending` until the response comes back.
 #[derive(Debug, PartialEq, Eq)]
 pub struct PendingRequest {
     /// The PKCE verifier, sent only in the token request (RFC 7636 §4.5).
@@ -155,11 +132,14 @@ impl PendingRequest {
 mod tests {
     use super::*;
 
+    use crate::core::authorize::State;
+
     #[test]
     fn keys_differ_per_state() {
-        let a = storage_key(&State::from_random([1; 32]));
-        let b = storage_key(&State::from_random([2; 32]));
-        assert!(a.starts_with(KEY_PREFIX));
+        let names = Names::for_base("/");
+        let a = names.pending(&State::from_random([1; 32]));
+        let b = names.pending(&State::from_random([2; 32]));
+        assert!(a.starts_with(&names.pending_prefix()));
         assert_ne!(a, b);
     }
 
@@ -192,15 +172,6 @@ mod tests {
     }
 
     #[test]
-    fn handled_marks_do_not_hold_the_state() {
-        let state = State::from_random([5; 32]);
-        let key = handled_key(&state);
-        assert!(key.starts_with(HANDLED_PREFIX));
-        assert!(!key.contains(state.as_str()));
-        assert_ne!(key, handled_key(&State::from_random([6; 32])));
-    }
-
-    #[test]
     fn sweeping_keeps_fresh_entries_and_others_keys() {
         let now = 1_700_000_000_000u64;
         let pending = |at: u64| {
@@ -215,14 +186,30 @@ mod tests {
             }
             .to_json()
         };
-        assert!(!is_stale("pkce-spa.pending.a", &pending(now - 1000), now));
-        assert!(is_stale("pkce-spa.pending.a", &pending(now - MAX_AGE_MS - 1), now));
-        assert!(is_stale("pkce-spa.pending.a", "garbage", now));
-        assert!(!is_stale("pkce-spa.handled.a", &(now - 5).to_string(), now));
-        assert!(is_stale("pkce-spa.handled.a", &(now - MAX_AGE_MS - 1).to_string(), now));
-        assert!(!is_stale("someone-else", "garbage", now));
-        assert!(!is_stale(SESSION_KEY, "anything", now), "the session is not swept");
-        assert!(is_stale("pkce-spa.logout.x", &(now - MAX_AGE_MS - 1).to_string(), now));
+        let names = Names::for_base("/");
+        let is_stale = |key: &str, value: &str| is_stale(&names, key, value, now);
+        let key = |prefix: String| format!("{prefix}a");
+        assert!(!is_stale(&key(names.pending_prefix()), &pending(now - 1000)));
+        assert!(is_stale(&key(names.pending_prefix()), &pending(now - MAX_AGE_MS - 1)));
+        assert!(is_stale(&key(names.pending_prefix()), "garbage"));
+        assert!(!is_stale(&key(names.handled_prefix()), &(now - 5).to_string()));
+        assert!(is_stale(&key(names.handled_prefix()), &(now - MAX_AGE_MS - 1).to_string()));
+        assert!(!is_stale("someone-else", "garbage"));
+        assert!(!is_stale(&names.session(), "anything"), "the session is not swept");
+        assert!(is_stale(&key(names.logout_prefix()), &(now - MAX_AGE_MS - 1).to_string()));
+    }
+
+    #[test]
+    fn a_sweep_never_touches_another_deployments_entries() {
+        let now = 1_700_000_000_000u64;
+        let (root, pr) = (Names::for_base("/"), Names::for_base("/pr/42/"));
+        let old = (now - MAX_AGE_MS - 1).to_string();
+        for key in [format!("{}a", pr.pending_prefix()), format!("{}a", pr.handled_prefix()), format!("{}a", pr.logout_prefix()), pr.discovery()] {
+            assert!(is_stale(&pr, &key, "garbage", now), "{key} is /pr/42/'s to sweep");
+            assert!(!is_stale(&root, &key, "garbage", now), "{key} is not the root's");
+            assert!(!is_stale(&root, &key, &old, now), "{key} is not the root's");
+        }
+        assert!(!is_stale(&root, "pkce-spa.pending.a", "garbage", now), "nor an older version's unscoped key");
     }
 
     #[test]
@@ -235,8 +222,9 @@ mod tests {
         let text = kept.to_text();
         assert_eq!(KeptDiscovery::from_text(&text), Some(kept));
         assert_eq!(KeptDiscovery::from_text("garbage"), None);
-        assert!(!is_stale(DISCOVERY_KEY, &text, t + 1_000));
-        assert!(is_stale(DISCOVERY_KEY, &text, t + MAX_AGE_MS + 1));
+        let names = Names::for_base("/app/");
+        assert!(!is_stale(&names, &names.discovery(), &text, t + 1_000));
+        assert!(is_stale(&names, &names.discovery(), &text, t + MAX_AGE_MS + 1));
     }
 
     #[test]

@@ -312,7 +312,7 @@ impl Engine {
     /// the page (lock names are visible to the whole origin).
     pub fn lock_name(&self) -> Option<String> {
         let session = self.session.as_ref()?;
-        (self.sharing == Sharing::Tabs).then(|| format!("pkce-spa.refresh.{}", session.id))
+        (self.sharing == Sharing::Tabs).then(|| super::names::here().refresh_lock(&session.id))
     }
 
     /// Takes one event at `now_ms` (milliseconds since the Unix epoch) and
@@ -788,7 +788,7 @@ mod tests {
         let mut failing = engine(Sharing::ThisTab);
         let out = refresh(&mut failing, None, RefreshAnswer::NoTokens(provider("invalid_grant")), T0 + 45_000);
         assert!(!out.iter().any(|o| matches!(o, Output::Post(_) | Output::WriteMark { .. })), "{out:?}");
-        assert_eq!(engine(Sharing::Tabs).lock_name().as_deref(), Some("pkce-spa.refresh.sid"));
+        assert_eq!(engine(Sharing::Tabs).lock_name().as_deref(), Some("pkce-spa{/}.refresh.sid"));
     }
 
     #[test]
