@@ -14,11 +14,10 @@ use std::cell::RefCell;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
 use super::http::{self, Outgoing, Reply};
-use super::webcrypto::subtle;
+use super::webcrypto::{self, subtle};
 use super::{idb, page, random, storage};
 use crate::core::dpop::{self, ProofClaims, PublicJwk};
 use crate::core::{b64, AppError};
@@ -104,13 +103,13 @@ impl ProofKey {
     pub async fn generate() -> Result<Self, AppError> {
         let usages = Array::of2(&"sign".into(), &"verify".into());
         let made = subtle()?.generate_key_with_object(&ecdsa(false), false, &usages).map_err(|_| unavailable("generateKey is missing"))?;
-        let pair = JsFuture::from(made).await.map_err(|_| unavailable("ECDSA P-256 keys cannot be made"))?;
+        let pair = webcrypto::settle(made, "ECDSA P-256 keys cannot be made").await?;
         Self::from_pair(get(&pair, "privateKey").unchecked_into(), get(&pair, "publicKey").unchecked_into()).await
     }
 
     async fn from_pair(private: CryptoKey, public: CryptoKey) -> Result<Self, AppError> {
         let exported = subtle()?.export_key("jwk", &public).map_err(|_| unavailable("exportKey is missing"))?;
-        let jwk = JsFuture::from(exported).await.map_err(|_| unavailable("the public key cannot be read"))?;
+        let jwk = webcrypto::settle(exported, "the public key cannot be read").await?;
         let coordinate = |name| get(&jwk, name).as_string().ok_or_else(|| unavailable("the public key has no coordinates"));
         let jwk = PublicJwk { x: coordinate("x")?, y: coordinate("y")? };
         let jkt = jwk.thumbprint();
@@ -141,7 +140,7 @@ impl ProofKey {
         let signing = subtle()?
             .sign_with_object_and_u8_array(&ecdsa(true), &self.private, input.as_bytes())
             .map_err(|_| unavailable("sign is missing"))?;
-        let signature = JsFuture::from(signing).await.map_err(|_| unavailable("signing failed"))?;
+        let signature = webcrypto::settle(signing, "signing failed").await?;
         Ok(dpop::proof(&input, &js_sys::Uint8Array::new(&signature).to_vec()))
     }
 
