@@ -1,8 +1,9 @@
 //! Sign-in for a Leptos 0.8 client-side app: the public API.
 //!
 //! Wrap the app in [`AuthProvider`], give `/callback` (or wherever
-//! config.json's `redirect_uri` points) the [`AuthCallback`] component, put the pages that need a signed-in person in [`RequireAuth`],
-//! and read the state or act through [`use_auth`]:
+//! config.json's `redirect_uri` points) the [`AuthCallback`] component, put
+//! the pages that need a signed-in person in [`RequireAuth`], and read the
+//! state or act through [`use_auth`]:
 //!
 //! ```no_run
 //! use leptos::prelude::*;

@@ -35,7 +35,8 @@ pub fn AuthProvider(
     config: Option<Config>,
     children: Children,
 ) -> impl IntoView {
-    provide(config, true, start_session);
+    let on_callback = super::at_callback(config.as_ref());
+    provide(config, on_callback, take_late_callback, start_session);
     children()
 }
 
@@ -53,19 +54,19 @@ pub fn SignInProvider(
     config: Option<Config>,
     children: Children,
 ) -> impl IntoView {
-    provide(config, false, |auth, setup| {
+    provide(config, false, |_| {}, |auth, setup| {
         auth.setup.try_set(Some(setup));
     });
     children()
 }
 
-/// Provides the [`Auth`] handle and starts loading: `start` runs once the
-/// provider's metadata is in. `callbacks`: whether this page takes an
-/// authorization response at all ([`SignInProvider`] never does).
-fn provide(config: Option<Config>, callbacks: bool, start: fn(Auth, Arc<AppSetup>)) {
+/// Provides the [`Auth`] handle and starts loading: `configured` runs once
+/// the configuration is in use, `start` once the provider's metadata is in.
+/// (Passed as functions, so a build with [`SignInProvider`] alone leaves the
+/// callback's code out of its wasm.)
+fn provide(config: Option<Config>, on_callback: bool, configured: fn(Auth), start: fn(Auth, Arc<AppSetup>)) {
     // This deployment's names (core::names), settled before anything uses them.
     let _ = page::names();
-    let on_callback = callbacks && super::at_callback(config.as_ref());
     let auth = Auth {
         config: RwSignal::new_local(None),
         setup: RwSignal::new_local(None),
@@ -81,14 +82,8 @@ fn provide(config: Option<Config>, callbacks: bool, start: fn(Auth, Arc<AppSetup
     };
     provide_context(auth);
     leptos::task::spawn_local(async move {
-        match load(auth, config, callbacks).await {
-            Ok(setup) => {
-                let setup = Arc::new(setup);
-                start(auth, setup.clone());
-                // Keys of sign-ins that never came back (after the start:
-                // a callback's own key is younger than any swept).
-                flow::sweep_proof_keys(&setup).await;
-            }
+        match load(auth, config, configured).await {
+            Ok(setup) => start(auth, Arc::new(setup)),
             Err(e) => {
                 // The response can no longer be used: drop its verifier,
                 // and its DPoP key.
@@ -104,20 +99,25 @@ fn provide(config: Option<Config>, callbacks: bool, start: fn(Auth, Arc<AppSetup
 
 /// config.json, then the provider's metadata (at the callback, the document
 /// kept when the sign-in started).
-async fn load(auth: Auth, config: Option<Config>, callbacks: bool) -> Result<AppSetup, AppError> {
+async fn load(auth: Auth, config: Option<Config>, configured: fn(Auth)) -> Result<AppSetup, AppError> {
     let config = match config {
         Some(config) => config,
         None => flow::load_config().await?,
     };
     flow::use_config(&config)?;
-    // At redirect_uri's path with no sign-in of this tab pending there: a
-    // stale or forged answer, taken out now and refused by the callback.
-    if callbacks && auth.on_callback.try_get_untracked() == Some(false) && page::route() == Route::Callback {
+    configured(auth);
+    auth.config.try_set(Some(Arc::new(config.clone())));
+    flow::load_provider(config, auth.on_callback.try_get_untracked().unwrap_or(false)).await
+}
+
+/// At `redirect_uri`'s path with no sign-in of this tab pending there (so
+/// not known as the callback before config.json): a stale or forged answer,
+/// taken out now and refused by the callback.
+fn take_late_callback(auth: Auth) {
+    if auth.on_callback.try_get_untracked() == Some(false) && page::route() == Route::Callback {
         auth.taken.try_set_value(Some(flow::take_callback_response()));
         auth.on_callback.try_set(true);
     }
-    auth.config.try_set(Some(Arc::new(config.clone())));
-    flow::load_provider(config, auth.on_callback.try_get_untracked().unwrap_or(false)).await
 }
 
 fn start_session(auth: Auth, setup: Arc<AppSetup>) {
@@ -139,6 +139,10 @@ fn start_session(auth: Auth, setup: Arc<AppSetup>) {
         Event::SigningOut => show(None, Some(Notice::SigningOut), None),
     });
     auth.runner.try_set_value(Some(runner));
+    // Keys of sign-ins that never came back (after the start: a callback's
+    // own key is younger than any swept).
+    let sweeping = setup.clone();
+    leptos::task::spawn_local(async move { flow::sweep_proof_keys(&sweeping).await });
     auth.setup.try_set(Some(setup));
     if matches!(page::route(), Route::Home | Route::SignedOut) {
         finish_sign_out(auth);
