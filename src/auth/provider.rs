@@ -83,7 +83,14 @@ fn provide(config: Option<Config>, on_callback: bool, configured: fn(Auth), star
     provide_context(auth);
     leptos::task::spawn_local(async move {
         match load(auth, config, configured).await {
-            Ok(setup) => start(auth, Arc::new(setup)),
+            Ok(setup) => {
+                let setup = Arc::new(setup);
+                start(auth, setup.clone());
+                // Keys of sign-ins that never came back, at every start, the
+                // sign-in page's too (after the start: a callback's own key
+                // is younger than any swept).
+                flow::sweep_proof_keys(&setup).await;
+            }
             Err(e) => {
                 // The response can no longer be used: drop its verifier,
                 // and its DPoP key.
@@ -139,10 +146,6 @@ fn start_session(auth: Auth, setup: Arc<AppSetup>) {
         Event::SigningOut => show(None, Some(Notice::SigningOut), None),
     });
     auth.runner.try_set_value(Some(runner));
-    // Keys of sign-ins that never came back (after the start: a callback's
-    // own key is younger than any swept).
-    let sweeping = setup.clone();
-    leptos::task::spawn_local(async move { flow::sweep_proof_keys(&sweeping).await });
     auth.setup.try_set(Some(setup));
     if matches!(page::route(), Route::Home | Route::SignedOut) {
         finish_sign_out(auth);
