@@ -652,6 +652,23 @@ export async function duplicateTab(page, context, name = '') {
   return tab;
 }
 
+/**
+ * Records the trip through the provider's sign-out: the navigations to
+ * `endSessionEndpoint` and the returns to `returnTo` (origin and path)
+ * carrying a `state`, as URLs.
+ */
+export function recordSignOutTrip(page, endSessionEndpoint, returnTo) {
+  const trip = { endSessionUrls: [], returnUrls: [] };
+  page.on('request', (r) => {
+    if (!r.isNavigationRequest()) return;
+    const url = new URL(r.url());
+    const at = `${url.origin}${url.pathname}`;
+    if (at === endSessionEndpoint) trip.endSessionUrls.push(url);
+    if (at === returnTo && url.searchParams.has('state')) trip.returnUrls.push(url);
+  });
+  return trip;
+}
+
 /** Fails when a refresh token was sent twice (a rotating provider then ends the grant). */
 export function expectNoRefreshTokenSentTwice(tokens) {
   const sent = tokens.refreshes().map((e) => e.form.get('refresh_token'));

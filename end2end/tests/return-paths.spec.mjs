@@ -20,6 +20,7 @@ import {
   providerMetadata,
   readStorage,
   recordFlow,
+  recordSignOutTrip,
   resetAppConfig,
   setAppConfig,
   signInButton,
@@ -97,14 +98,7 @@ test('a post_logout_redirect_uri at another path shows the signed-out page there
   const target = `${APP_ORIGIN}/signed-out`;
   await setAppConfig(request, { post_logout_redirect_uri: target });
   const { end_session_endpoint: endSessionEndpoint } = await providerMetadata(request);
-  const endSessionUrls = [];
-  const returnUrls = [];
-  page.on('request', (r) => {
-    if (!r.isNavigationRequest()) return;
-    const url = new URL(r.url());
-    if (`${url.origin}${url.pathname}` === endSessionEndpoint) endSessionUrls.push(url);
-    if (`${url.origin}${url.pathname}` === target && url.searchParams.has('state')) returnUrls.push(url);
-  });
+  const { endSessionUrls, returnUrls } = recordSignOutTrip(page, endSessionEndpoint, target);
 
   await signInFully(page);
   await signOutButton(page).click();

@@ -29,6 +29,7 @@ import {
   providerMetadata,
   readStorage,
   recordRevocations,
+  recordSignOutTrip,
   recordTokenExchanges,
   refreshAtProvider,
   resetAppConfig,
@@ -373,14 +374,7 @@ test('sign-out revokes and ends the provider session', async ({ page, request })
   const { revocation_endpoint: revocationEndpoint, end_session_endpoint: endSessionEndpoint } = await providerMetadata(request);
   const tokens = recordTokenExchanges(page);
   const revocations = recordRevocations(page, revocationEndpoint);
-  const endSessionUrls = [];
-  const returnUrls = [];
-  page.on('request', (r) => {
-    if (!r.isNavigationRequest()) return;
-    const url = new URL(r.url());
-    if (`${url.origin}${url.pathname}` === endSessionEndpoint) endSessionUrls.push(url);
-    if (url.origin === APP_ORIGIN && url.pathname === '/' && url.searchParams.has('state')) returnUrls.push(url);
-  });
+  const { endSessionUrls, returnUrls } = recordSignOutTrip(page, endSessionEndpoint, `${APP_ORIGIN}/`);
 
   await signInFully(page);
   await expect.poll(() => tokens.latestRefreshToken(), { message: 'a refresh token from the token endpoint' })
