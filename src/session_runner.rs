@@ -78,11 +78,15 @@ impl SessionRunner {
             TokenStorage::Memory => Sharing::ThisTab,
         };
         let kept = (sharing == Sharing::Tabs).then(storage::load_session).flatten();
-        let restored = kept.filter(|s| s.belongs_to(&setup.deployment()));
-        if restored.is_none() {
-            // Another deployment's or another configuration's, or unreadable.
-            storage::clear_session();
-        }
+        let restored = match kept {
+            Some(s) if s.belongs_to(&setup.deployment()) => Some(s),
+            // Made under another configuration: never sent to this one's endpoints.
+            Some(_) => {
+                storage::clear_session();
+                None
+            }
+            None => None,
+        };
         let now = page::now_ms();
         storage::sweep_marks(|ended, at| session_engine::mark_is_stale(ended, at, now));
         let (engine, first) = Engine::start(sharing, setup.config.reconnect_limit_ms, restored, now);

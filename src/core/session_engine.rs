@@ -473,11 +473,9 @@ impl Engine {
     /// Another tab moved the session on: ask for its tokens, and wait.
     fn sync(&mut self, now_ms: u64) -> Vec<Output> {
         let Some(session) = &self.session else { return vec![] };
+        let ask = ask_for_newer(session);
         self.flight = Flight::Syncing { since_ms: now_ms };
-        vec![
-            Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
-            Output::ArmTimer { after_ms: SYNC_RETRY_MS },
-        ]
+        ask
     }
 
     /// Waiting for another tab's newer tokens: ask again, until the access
@@ -489,10 +487,7 @@ impl Engine {
         if expired && now_ms.saturating_sub(since_ms) >= SYNC_PATIENCE_MS {
             return self.end(AppError::SessionOutdated, now_ms, false);
         }
-        vec![
-            Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
-            Output::ArmTimer { after_ms: SYNC_RETRY_MS },
-        ]
+        ask_for_newer(session)
     }
 
     fn refresh_answered(&mut self, answer: RefreshAnswer, now_ms: u64) -> Vec<Output> {
@@ -655,6 +650,15 @@ pub fn ends_the_grant(error: &AppError) -> bool {
         }
         _ => false,
     }
+}
+
+/// Asks the session's other tabs for a generation newer than this tab's,
+/// and looks again after [`SYNC_RETRY_MS`].
+fn ask_for_newer(session: &Session) -> Vec<Output> {
+    vec![
+        Output::Post(SessionMessage::Sync { session_id: session.id.clone(), generation: session.generation }),
+        Output::ArmTimer { after_ms: SYNC_RETRY_MS },
+    ]
 }
 
 /// Whether a restored session can still be renewed or used: not when its
